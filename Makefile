@@ -1,0 +1,41 @@
+# swiftlic — all set-up is here: `make demo` and `make test` work on a fresh clone.
+PYTHON ?= python3
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+VENV := .venv
+VPY := $(VENV)/bin/python
+export SWIFT
+
+.PHONY: all venv build test test-swift test-python demo bench bench-all clean
+
+all: build
+
+# A local virtual environment with the package (editable) and its test dependencies.
+$(VENV)/.installed: pyproject.toml setup.py
+	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip "setuptools>=69" wheel "numpy>=2.0"
+	$(VPY) -m pip install -q --no-build-isolation -e ".[test]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Rebuild libswiftlic.so (release, static Swift runtime) and the extension in place.
+build: venv
+	$(VPY) setup.py -q build_ext --inplace
+
+test-swift:
+	$(SWIFT) test
+
+test-python: build
+	$(VPY) -m pytest -q
+
+test: test-swift test-python
+
+demo: build
+	$(VPY) -m swiftlic demo
+
+bench: build
+	$(VPY) benchmarks/gemm.py
+
+clean:
+	rm -rf .build .build-release build dist *.egg-info python/*.egg-info
+	rm -f python/swiftlic/*.so

@@ -1,0 +1,69 @@
+/*
+ * swiftlic.h — the C ABI of libswiftlic.so, the one contract between the Swift core and its callers.
+ *
+ * Rules (docs: ../README.md, DESIGN.md):
+ *  - Every function that can fail returns int32_t status: SLIC_OK (0) or one of the codes below.
+ *    slic_status_string(status) gives static text; slic_last_error() gives this thread's detail message
+ *    for the last failure (valid until the next failing call on the same thread).
+ *  - The caller owns all memory. Inputs: pointer + element count (+ shape); outputs: pointer + capacity.
+ *    Nothing is retained after a call returns. Bad input never traps: it returns SLIC_INVALID_ARGUMENT.
+ *  - No global mutable state except the thread count, so callers may run calls concurrently.
+ *  - Memory from slic_alloc (64-byte aligned) is released with slic_free.
+ */
+#ifndef SWIFTLIC_H
+#define SWIFTLIC_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SLIC_ABI_VERSION 1u
+
+enum {
+    SLIC_OK = 0,
+    SLIC_INVALID_ARGUMENT = 1,
+    SLIC_BUFFER_TOO_SMALL = 2,
+    SLIC_CORRUPT_STREAM = 3,
+    SLIC_UNSUPPORTED_VERSION = 4,
+    SLIC_MODEL_MISMATCH = 5,
+    SLIC_LIMIT_EXCEEDED = 6,
+    SLIC_OUT_OF_MEMORY = 7,
+    SLIC_INTERNAL_ERROR = 8
+};
+
+/* ---- support ------------------------------------------------------------------------------------------ */
+uint32_t slic_abi_version(void);
+const char *slic_status_string(int32_t status);
+const char *slic_last_error(void);
+int32_t slic_set_num_threads(int32_t n);           /* 1..1024 */
+int32_t slic_get_num_threads(void);
+int32_t slic_alloc(int64_t bytes, void **out);
+void slic_free(void *p);
+
+/* ---- colour: JPEG full-range BT.601; u8 images interleaved H×W×3, f32 images planar 3×H×W in [0,1] ---- */
+/* to_rgb = 0: RGB → YCbCr; to_rgb = 1: YCbCr → RGB. Counts are element counts (3 × pixels). */
+int32_t slic_color_u8_u8(int32_t to_rgb, const uint8_t *in, int64_t in_count, uint8_t *out, int64_t out_count,
+                         int64_t pixels);
+int32_t slic_color_u8_f32(int32_t to_rgb, const uint8_t *in, int64_t in_count, float *out, int64_t out_count,
+                          int64_t pixels);
+int32_t slic_color_f32_u8(int32_t to_rgb, const float *in, int64_t in_count, uint8_t *out, int64_t out_count,
+                          int64_t pixels);
+int32_t slic_color_f32_f32(int32_t to_rgb, const float *in, int64_t in_count, float *out, int64_t out_count,
+                           int64_t pixels);
+
+/* ---- GEMM: C ← α·op(A)·op(B) + β·C, row-major; counts are the buffers' element counts ---------------- */
+int32_t slic_gemm_f32(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                      const float *a, int64_t a_count, int64_t lda, const float *b, int64_t b_count, int64_t ldb,
+                      float beta, float *c, int64_t c_count, int64_t ldc);
+
+/* ---- nn kernels (see Sources/SwiftLICCAPI/Exports+NN.swift) ------------------------------------------- */
+
+/* ---- latent codec (see Sources/SwiftLICCAPI/Exports+Codec.swift) -------------------------------------- */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SWIFTLIC_H */

@@ -1,0 +1,5 @@
+"""`python -m swiftlic …` is the `swiftlic` command."""
+
+from .cli import main
+
+raise SystemExit(main())

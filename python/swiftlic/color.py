@@ -1,0 +1,56 @@
+"""RGB ⇄ YCbCr (JPEG full-range BT.601), computed natively.
+
+Layouts: uint8 images are interleaved H×W×3; float32 images are planar 3×H×W with values on the [0, 1] scale
+(Cb and Cr centred on 0.5), the layout the networks consume.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _native
+from .errors import InvalidArgumentError
+
+__all__ = ["rgb_to_ycbcr", "ycbcr_to_rgb"]
+
+
+def _convert(to_rgb: int, image, planar_out: bool | None, out):
+    arr = np.asarray(image)
+    if arr.dtype == np.uint8 and arr.ndim == 3 and arr.shape[2] == 3:
+        h, w = arr.shape[:2]
+        planar_in = False
+    elif arr.dtype == np.float32 and arr.ndim == 3 and arr.shape[0] == 3:
+        h, w = arr.shape[1:]
+        planar_in = True
+    else:
+        raise InvalidArgumentError(
+            "expected an H×W×3 uint8 image or a 3×H×W float32 planar image, "
+            f"got {arr.dtype} of shape {arr.shape}"
+        )
+    planar = planar_in if planar_out is None else planar_out
+    if out is None:
+        out = _native.empty((3, h, w), np.dtype(np.float32).num) if planar else _native.empty(
+            (h, w, 3), np.dtype(np.uint8).num)
+    elif planar and out.shape != (3, h, w) or not planar and out.shape != (h, w, 3):
+        raise InvalidArgumentError(f"out: expected shape {(3, h, w) if planar else (h, w, 3)}, got {out.shape}")
+    _native.color(to_rgb, arr, out, h * w)
+    return out
+
+
+def rgb_to_ycbcr(image, *, planar: bool | None = None, out=None):
+    """Converts RGB to YCbCr.
+
+    ``image`` is H×W×3 uint8 or 3×H×W float32. By default the output has the input's layout;
+    ``planar=True`` turns a uint8 image into 3×H×W float32 planes in [0, 1], ``planar=False`` the reverse
+    (rounded, clamped). ``out`` may be a preallocated, writable, C-contiguous array of the output's dtype.
+
+    >>> import numpy as np, swiftlic
+    >>> swiftlic.rgb_to_ycbcr(np.full((1, 1, 3), 255, np.uint8))[0, 0].tolist()
+    [255, 128, 128]
+    """
+    return _convert(0, image, planar, out)
+
+
+def ycbcr_to_rgb(image, *, planar: bool | None = None, out=None):
+    """Converts YCbCr to RGB; layouts and options as in :func:`rgb_to_ycbcr`."""
+    return _convert(1, image, planar, out)

@@ -1,0 +1,41 @@
+"""Dense linear algebra on the native core: the GEMM every convolution is built on."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _native
+from .errors import InvalidArgumentError
+
+__all__ = ["gemm"]
+
+
+def gemm(a, b, out=None, *, alpha: float = 1.0, beta: float = 0.0, trans_a: bool = False,
+         trans_b: bool = False):
+    """``out ← alpha · op(a) @ op(b) + beta · out`` in float32, row-major, where op transposes when asked.
+
+    Inputs that are not C-contiguous float32 are converted (copied); ``out``, when given, must be a writable
+    C-contiguous float32 array and is updated in place (it is read only when ``beta != 0``).
+
+    >>> import numpy as np, swiftlic
+    >>> swiftlic.gemm(np.eye(2, dtype=np.float32), np.ones((2, 3), np.float32)).tolist()
+    [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    """
+    a = np.asarray(a)
+    b = np.asarray(b)
+    if a.ndim != 2 or b.ndim != 2:
+        raise InvalidArgumentError(f"gemm: expected 2-D matrices, got shapes {a.shape} and {b.shape}")
+    m, k = a.shape[::-1] if trans_a else a.shape
+    kb, n = b.shape[::-1] if trans_b else b.shape
+    if k != kb:
+        raise InvalidArgumentError(f"gemm: inner dimensions differ: op(a) is {m}×{k}, op(b) is {kb}×{n}")
+    if out is None:
+        out = _native.empty((m, n), np.dtype(np.float32).num)
+        beta = 0.0
+    elif out.shape != (m, n):
+        raise InvalidArgumentError(f"gemm: out has shape {out.shape}, expected {(m, n)}")
+    lda = a.shape[1] if a.shape[1] else 1
+    ldb = b.shape[1] if b.shape[1] else 1
+    _native.gemm(int(trans_a), int(trans_b), m, n, k, float(alpha), a, lda, b, ldb, float(beta), out,
+                 n if n else 1)
+    return out

@@ -1,0 +1,62 @@
+"""Builds libswiftlic.so with SwiftPM (release, static Swift runtime, FMA-capable CPU target) and the thin
+CPython extension swiftlic._native linked against it with an $ORIGIN rpath, so the installed package needs no
+Swift toolchain at run time.
+
+Environment:
+  SWIFT                 the swift driver (default: `swift` on PATH, else /opt/swift/usr/bin/swift)
+  SWIFTLIC_TARGET_CPU   -target-cpu for swiftc (default: haswell, i.e. AVX2 + FMA; `native` for this machine)
+"""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = Path(__file__).resolve().parent
+SCRATCH = ROOT / ".build-release"
+
+
+def swift_driver():
+    found = os.environ.get("SWIFT") or shutil.which("swift")
+    if found:
+        return found
+    if Path("/opt/swift/usr/bin/swift").exists():
+        return "/opt/swift/usr/bin/swift"
+    sys.exit("swiftlic: no Swift toolchain found (set SWIFT=/path/to/swift)")
+
+
+class BuildSwiftThenExt(build_ext):
+    def run(self):
+        cpu = os.environ.get("SWIFTLIC_TARGET_CPU", "haswell")
+        cmd = [swift_driver(), "build", "-c", "release", "--product", "swiftlic",
+               "--package-path", str(ROOT), "--scratch-path", str(SCRATCH),
+               "-Xswiftc", "-static-stdlib", "-Xswiftc", "-target-cpu", "-Xswiftc", cpu,
+               "-Xswiftc", "-enforce-exclusivity=unchecked"]
+        print("swiftlic:", " ".join(cmd), flush=True)
+        subprocess.check_call(cmd)
+        libdir = SCRATCH / "release"
+        lib = libdir / "libswiftlic.so"
+        for ext in self.extensions:
+            ext.library_dirs.append(str(libdir))
+        super().run()
+        # The extension finds libswiftlic.so beside itself ($ORIGIN rpath).
+        dest = Path(self.get_ext_fullpath("swiftlic._native")).parent
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(lib, dest / "libswiftlic.so")
+
+
+native = Extension(
+    "swiftlic._native",
+    sources=[f"python/swiftlic/_native{s}.c" for s in ("", "_core", "_nn", "_codec")],
+    include_dirs=["include", "python/swiftlic", numpy.get_include()],
+    libraries=["swiftlic"],
+    runtime_library_dirs=["$ORIGIN"],
+    extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wno-unused-parameter"],
+    depends=["include/swiftlic.h", "python/swiftlic/_native.h"],
+)
+
+setup(ext_modules=[native], cmdclass={"build_ext": BuildSwiftThenExt})
