@@ -51,7 +51,7 @@ class BuildSwiftThenExt(build_ext):
 
 native = Extension(
     "swiftlic._native",
-    sources=[f"python/swiftlic/_native{s}.c" for s in ("", "_core", "_nn", "_codec")],
+    sources=[f"python/swiftlic/_native{s}.c" for s in ("", "_core", "_nn", "_layers", "_codec")],
     include_dirs=["include", "python/swiftlic", numpy.get_include()],
     libraries=["swiftlic"],
     runtime_library_dirs=["$ORIGIN"],

@@ -61,6 +61,9 @@ int32_t slic_gemm_f32(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, in
 
 /* ---- nn kernels (see Sources/SwiftLICCAPI/Exports+NN.swift) ------------------------------------------- */
 
+/* ---- layer kernels: GDN, pooling, resampling, quantization proxies, Adam, losses
+ *      (see Sources/SwiftLICCAPI/Exports+Layers.swift) ------------------------------------------------- */
+
 /* ---- latent codec (see Sources/SwiftLICCAPI/Exports+Codec.swift) -------------------------------------- */
 
 #ifdef __cplusplus

@@ -106,6 +106,7 @@ PyMODINIT_FUNC PyInit__native(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     if (add_methods(m, slic_core_methods) < 0 || add_methods(m, slic_nn_methods) < 0 ||
+        add_methods(m, slic_layers_methods) < 0 ||
         add_methods(m, slic_codec_methods) < 0) {
         Py_DECREF(m);
         return NULL;

@@ -34,6 +34,7 @@ int slic_check(int32_t status);
 
 extern PyMethodDef slic_core_methods[];
 extern PyMethodDef slic_nn_methods[];
+extern PyMethodDef slic_layers_methods[];
 extern PyMethodDef slic_codec_methods[];
 
 #endif
