@@ -1,0 +1,92 @@
+"""The model zoo: every network of the seed documents, registered under its paper id.
+
+Each model is a :class:`CompressionModel` (a swiftlic.nn Module) with ``encode(x) -> y``, ``decode(y) -> x̂``,
+``forward(x)`` (encode, quantization proxy, decode: what training differentiates) and a ``config`` dict that
+rebuilds it: ``create(model.name, **model.config)``.
+
+>>> from swiftlic import models
+>>> m = models.create("ee276-dense")
+>>> m.encode(np.zeros((2, 1, 28, 28), np.float32)).shape
+(2, 32)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Callable
+
+import numpy as np
+
+from ..errors import InvalidArgumentError, ModelMismatchError
+from .base import CompressionModel
+
+__all__ = ["CompressionModel", "register", "create", "available", "save", "load"]
+
+_REGISTRY: dict[str, Callable[..., CompressionModel]] = {}
+
+
+def register(name: str):
+    """Class decorator: makes ``create(name, **config)`` build the class (and nn.serialization know it, if present)."""
+
+    def deco(cls):
+        if name in _REGISTRY:
+            raise InvalidArgumentError(f"model id {name!r} is registered twice")
+        _REGISTRY[name] = cls
+        cls.name = name
+        try:  # the architecture registry of swiftlic.nn.serialization, once that module exists
+            from ..nn import serialization as _ser
+            _ser.register_architecture(name)(cls)
+        except (ImportError, AttributeError):
+            pass
+        except Exception:  # already registered there (module reloaded): the zoo's own registry is authoritative
+            pass
+        return cls
+
+    return deco
+
+
+def available() -> list[str]:
+    """The registered paper ids."""
+    return sorted(_REGISTRY)
+
+
+def create(name: str, **config) -> CompressionModel:
+    """Builds model ``name`` with ``config`` overriding its defaults."""
+    if name not in _REGISTRY:
+        raise InvalidArgumentError(f"unknown model {name!r}; expected one of {available()}")
+    return _REGISTRY[name](**config)
+
+
+def save(model: CompressionModel, path, *, metadata: dict | None = None) -> None:
+    """Writes the model's parameters and ``{"architecture", "config"}`` metadata as one .safetensors file."""
+    from safetensors.numpy import save_file
+
+    meta = {"architecture": model.name, "config": json.dumps(model.config, sort_keys=True)}
+    meta.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in (metadata or {}).items()})
+    save_file({k: np.ascontiguousarray(v) for k, v in model.state_dict().items()}, os.fspath(path), metadata=meta)
+
+
+def load(path, *, expect: str | None = None) -> CompressionModel:
+    """Rebuilds the model saved by :func:`save` (or a training checkpoint: its ``model.`` tensors)."""
+    from safetensors import safe_open
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise InvalidArgumentError(f"model file {path!r} does not exist")
+    with safe_open(path, framework="numpy") as f:
+        meta = f.metadata() or {}
+        if "architecture" not in meta or "config" not in meta:
+            raise ModelMismatchError(f"{path}: expected 'architecture' and 'config' metadata, found {sorted(meta)}")
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    if expect is not None and meta["architecture"] != expect:
+        raise ModelMismatchError(f"{path}: expected a {expect} model, found {meta['architecture']}")
+    model = create(meta["architecture"], **json.loads(meta["config"]))
+    if any(k.startswith("model.") for k in tensors):
+        tensors = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
+    model.load_state_dict(tensors)
+    return model.eval()
+
+
+# The zoo (imported for their @register side effect).
+from . import cheng2018, ee276, balle2017, theis2017  # noqa: E402,F401
