@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the demo on the bundled samples")
     demo.set_defaults(func=_demo)
+    __import__("swiftlic.train", fromlist=["_"]).add_train_parser(sub)  # models branch: `swiftlic train RECIPE`
     args = parser.parse_args(argv)
     return args.func(args)
 

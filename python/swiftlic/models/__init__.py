@@ -81,7 +81,12 @@ def load(path, *, expect: str | None = None) -> CompressionModel:
         tensors = {k: f.get_tensor(k) for k in f.keys()}
     if expect is not None and meta["architecture"] != expect:
         raise ModelMismatchError(f"{path}: expected a {expect} model, found {meta['architecture']}")
-    model = create(meta["architecture"], **json.loads(meta["config"]))
+    name, config = meta["architecture"], json.loads(meta["config"])
+    if name not in _REGISTRY:
+        raise ModelMismatchError(f"{path}: unknown architecture {name!r}; expected one of {available()}")
+    cls = _REGISTRY[name]
+    model = cls(**{**config, **getattr(cls, "load_overrides", {})})  # e.g. skip reading an init basis
+    model.config = config
     if any(k.startswith("model.") for k in tensors):
         tensors = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
     model.load_state_dict(tensors)
