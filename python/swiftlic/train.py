@@ -120,18 +120,29 @@ def _array_stream(ds, batch_size: int, seed: int, start: int, **layout):
         epoch, skip = epoch + 1, 0
 
 
+def _resolve(path) -> Path:
+    from . import data as sdata
+
+    return Path(path) if Path(path).is_absolute() else sdata.data_root() / path
+
+
+def _array_dataset(kind: str, path, split: str):
+    from . import data as sdata
+
+    return (sdata.MNIST if kind == "mnist" else sdata.CIFAR10)(_resolve(path), split)
+
+
 def _open_data(d: dict, seed: int):
     """(object with ``batches(start)``, description) for the recipe's data table."""
     from . import data as sdata
 
     kind = d["kind"]
     if kind == "images":
-        root = Path(d["path"]) if Path(d["path"]).is_absolute() else sdata.data_root() / d["path"]
+        root = _resolve(d["path"])
         folder = sdata.ImageFolder(root, patch=d["patch"], batch_size=d["batch_size"], colorspace=d["colorspace"],
                                    seed=seed, cache=d.get("cache", "auto"))
         return folder, f"{len(folder)} images in {root}"
-    ds = sdata.MNIST(d.get("path") if d.get("path") not in (None, "train") else None, "train") if kind == "mnist" \
-        else sdata.CIFAR10(d.get("path") if d.get("path") not in (None, "train") else None, "train")
+    ds = _array_dataset(kind, d["path"], "train")
 
     class _Arrays:
         def batches(self, start=0):
@@ -307,8 +318,8 @@ def evaluate(model, entropy=None, *, kind="images", path="kodak", images=4, crop
     q = quantizer or model.quantizer
     rng = np.random.default_rng([seed, 4])
     if kind in ("mnist", "cifar10"):
-        ds = sdata.MNIST(None, "test") if kind == "mnist" else sdata.CIFAR10(None, "test")
-        x = ds.as_float()[:images]
+        ds = _array_dataset(kind, path, "test")
+        x = ds.as_float()[: images or None]
         errs = []
         for i in range(0, len(x), 256):
             xb = x[i:i + 256]
@@ -316,7 +327,7 @@ def evaluate(model, entropy=None, *, kind="images", path="kodak", images=4, crop
             errs.append(float(np.sum((model.decode(yq) - xb) ** 2, dtype=np.float64)))
         model.train()
         return {"mse": sum(errs) / x.size, "records": int(len(x))}
-    kodak = sdata.Kodak(None if path == "kodak" else path)
+    kodak = sdata.Kodak(_resolve(path))
     s = model.stride
     psnr, psnr_noisy, bpp, real = [], [], [], True
     for name, rgb in kodak[: images or len(kodak)]:
@@ -360,7 +371,7 @@ def load_checkpoint(path) -> "_Run":
 def _validate(run: _Run) -> dict:
     v, d = run.recipe["validate"], run.recipe["data"]
     kind = d["kind"]
-    return evaluate(run.model, run.entropy, kind=kind, path=v["path"], images=v["images"], crop=v.get("crop", 0),
+    return evaluate(run.model, run.entropy, kind=kind, path=d["path"] if kind != "images" else v["path"], images=v["images"], crop=v.get("crop", 0),
                     quantizer=run.quantizer, seed=run.recipe["train"]["seed"])
 
 

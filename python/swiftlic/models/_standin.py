@@ -4,7 +4,8 @@ TEMPORARY: the real layers live in swiftlic.nn (arithmetic in Swift). These twin
 the trainer could be written, tested and started before those branches landed; ``models._layers`` picks the
 native layer whenever it exists and falls back to the class here otherwise. Conventions follow PyTorch (weight
 layouts, padding, output_padding, PixelShuffle channel order) so checkpoints carry over to the native layers.
-Every op is whole-array NumPy (im2col + one matrix product); there is no per-pixel Python loop.
+Every op is whole-array NumPy (im2col + one matrix product); there is no per-pixel Python loop. Ops keep
+the input's dtype (float32 in use; float64 lets the tests check gradients by finite differences).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def _im2col(xp, k, s, ho, wo):
 
 def _col2im(cols, n, c, hp, wp, k, s, ho, wo):
     """Adjoint of _im2col: scatter-adds (N·Ho·Wo, C·k·k) into (N, C, Hp, Wp)."""
-    out = np.zeros((n, c, hp, wp), _F)
+    out = np.zeros((n, c, hp, wp), cols.dtype)
     cols = cols.reshape(n, ho, wo, c, k, k).transpose(0, 3, 4, 5, 1, 2)
     for i in range(k):
         for j in range(k):
@@ -90,7 +91,7 @@ class Conv2d(Module):
     def forward(self, x):
         _check4(x, "Conv2d", self.cin)
         n, _, h, w = x.shape
-        xp = _pad(x.astype(_F, copy=False), self.p, self.mode)
+        xp = _pad(x, self.p, self.mode)
         ho = (xp.shape[2] - self.k) // self.s + 1
         wo = (xp.shape[3] - self.k) // self.s + 1
         cols = _im2col(xp, self.k, self.s, ho, wo)
@@ -129,7 +130,7 @@ class ConvTranspose2d(Module):
         _check4(x, "ConvTranspose2d", self.cin)
         n, _, h, w = x.shape
         hf, wf = (h - 1) * self.s + self.k + self.op, (w - 1) * self.s + self.k + self.op
-        xf = np.ascontiguousarray(x.astype(_F, copy=False).transpose(0, 2, 3, 1)).reshape(-1, self.cin)
+        xf = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).reshape(-1, self.cin)
         cols = xf @ self.weight.data.reshape(self.cin, -1)
         yf = _col2im(cols, n, self.cout, hf, wf, self.k, self.s, h, w)
         ho, wo = hf - 2 * self.p, wf - 2 * self.p
@@ -142,7 +143,7 @@ class ConvTranspose2d(Module):
     def backward(self, gy):
         xf, xshape, hf, wf = self._cache
         n, _, h, w = xshape
-        gyf = np.zeros((n, self.cout, hf, wf), _F)
+        gyf = np.zeros((n, self.cout, hf, wf), gy.dtype)
         gyf[:, :, self.p: self.p + gy.shape[2], self.p: self.p + gy.shape[3]] = gy
         if self.bias is not None:
             self.bias.grad += gy.sum((0, 2, 3))
@@ -164,7 +165,7 @@ class Linear(Module):
     def forward(self, x):
         if x.ndim != 2 or x.shape[1] != self.weight.data.shape[1]:
             raise InvalidArgumentError(f"Linear: expected N×{self.weight.data.shape[1]}, got {x.shape}")
-        self._x = x.astype(_F, copy=False)
+        self._x = x
         y = self._x @ self.weight.data.T
         return y + self.bias.data if self.bias is not None else y
 
@@ -197,7 +198,7 @@ class PReLU(Module):
 
     def forward(self, x):
         self._x = x
-        return np.where(x > 0, x, self._a(x) * x).astype(_F, copy=False)
+        return np.where(x > 0, x, self._a(x) * x)
 
     def backward(self, gy):
         x = self._x
@@ -206,12 +207,12 @@ class PReLU(Module):
             self.weight.grad += neg.sum(axis=tuple(i for i in range(x.ndim) if i != 1))
         else:
             self.weight.grad += neg.sum()
-        return np.where(x > 0, gy, self._a(x) * gy).astype(_F, copy=False)
+        return np.where(x > 0, gy, self._a(x) * gy)
 
 
 class Sigmoid(Module):
     def forward(self, x):
-        self._y = (1 / (1 + np.exp(-x))).astype(_F)
+        self._y = 1 / (1 + np.exp(-np.clip(x, -60, 60)))
         return self._y
 
     def backward(self, gy):
@@ -270,10 +271,10 @@ class MaxPool2d(Module):
     def backward(self, gy):
         n, c, h, w = self._shape
         k = self.k
-        g = np.zeros((n, c, h // k, w // k, k * k), _F)
+        g = np.zeros((n, c, h // k, w // k, k * k), gy.dtype)
         np.put_along_axis(g, self._arg[..., None], gy[..., None], axis=-1)
         g = g.reshape(n, c, h // k, w // k, k, k).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h // k * k, w // k * k)
-        out = np.zeros(self._shape, _F)
+        out = np.zeros(self._shape, gy.dtype)
         out[:, :, : h // k * k, : w // k * k] = g
         return out
 
@@ -368,10 +369,10 @@ class GDN(Module):
         self._x = x
         x2 = x * x
         norm = np.einsum("ij,njhw->nihw", self.gamma.data, x2) + self.beta.data[:, None, None]
-        norm = np.maximum(norm, _F(1e-6))
+        norm = np.maximum(norm, 1e-6)
         self._n = norm
         self._r = np.sqrt(norm)
-        return (x * self._r if self.inverse else x / self._r).astype(_F)
+        return x * self._r if self.inverse else x / self._r
 
     def backward(self, gy):
         x, n, r = self._x, self._n, self._r
@@ -384,7 +385,7 @@ class GDN(Module):
         self.beta.grad += t.sum((0, 2, 3))
         self.gamma.grad += np.einsum("nihw,njhw->ij", t, x * x)
         gx = gx + 2 * x * np.einsum("ij,nihw->njhw", self.gamma.data, t)
-        return gx.astype(_F)
+        return gx
 
 
 class IGDN(GDN):
