@@ -273,7 +273,9 @@ class _Run:
         rate, grate = 0.0, None
         if self.entropy is not None:
             rate = self.entropy.forward(yq) / pixels
-            grate = self.entropy.backward(t["lmbda"] / pixels)
+            # The entropy model minimises the bits whatever λ is (so its estimate stays honest at λ = 0);
+            # the transform sees λ·∂R/∂ỹ.
+            grate = np.float32(t["lmbda"]) * self.entropy.backward(1.0 / pixels)
         elif t["rate_proxy"] == "l1" and self.quantizer != "none":
             rate = float(np.abs(yq).sum(dtype=np.float64)) / pixels
             grate = (np.float32(t["lmbda"] / pixels) * np.sign(yq)).astype(np.float32)
