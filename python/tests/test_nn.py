@@ -7,7 +7,7 @@ import pytest
 
 import swiftlic
 from swiftlic import InvalidArgumentError
-from swiftlic.nn import (Concat, Conv2d, ConvTranspose2d, Flatten, Identity, Linear, Module, Parameter, PReLU,
+from swiftlic.nn import (Concat, Conv2d, FusedConv, fuse, ConvTranspose2d, Flatten, Identity, Linear, Module, Parameter, PReLU,
                          ReLU, Reshape, Residual, Sequential, Sigmoid, Sum, Tanh, build, load, load_torch_state_dict,
                          read_metadata, register_architecture, save)
 from swiftlic.nn import functional as F
@@ -354,3 +354,19 @@ def test_torch_parity_sequential_model():
                       ConvTranspose2d(8, 4, 3, stride=2, padding=1, output_padding=1), Tanh(),
                       Flatten(), Linear(4 * 8 * 6, 3))
     _torch_parity(ours, theirs, rand(2, 3, 8, 6))
+
+
+def test_fuse_matches_unfused_inference():
+    model = unet_like(5)
+    model.train()
+    x = rand(2, 2, 8, 6)
+    fused = fuse(model)
+    assert any(isinstance(m, FusedConv) for _, m in fused.named_modules())
+    assert model.training and not any(isinstance(m, FusedConv) for _, m in model.named_modules())
+    model.eval(), fused.eval()
+    np.testing.assert_allclose(fused(x), model(x), rtol=1e-5, atol=1e-6)
+    shared = PReLU()  # one slope broadcast over all channels
+    seq = Sequential(ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1, rng=0), shared).eval()
+    np.testing.assert_allclose(fuse(seq)(x), seq(x), rtol=1e-5, atol=1e-6)
+    with pytest.raises(InvalidArgumentError, match="inference"):
+        fuse(seq).backward(np.ones((2, 3, 16, 12), np.float32))
