@@ -9,31 +9,22 @@ public enum Conv2DReference {
 
     public static func forward<T: BinaryFloatingPoint>(_ g: Conv2DGeometry, input x: [T], weight w: [T],
                                                        bias: [T]?) -> [T] {
-        let (ho, wo, k) = (g.outHeight, g.outWidth, g.kernel)
-        var y = [T](repeating: 0, count: g.outputCount)
-        for n in 0..<g.batch {
-            for co in 0..<g.outChannels {
-                for oh in 0..<ho {
-                    for ow in 0..<wo {
-                        var s: T = bias?[co] ?? 0
-                        for ci in 0..<g.inChannels {
-                            for ki in 0..<k {
-                                guard let ih = source(oh * g.stride - g.padding + ki, g.height, g.paddingMode)
-                                else { continue }
-                                for kj in 0..<k {
-                                    guard let iw = source(ow * g.stride - g.padding + kj, g.width, g.paddingMode)
-                                    else { continue }
-                                    s += w[((co * g.inChannels + ci) * k + ki) * k + kj]
-                                        * x[((n * g.inChannels + ci) * g.height + ih) * g.width + iw]
-                                }
-                            }
-                        }
-                        y[((n * g.outChannels + co) * ho + oh) * wo + ow] = s
-                    }
-                }
-            }
-        }
+        var y = biasTensor(bias, count: g.outputCount, channels: g.outChannels, spatial: g.outHeight * g.outWidth)
+        eachTap(g) { xi, wi, yi in y[yi] += w[wi] * x[xi] }
         return y
+    }
+
+    /// A tensor holding b[c] at every position of channel c (zeros without a bias).
+    static func biasTensor<T: BinaryFloatingPoint>(_ bias: [T]?, count: Int, channels: Int, spatial: Int) -> [T] {
+        guard let bias else { return [T](repeating: 0, count: count) }
+        return (0..<count).map { bias[($0 / spatial) % channels] }
+    }
+
+    /// Σ over batch and positions of each channel: the bias gradient.
+    static func channelSums<T: BinaryFloatingPoint>(_ t: [T], channels: Int, spatial: Int) -> [T] {
+        var sums = [T](repeating: 0, count: channels)
+        for (i, v) in t.enumerated() { sums[(i / spatial) % channels] += v }
+        return sums
     }
 
     /// Visits every (input index, weight index, output index) triple that the forward multiplies together.
@@ -74,9 +65,6 @@ public enum Conv2DReference {
                                                               gradOutput gy: [T]) -> ([T], [T]) {
         var gw = [T](repeating: 0, count: g.weightCount)
         eachTap(g) { xi, wi, yi in gw[wi] += x[xi] * gy[yi] }
-        var gb = [T](repeating: 0, count: g.outChannels)
-        let ohw = g.outHeight * g.outWidth
-        for (i, v) in gy.enumerated() { gb[(i / ohw) % g.outChannels] += v }
-        return (gw, gb)
+        return (gw, channelSums(gy, channels: g.outChannels, spatial: g.outHeight * g.outWidth))
     }
 }

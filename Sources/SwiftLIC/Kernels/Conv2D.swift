@@ -58,12 +58,9 @@ public struct Conv2DGeometry: Sendable, Equatable {
 
     /// Throws `invalidArgument` naming the offending value unless this is a convolution the kernels support.
     public func validate(_ op: String = "conv2d") throws(SLICError) {
-        let limit = 1 << 28
-        for (name, v) in [("batch", batch), ("in_channels", inChannels), ("height", height), ("width", width),
-                          ("out_channels", outChannels), ("kernel", kernel), ("stride", stride)] {
-            try require(v >= 1 && v <= limit, "\(op): expected \(name) ≥ 1, got \(v)")
-        }
-        try require(padding >= 0 && padding <= limit, "\(op): expected padding ≥ 0, got \(padding)")
+        try ConvShapeCheck.dimensions(op, [("batch", batch), ("in_channels", inChannels), ("height", height),
+                                           ("width", width), ("out_channels", outChannels), ("kernel", kernel),
+                                           ("stride", stride)], padding: padding)
         try require(height + 2 * padding >= kernel && width + 2 * padding >= kernel,
                     "\(op): kernel \(kernel)×\(kernel) is larger than the padded input "
                         + "\(height + 2 * padding)×\(width + 2 * padding)")
@@ -85,13 +82,31 @@ public struct Conv2DGeometry: Sendable, Equatable {
     /// Checks the element counts of caller buffers against this geometry.
     public func validateCounts(_ op: String, input: Int, weight: Int, output: Int, bias: Int?) throws(SLICError) {
         try validate(op)
-        try require(input == inputCount,
-                    "\(op): input holds \(input) values, expected \(batch)×\(inChannels)×\(height)×\(width)")
-        try require(weight == weightCount,
-                    "\(op): weight holds \(weight) values, expected \(outChannels)×\(inChannels)×\(kernel)×\(kernel)")
-        try require(output == outputCount,
-                    "\(op): output holds \(output) values, expected \(batch)×\(outChannels)×\(outHeight)×\(outWidth)")
-        if let bias { try require(bias == outChannels, "\(op): bias holds \(bias) values, expected \(outChannels)") }
+        try ConvShapeCheck.counts(op, [
+            ("input", input, inputCount, "\(batch)×\(inChannels)×\(height)×\(width)"),
+            ("weight", weight, weightCount, "\(outChannels)×\(inChannels)×\(kernel)×\(kernel)"),
+            ("output", output, outputCount, "\(batch)×\(outChannels)×\(outHeight)×\(outWidth)"),
+            ("bias", bias, outChannels, "\(outChannels)"),
+        ])
+    }
+}
+
+/// Checks shared by the convolution geometries.
+enum ConvShapeCheck {
+    /// Every dimension in 1…2²⁸, padding in 0…2²⁸.
+    static func dimensions(_ op: String, _ dims: [(String, Int)], padding: Int) throws(SLICError) {
+        let limit = 1 << 28
+        for (name, v) in dims { try require(v >= 1 && v <= limit, "\(op): expected \(name) ≥ 1, got \(v)") }
+        try require(padding >= 0 && padding <= limit, "\(op): expected padding ≥ 0, got \(padding)")
+    }
+
+    /// Each caller buffer holds exactly its shape's element count (nil: buffer absent, not checked).
+    static func counts(_ op: String, _ buffers: [(name: String, found: Int?, expected: Int, shape: String)])
+        throws(SLICError) {
+        for b in buffers {
+            guard let found = b.found else { continue }
+            try require(found == b.expected, "\(op): \(b.name) holds \(found) values, expected \(b.shape)")
+        }
     }
 }
 
@@ -125,19 +140,26 @@ extension Conv2D {
             }
             return
         }
+        forEachBand(g) { n, rows, col in
+            let xn = x + n * g.inChannels * hw, yn = y + n * g.outChannels * ohw
+            let cols = rows.count * g.outWidth, p0 = rows.lowerBound * g.outWidth
+            im2col(g, image: xn, rows: rows, into: col)
+            GEMM.sgemm(transA: false, transB: false, m: g.outChannels, n: cols, k: kk, alpha: 1, a: w, lda: kk,
+                       b: col, ldb: cols, beta: 0, c: yn + p0, ldc: ohw)
+            epilogue.apply(yn, channels: g.outChannels, stride: ohw, columns: p0..<(p0 + cols))
+        }
+    }
+
+    /// Runs `body(image, output rows, col scratch)` over every band of every image, in order.
+    static func forEachBand(_ g: Conv2DGeometry, _ body: (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
         let rows = bandRows(g)
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: kk * rows * g.outWidth)
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * rows * g.outWidth)
         defer { col.deallocate() }
         for n in 0..<g.batch {
-            let xn = x + n * g.inChannels * hw, yn = y + n * g.outChannels * ohw
             var r0 = 0
             while r0 < g.outHeight {
                 let r1 = min(g.outHeight, r0 + rows)
-                let cols = (r1 - r0) * g.outWidth, p0 = r0 * g.outWidth
-                im2col(g, image: xn, rows: r0..<r1, into: col)
-                GEMM.sgemm(transA: false, transB: false, m: g.outChannels, n: cols, k: kk, alpha: 1, a: w, lda: kk,
-                           b: col, ldb: cols, beta: 0, c: yn + p0, ldc: ohw)
-                epilogue.apply(yn, channels: g.outChannels, stride: ohw, columns: p0..<(p0 + cols))
+                body(n, r0..<r1, col)
                 r0 = r1
             }
         }
@@ -156,21 +178,13 @@ extension Conv2D {
             }
             return
         }
-        let rows = bandRows(g)
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: kk * rows * g.outWidth)
-        defer { col.deallocate() }
         Parallel.forRanges(g.inputCount, granularity: 4096) { r in (gx + r.lowerBound).update(repeating: 0, count: r.count) }
-        for n in 0..<g.batch {
+        forEachBand(g) { n, rows, col in
             let gxn = gx + n * g.inChannels * hw, gyn = gy + n * g.outChannels * ohw
-            var r0 = 0
-            while r0 < g.outHeight {
-                let r1 = min(g.outHeight, r0 + rows)
-                let cols = (r1 - r0) * g.outWidth, p0 = r0 * g.outWidth
-                GEMM.sgemm(transA: true, transB: false, m: kk, n: cols, k: g.outChannels, alpha: 1, a: w, lda: kk,
-                           b: gyn + p0, ldb: ohw, beta: 0, c: col, ldc: cols)
-                col2im(g, col, rows: r0..<r1, into: gxn)
-                r0 = r1
-            }
+            let cols = rows.count * g.outWidth, p0 = rows.lowerBound * g.outWidth
+            GEMM.sgemm(transA: true, transB: false, m: kk, n: cols, k: g.outChannels, alpha: 1, a: w, lda: kk,
+                       b: gyn + p0, ldb: ohw, beta: 0, c: col, ldc: cols)
+            col2im(g, col, rows: rows, into: gxn)
         }
     }
 
@@ -190,20 +204,12 @@ extension Conv2D {
             }
             return
         }
-        let rows = bandRows(g)
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: kk * rows * g.outWidth)
-        defer { col.deallocate() }
-        for n in 0..<g.batch {
+        forEachBand(g) { n, rows, col in
             let xn = x + n * g.inChannels * hw, gyn = gy + n * g.outChannels * ohw
-            var r0 = 0
-            while r0 < g.outHeight {
-                let r1 = min(g.outHeight, r0 + rows)
-                let cols = (r1 - r0) * g.outWidth, p0 = r0 * g.outWidth
-                im2col(g, image: xn, rows: r0..<r1, into: col)
-                GEMM.sgemm(transA: false, transB: true, m: g.outChannels, n: kk, k: cols, alpha: 1, a: gyn + p0,
-                           lda: ohw, b: col, ldb: cols, beta: 1, c: gw, ldc: kk)
-                r0 = r1
-            }
+            let cols = rows.count * g.outWidth, p0 = rows.lowerBound * g.outWidth
+            im2col(g, image: xn, rows: rows, into: col)
+            GEMM.sgemm(transA: false, transB: true, m: g.outChannels, n: kk, k: cols, alpha: 1, a: gyn + p0,
+                       lda: ohw, b: col, ldb: cols, beta: 1, c: gw, ldc: kk)
         }
     }
 

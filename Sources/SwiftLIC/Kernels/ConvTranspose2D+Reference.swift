@@ -30,11 +30,8 @@ public enum ConvTranspose2DReference {
 
     public static func forward<T: BinaryFloatingPoint>(_ g: ConvTranspose2DGeometry, input x: [T], weight w: [T],
                                                        bias: [T]?) -> [T] {
-        var y = [T](repeating: 0, count: g.outputCount)
-        if let bias {
-            let ohw = g.outHeight * g.outWidth
-            for i in y.indices { y[i] = bias[(i / ohw) % g.outChannels] }
-        }
+        var y = Conv2DReference.biasTensor(bias, count: g.outputCount, channels: g.outChannels,
+                                           spatial: g.outHeight * g.outWidth)
         eachTap(g) { xi, wi, yi in y[yi] += x[xi] * w[wi] }
         return y
     }
@@ -50,9 +47,6 @@ public enum ConvTranspose2DReference {
                                                               gradOutput gy: [T]) -> ([T], [T]) {
         var gw = [T](repeating: 0, count: g.weightCount)
         eachTap(g) { xi, wi, yi in gw[wi] += x[xi] * gy[yi] }
-        var gb = [T](repeating: 0, count: g.outChannels)
-        let ohw = g.outHeight * g.outWidth
-        for (i, v) in gy.enumerated() { gb[(i / ohw) % g.outChannels] += v }
-        return (gw, gb)
+        return (gw, Conv2DReference.channelSums(gy, channels: g.outChannels, spatial: g.outHeight * g.outWidth))
     }
 }

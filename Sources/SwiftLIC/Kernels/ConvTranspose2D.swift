@@ -44,12 +44,9 @@ public struct ConvTranspose2DGeometry: Sendable, Equatable {
     }
 
     public func validate(_ op: String = "conv_transpose2d") throws(SLICError) {
-        let limit = 1 << 28
-        for (name, v) in [("batch", batch), ("in_channels", inChannels), ("height", height), ("width", width),
-                          ("out_channels", outChannels), ("kernel", kernel), ("stride", stride)] {
-            try require(v >= 1 && v <= limit, "\(op): expected \(name) ≥ 1, got \(v)")
-        }
-        try require(padding >= 0 && padding <= limit, "\(op): expected padding ≥ 0, got \(padding)")
+        try ConvShapeCheck.dimensions(op, [("batch", batch), ("in_channels", inChannels), ("height", height),
+                                           ("width", width), ("out_channels", outChannels), ("kernel", kernel),
+                                           ("stride", stride)], padding: padding)
         try require(outputPadding >= 0 && outputPadding < stride,
                     "\(op): expected 0 ≤ output_padding < stride (\(stride)), got \(outputPadding)")
         try require(outHeight >= 1 && outWidth >= 1,
@@ -59,13 +56,12 @@ public struct ConvTranspose2DGeometry: Sendable, Equatable {
 
     public func validateCounts(_ op: String, input: Int, weight: Int, output: Int, bias: Int?) throws(SLICError) {
         try validate(op)
-        try require(input == inputCount,
-                    "\(op): input holds \(input) values, expected \(batch)×\(inChannels)×\(height)×\(width)")
-        try require(weight == weightCount,
-                    "\(op): weight holds \(weight) values, expected \(inChannels)×\(outChannels)×\(kernel)×\(kernel)")
-        try require(output == outputCount,
-                    "\(op): output holds \(output) values, expected \(batch)×\(outChannels)×\(outHeight)×\(outWidth)")
-        if let bias { try require(bias == outChannels, "\(op): bias holds \(bias) values, expected \(outChannels)") }
+        try ConvShapeCheck.counts(op, [
+            ("input", input, inputCount, "\(batch)×\(inChannels)×\(height)×\(width)"),
+            ("weight", weight, weightCount, "\(inChannels)×\(outChannels)×\(kernel)×\(kernel)"),
+            ("output", output, outputCount, "\(batch)×\(outChannels)×\(outHeight)×\(outWidth)"),
+            ("bias", bias, outChannels, "\(outChannels)"),
+        ])
     }
 }
 
