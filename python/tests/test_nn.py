@@ -370,3 +370,38 @@ def test_fuse_matches_unfused_inference():
     np.testing.assert_allclose(fuse(seq)(x), seq(x), rtol=1e-5, atol=1e-6)
     with pytest.raises(InvalidArgumentError, match="inference"):
         fuse(seq).backward(np.ones((2, 3, 16, 12), np.float32))
+
+
+def test_native_binding_validates_buffers():
+    from swiftlic import _native
+    x, w = rand(1, 2, 5, 5), rand(3, 2, 3, 3)
+    y = np.zeros((1, 3, 3, 4), np.float32)  # 36 values where 1×3×3×3 = 27 are expected
+    with pytest.raises(InvalidArgumentError, match="output holds 36 values"):
+        _native.conv2d_forward(x, w, None, y, 1, 2, 5, 5, 3, 3, 1, 0, 0, 0, None)
+    with pytest.raises(InvalidArgumentError, match="padding mode"):
+        _native.conv2d_forward(x, w, None, y[..., :3].copy(), 1, 2, 5, 5, 3, 3, 1, 0, 7, 0, None)
+    with pytest.raises(InvalidArgumentError, match="prelu needs 3 slopes"):
+        _native.conv2d_forward(x, w, None, np.zeros((1, 3, 3, 3), np.float32), 1, 2, 5, 5, 3, 3, 1, 0, 0, 2, None)
+    with pytest.raises(TypeError, match="writable C-contiguous"):
+        _native.conv2d_forward(x, w, None, np.zeros((1, 3, 3, 3)), 1, 2, 5, 5, 3, 3, 1, 0, 0, 0, None)
+    buf = np.zeros(100, np.float32)  # output overlapping an input
+    with pytest.raises(InvalidArgumentError, match="shares memory"):
+        _native.linear_forward(buf[:6], rand(2, 3), None, buf[4:8], 2, 3, 2)
+    with pytest.raises(InvalidArgumentError, match="expected activation .* got 9"):
+        _native.activation_forward(9, x, np.zeros_like(x))
+
+
+def test_torch_state_dict_rename_and_strictness():
+    model = Sequential(Conv2d(2, 3, 3, rng=0), PReLU(3))
+    state = {"enc.conv.weight": np.ones((3, 2, 3, 3)), "enc.conv.bias": np.zeros(3), "enc.act.weight": np.ones(3),
+             "enc.bn.num_batches_tracked": np.zeros(())}
+    mapping = {"enc.conv.weight": "0.weight", "enc.conv.bias": "0.bias", "enc.act.weight": "1.weight"}
+    load_torch_state_dict(model, state, rename=mapping)
+    assert model[0].weight.data.sum() == 54 and model[1].weight.data.tolist() == [1, 1, 1]
+    with pytest.raises(InvalidArgumentError, match="missing"):
+        load_torch_state_dict(model, {"0.weight": np.ones((3, 2, 3, 3))})
+    with pytest.raises(InvalidArgumentError, match="shape"):
+        load_torch_state_dict(model, {"0.weight": np.ones((3, 2, 5, 5)), "0.bias": np.zeros(3),
+                                      "1.weight": np.ones(3)})
+    load_torch_state_dict(model, {k: v for k, v in state.items() if "act" not in k},
+                          rename=lambda k: mapping.get(k), strict=False)
