@@ -9,7 +9,8 @@ Measures, at 1 and 2 threads (swiftlic.set_num_threads / torch.set_num_threads):
   2. a training step on 16 × 3×128×128: forward + MSE gradient + backward + Adam
      (swiftlic.nn.optim.Adam when it exists, else a NumPy SGD step, noted in the table).
 Prints best-of-N time, GFLOP/s, % of the FMA peak (32 FP32 FLOP/cycle/core × the clock from /proc/cpuinfo ×
-threads) and the time ratio swiftlic / PyTorch (≤ 1.0 means swiftlic is at least as fast).
+threads) and the time ratio swiftlic / PyTorch (≤ 1.0 means swiftlic is at least as fast), in wall time and in
+process CPU time (the steadier of the two when other jobs share the machine).
 
     .venv/bin/python benchmarks/kernels.py [--repeat 3] [--threads 1 2] [--quick]
 """
@@ -83,13 +84,16 @@ def clock_ghz():
 
 
 def timed(fn, repeat):
+    """(best wall, median wall, best process CPU time) over `repeat` runs after a warm-up. On a shared machine the
+    CPU time (all threads of this process) is the steadier number: other jobs stretch wall time, not CPU time."""
     fn()  # warm-up (allocations, thread pool)
-    times = []
+    walls, cpus = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), statistics.median(times)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    return min(walls), statistics.median(walls), min(cpus)
 
 
 def swiftlic_optimizer(model):
@@ -172,6 +176,7 @@ def main():
             topt.step()
 
     rows = []
+    nan = (float("nan"),) * 3
     for n in args.threads:
         swiftlic.set_num_threads(n)
         if torch:
@@ -181,20 +186,23 @@ def main():
                 ("forward 768×512" if not args.quick else "forward", f_fwd, ours_forward,
                  torch_forward if torch else None),
                 (f"train step ({opt_name})", f_train, ours_train, torch_train if torch else None)]:
-            best, med = timed(fn_ours, args.repeat)
-            tbest, tmed = timed(fn_torch, args.repeat) if fn_torch else (float("nan"), float("nan"))
+            best, med, cpu = timed(fn_ours, args.repeat)
+            tbest, tmed, tcpu = timed(fn_torch, args.repeat) if fn_torch else nan
             gflops = flops / best / 1e9
-            rows.append((n, name, best, med, gflops, 100 * gflops / peak, tbest, tmed,
-                         flops / tbest / 1e9 if fn_torch else float("nan"), best / tbest))
-            r = rows[-1]
-            print(f"  {n} thr  {name:<26} swiftlic {r[2]:7.3f}s [{r[3]:7.3f}] {r[4]:6.1f} GFLOP/s {r[5]:5.1f}% peak"
-                  f" | torch {r[6]:7.3f}s [{r[7]:7.3f}] {r[8]:6.1f} GFLOP/s | ratio {r[9]:.2f}", flush=True)
+            r = dict(n=n, name=name, best=best, med=med, cpu=cpu, gflops=gflops, pct=100 * gflops / peak,
+                     tbest=tbest, tmed=tmed, tcpu=tcpu, tgflops=flops / tbest / 1e9, ratio=best / tbest,
+                     cpu_ratio=cpu / tcpu)
+            rows.append(r)
+            print(f"  {n} thr  {name:<26} swiftlic {best:7.3f}s [{med:7.3f}] cpu {cpu:7.3f}s {gflops:6.1f} GFLOP/s "
+                  f"{r['pct']:5.1f}% peak | torch {tbest:7.3f}s [{tmed:7.3f}] cpu {tcpu:7.3f}s "
+                  f"{r['tgflops']:6.1f} GFLOP/s | ratio {r['ratio']:.2f} (cpu {r['cpu_ratio']:.2f})", flush=True)
 
     print()
-    print("| threads | case | swiftlic s | GFLOP/s | % peak | torch s | torch GFLOP/s | ratio |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| threads | case | swiftlic s | GFLOP/s | % peak | torch s | torch GFLOP/s | ratio | CPU-time ratio |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]:.3f} | {r[4]:.1f} | {r[5]:.1f}% | {r[6]:.3f} | {r[8]:.1f} | {r[9]:.2f} |")
+        print(f"| {r['n']} | {r['name']} | {r['best']:.3f} | {r['gflops']:.1f} | {r['pct']:.1f}% | {r['tbest']:.3f} | "
+              f"{r['tgflops']:.1f} | {r['ratio']:.2f} | {r['cpu_ratio']:.2f} |")
     print(f"load average after {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
