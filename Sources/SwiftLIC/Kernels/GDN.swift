@@ -1,0 +1,129 @@
+/// Generalized divisive normalization (Ballé, Laparra & Simoncelli 2016/2017) over NCHW float32 tensors.
+///
+///     n_i = β_i + Σ_j γ_ij · x_j²          (per pixel, over channels; γ is C×C, row i = output channel)
+///     GDN:  y_i = x_i / √n_i               IGDN (inverse): y_i = x_i · √n_i
+///
+/// For each image the channel sum is one GEMM, N = γ · X² with X² laid out C×(H·W). β and γ are taken as given
+/// (effective values): the non-negative reparametrisation lives in Python (swiftlic.nn.layers_extra.GDN).
+///
+/// Backward, with f(n) = n^∓½ and g_i = ∂L/∂n_i = gy_i · x_i · f′(n_i):
+///     ∂L/∂x_k = gy_k · f(n_k) + 2 x_k Σ_i γ_ik g_i      ∂L/∂β_i = Σ_pixels g_i      ∂L/∂γ_ij = Σ_pixels g_i x_j²
+/// Results are bit-identical for any thread count (GEMM is; ∂β is a fixed-order blocked sum in Double).
+public enum GDN {
+    /// Checks shapes and buffer sizes of a GDN call; returns the element count of x.
+    public static func validate(n: Int, c: Int, h: Int, w: Int, x: Int, beta: Int, gamma: Int,
+                                outputs: [(String, Int)]) throws(SLICError) -> Int {
+        let count = try LayerShape.count("gdn", n: n, c: c, h: h, w: w)
+        let shape = "\(n)×\(c)×\(h)×\(w)"
+        try LayerShape.holds("gdn", "x", x, count, "shape \(shape)")
+        try LayerShape.holds("gdn", "beta", beta, c, "one per channel")
+        try LayerShape.holds("gdn", "gamma", gamma, c * c, "a \(c)×\(c) matrix")
+        for (name, size) in outputs {
+            let expected = name.hasSuffix("beta") ? c : name.hasSuffix("gamma") ? c * c : count
+            try LayerShape.holds("gdn", name, size, expected, name.hasSuffix("gamma") ? "\(c)×\(c)" : "shape \(shape)")
+        }
+        return count
+    }
+
+    /// y ← GDN(x) (or IGDN when `inverse`). Buffers: x, y of n·c·pixels values, beta of c, gamma of c·c.
+    /// - Precondition: shapes as `validate` checks; β_i + Σ_j γ_ij x_j² > 0 for GDN (else y is inf/NaN).
+    public static func forward(inverse: Bool, n: Int, c: Int, pixels: Int, x: UnsafeBufferPointer<Float>,
+                               beta: UnsafeBufferPointer<Float>, gamma: UnsafeBufferPointer<Float>,
+                               y: UnsafeMutableBufferPointer<Float>) {
+        let plane = c * pixels
+        let x2 = UnsafeMutableBufferPointer<Float>.allocate(capacity: plane)
+        let norm = UnsafeMutableBufferPointer<Float>.allocate(capacity: plane)
+        defer { x2.deallocate(); norm.deallocate() }
+        for b in 0..<n {
+            let xb = x.baseAddress! + b * plane, yb = y.baseAddress! + b * plane
+            normalizer(c: c, pixels: pixels, x: xb, beta: beta.baseAddress!, gamma: gamma.baseAddress!,
+                       x2: x2.baseAddress!, norm: norm.baseAddress!)
+            Parallel.forRanges(plane, granularity: 256) { r in
+                let nv = norm.baseAddress!
+                if inverse {
+                    for i in r { yb[i] = xb[i] * nv[i].squareRoot() }
+                } else {
+                    for i in r { yb[i] = xb[i] / nv[i].squareRoot() }
+                }
+            }
+        }
+    }
+
+    /// Gradients of GDN (or IGDN) at x given gy = ∂L/∂y: gx ← ∂L/∂x, gBeta ← ∂L/∂β, gGamma ← ∂L/∂γ (all
+    /// overwritten, summed over the batch).
+    public static func backward(inverse: Bool, n: Int, c: Int, pixels: Int, x: UnsafeBufferPointer<Float>,
+                                beta: UnsafeBufferPointer<Float>, gamma: UnsafeBufferPointer<Float>,
+                                gy: UnsafeBufferPointer<Float>, gx: UnsafeMutableBufferPointer<Float>,
+                                gBeta: UnsafeMutableBufferPointer<Float>, gGamma: UnsafeMutableBufferPointer<Float>) {
+        let plane = c * pixels
+        let x2 = UnsafeMutableBufferPointer<Float>.allocate(capacity: plane)
+        let norm = UnsafeMutableBufferPointer<Float>.allocate(capacity: plane)
+        let g = UnsafeMutableBufferPointer<Float>.allocate(capacity: plane)
+        var betaSum = [Double](repeating: 0, count: c)
+        defer { x2.deallocate(); norm.deallocate(); g.deallocate() }
+        for b in 0..<n {
+            let xb = x.baseAddress! + b * plane, gyb = gy.baseAddress! + b * plane, gxb = gx.baseAddress! + b * plane
+            normalizer(c: c, pixels: pixels, x: xb, beta: beta.baseAddress!, gamma: gamma.baseAddress!,
+                       x2: x2.baseAddress!, norm: norm.baseAddress!)
+            // norm ← f(n), g ← gy · x · f′(n), with f′ = −½ f³ (GDN) or ½ / f (IGDN).
+            Parallel.forRanges(plane, granularity: 256) { r in
+                let nv = norm.baseAddress!, gv = g.baseAddress!
+                if inverse {
+                    for i in r {
+                        let f = nv[i].squareRoot()
+                        nv[i] = f
+                        gv[i] = gyb[i] * xb[i] * (0.5 / f)
+                    }
+                } else {
+                    for i in r {
+                        let f = 1 / nv[i].squareRoot()
+                        nv[i] = f
+                        gv[i] = gyb[i] * xb[i] * (-0.5 * f * f * f)
+                    }
+                }
+            }
+            // ∂γ (+)= G · (X²)ᵀ, summed over pixels.
+            GEMM.sgemm(transA: false, transB: true, m: c, n: c, k: pixels, alpha: 1, a: UnsafePointer(g.baseAddress!),
+                       lda: pixels, b: UnsafePointer(x2.baseAddress!), ldb: pixels, beta: b == 0 ? 0 : 1,
+                       c: gGamma.baseAddress!, ldc: c)
+            betaSum.withUnsafeMutableBufferPointer { bs in
+                Parallel.forRanges(c) { rc in
+                    for ch in rc {
+                        let row = g.baseAddress! + ch * pixels
+                        bs[ch] += BlockedSum.sequentialSum(pixels) { r in
+                            var s = 0.0
+                            for p in r { s += Double(row[p]) }
+                            return s
+                        }
+                    }
+                }
+            }
+            // T = γᵀ · G (reusing the X² buffer), then ∂x = gy · f + 2 x · T.
+            let t = x2.baseAddress!
+            GEMM.sgemm(transA: true, transB: false, m: c, n: pixels, k: c, alpha: 1, a: gamma.baseAddress!, lda: c,
+                       b: UnsafePointer(g.baseAddress!), ldb: pixels, beta: 0, c: t, ldc: pixels)
+            Parallel.forRanges(plane, granularity: 256) { r in
+                let f = norm.baseAddress!
+                for i in r { gxb[i] = gyb[i] * f[i] + 2 * xb[i] * t[i] }
+            }
+        }
+        for ch in 0..<c { gBeta[ch] = Float(betaSum[ch]) }
+    }
+
+    /// x2 ← x², norm ← β + γ · x² for one image (C×pixels).
+    static func normalizer(c: Int, pixels: Int, x: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                           gamma: UnsafePointer<Float>, x2: UnsafeMutablePointer<Float>,
+                           norm: UnsafeMutablePointer<Float>) {
+        Parallel.forRanges(c * pixels, granularity: 256) { r in
+            for i in r { x2[i] = x[i] * x[i] }
+        }
+        GEMM.sgemm(transA: false, transB: false, m: c, n: pixels, k: c, alpha: 1, a: gamma, lda: c,
+                   b: UnsafePointer(x2), ldb: pixels, beta: 0, c: norm, ldc: pixels)
+        Parallel.forRanges(c) { rc in
+            for ch in rc {
+                let row = norm + ch * pixels, bc = beta[ch]
+                for p in 0..<pixels { row[p] += bc }
+            }
+        }
+    }
+}
