@@ -59,8 +59,9 @@ public enum GDN {
         let x2 = UnsafeMutableBufferPointer<Float>.allocate(capacity: plane)
         let norm = UnsafeMutableBufferPointer<Float>.allocate(capacity: plane)
         let g = UnsafeMutableBufferPointer<Float>.allocate(capacity: plane)
+        let x2t = UnsafeMutableBufferPointer<Float>.allocate(capacity: plane)
         var betaSum = [Double](repeating: 0, count: c)
-        defer { x2.deallocate(); norm.deallocate(); g.deallocate() }
+        defer { x2.deallocate(); norm.deallocate(); g.deallocate(); x2t.deallocate() }
         for b in 0..<n {
             let xb = x.baseAddress! + b * plane, gyb = gy.baseAddress! + b * plane, gxb = gx.baseAddress! + b * plane
             normalizer(c: c, pixels: pixels, x: xb, beta: beta.baseAddress!, gamma: gamma.baseAddress!,
@@ -82,9 +83,11 @@ public enum GDN {
                     }
                 }
             }
-            // ∂γ (+)= G · (X²)ᵀ, summed over pixels.
-            GEMM.sgemm(transA: false, transB: true, m: c, n: c, k: pixels, alpha: 1, a: UnsafePointer(g.baseAddress!),
-                       lda: pixels, b: UnsafePointer(x2.baseAddress!), ldb: pixels, beta: b == 0 ? 0 : 1,
+            // ∂γ (+)= G · (X²)ᵀ, summed over pixels. X² is transposed to pixels×C first so the GEMM streams rows
+            // (a transposed B operand is the slow case of a row-major GEMM).
+            transpose(rows: c, cols: pixels, x2.baseAddress!, into: x2t.baseAddress!)
+            GEMM.sgemm(transA: false, transB: false, m: c, n: c, k: pixels, alpha: 1, a: UnsafePointer(g.baseAddress!),
+                       lda: pixels, b: UnsafePointer(x2t.baseAddress!), ldb: c, beta: b == 0 ? 0 : 1,
                        c: gGamma.baseAddress!, ldc: c)
             betaSum.withUnsafeMutableBufferPointer { bs in
                 Parallel.forRanges(c) { rc in
@@ -108,6 +111,25 @@ public enum GDN {
             }
         }
         for ch in 0..<c { gBeta[ch] = Float(betaSum[ch]) }
+    }
+
+    /// dst (cols×rows) ← srcᵀ (rows×cols), in 32×32 tiles; tasks own disjoint column blocks of src.
+    static func transpose(rows: Int, cols: Int, _ src: UnsafeMutablePointer<Float>,
+                          into dst: UnsafeMutablePointer<Float>) {
+        let tile = 32
+        Parallel.forRanges((cols + tile - 1) / tile) { blocks in
+            for jb in blocks {
+                let j0 = jb * tile, j1 = min(cols, j0 + tile)
+                var i0 = 0
+                while i0 < rows {
+                    let i1 = min(rows, i0 + tile)
+                    for j in j0..<j1 {
+                        for i in i0..<i1 { dst[j * rows + i] = src[i * cols + j] }
+                    }
+                    i0 = i1
+                }
+            }
+        }
     }
 
     /// x2 ← x², norm ← β + γ · x² for one image (C×pixels).
