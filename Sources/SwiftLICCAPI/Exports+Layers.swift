@@ -106,33 +106,32 @@ public func slic_pixel_shuffle(_ unshuffle: Int32, _ r: Int64, _ n: Int64, _ c: 
     }
 }
 
+/// The shared body of the elementwise exports: check x and y hold the same count, then run `body` on them.
+private func elementwise(_ op: String, _ x: UnsafePointer<Float>?, _ xCount: Int64, _ y: UnsafeMutablePointer<Float>?,
+                         _ yCount: Int64,
+                         _ body: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void) -> Int32 {
+    guarded { () throws(SLICError) in
+        try Quantize.validate(op, input: Int(xCount), output: Int(yCount))
+        body(try buffer(x, xCount, "x"), try mutableBuffer(y, yCount, "y"))
+    }
+}
+
 @_cdecl("slic_uniform_noise_add")
 public func slic_uniform_noise_add(_ seed: UInt64, _ offset: UInt64, _ x: UnsafePointer<Float>?, _ xCount: Int64,
                                    _ y: UnsafeMutablePointer<Float>?, _ yCount: Int64) -> Int32 {
-    guarded { () throws(SLICError) in
-        try Quantize.validate("uniform_noise", input: Int(xCount), output: Int(yCount))
-        Quantize.addUniformNoise(seed: seed, offset: offset, x: try buffer(x, xCount, "x"),
-                                 y: try mutableBuffer(y, yCount, "y"))
-    }
+    elementwise("uniform_noise", x, xCount, y, yCount) { Quantize.addUniformNoise(seed: seed, offset: offset, x: $0, y: $1) }
 }
 
 @_cdecl("slic_round_half_even")
 public func slic_round_half_even(_ x: UnsafePointer<Float>?, _ xCount: Int64,
                                  _ y: UnsafeMutablePointer<Float>?, _ yCount: Int64) -> Int32 {
-    guarded { () throws(SLICError) in
-        try Quantize.validate("round", input: Int(xCount), output: Int(yCount))
-        Quantize.round(x: try buffer(x, xCount, "x"), y: try mutableBuffer(y, yCount, "y"))
-    }
+    elementwise("round", x, xCount, y, yCount) { Quantize.round(x: $0, y: $1) }
 }
 
 @_cdecl("slic_binarize_stochastic")
 public func slic_binarize_stochastic(_ seed: UInt64, _ offset: UInt64, _ x: UnsafePointer<Float>?, _ xCount: Int64,
                                      _ y: UnsafeMutablePointer<Float>?, _ yCount: Int64) -> Int32 {
-    guarded { () throws(SLICError) in
-        try Quantize.validate("binarize", input: Int(xCount), output: Int(yCount))
-        Quantize.binarize(seed: seed, offset: offset, x: try buffer(x, xCount, "x"),
-                          y: try mutableBuffer(y, yCount, "y"))
-    }
+    elementwise("binarize", x, xCount, y, yCount) { Quantize.binarize(seed: seed, offset: offset, x: $0, y: $1) }
 }
 
 @_cdecl("slic_random_uniform")
@@ -146,11 +145,10 @@ public func slic_random_uniform(_ seed: UInt64, _ offset: UInt64, _ out: UnsafeM
 @_cdecl("slic_dropout")
 public func slic_dropout(_ p: Float, _ seed: UInt64, _ offset: UInt64, _ x: UnsafePointer<Float>?, _ xCount: Int64,
                          _ y: UnsafeMutablePointer<Float>?, _ yCount: Int64) -> Int32 {
-    guarded { () throws(SLICError) in
-        try Dropout.validate(p: p, input: Int(xCount), output: Int(yCount))
-        Dropout.apply(p: p, seed: seed, offset: offset, x: try buffer(x, xCount, "x"),
-                      y: try mutableBuffer(y, yCount, "y"))
+    guard p >= 0 && p <= 1 else {
+        return guarded { () throws(SLICError) in try Dropout.validate(p: p, input: Int(xCount), output: Int(yCount)) }
     }
+    return elementwise("dropout", x, xCount, y, yCount) { Dropout.apply(p: p, seed: seed, offset: offset, x: $0, y: $1) }
 }
 
 @_cdecl("slic_adam_step")

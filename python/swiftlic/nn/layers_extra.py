@@ -157,37 +157,31 @@ class Upsample(Module):
 
 
 class PixelShuffle(Module):
-    """Sub-pixel convolution's rearrangement: N×C·r²×H×W → N×C×H·r×W·r."""
+    """Sub-pixel convolution's rearrangement: N×C·r²×H×W → N×C×H·r×W·r (backward: unshuffle the gradient)."""
+
+    _inverse = False
 
     def __init__(self, upscale_factor: int) -> None:
         super().__init__()
         self.r = int(upscale_factor)
 
     def forward(self, x):
-        return F.pixel_shuffle(x, self.r)
+        return F._shuffle(x, self.r, self._inverse)
 
     def backward(self, grad_out):
-        return F.pixel_unshuffle(grad_out, self.r)
+        return F._shuffle(grad_out, self.r, not self._inverse)
 
     def extra_repr(self) -> str:
         return f"{self.r}"
 
 
-class PixelUnshuffle(Module):
-    """N×C×H·r×W·r → N×C·r²×H×W, the inverse of :class:`PixelShuffle`."""
+class PixelUnshuffle(PixelShuffle):
+    """N×C×H·r×W·r → N×C·r²×H×W, the inverse of :class:`PixelShuffle` (``downscale_factor`` r)."""
+
+    _inverse = True
 
     def __init__(self, downscale_factor: int) -> None:
-        super().__init__()
-        self.r = int(downscale_factor)
-
-    def forward(self, x):
-        return F.pixel_unshuffle(x, self.r)
-
-    def backward(self, grad_out):
-        return F.pixel_shuffle(grad_out, self.r)
-
-    def extra_repr(self) -> str:
-        return f"{self.r}"
+        super().__init__(downscale_factor)
 
 
 class _Seeded(Module):

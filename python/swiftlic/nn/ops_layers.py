@@ -83,7 +83,7 @@ def max_pool2x2(x) -> np.ndarray:
     x = _nchw(x, "max_pool2x2")
     n, c, h, w = x.shape
     y = _empty((n, c, h // 2, w // 2))
-    _native.maxpool2x2_forward(n, c, h, w, x, y)
+    _native.maxpool2x2(0, n, c, h, w, x, None, y)
     return y
 
 
@@ -92,7 +92,7 @@ def max_pool2x2_backward(x, grad_y) -> np.ndarray:
     x = _nchw(x, "max_pool2x2_backward")
     n, c, h, w = x.shape
     gx = _empty(x.shape)
-    _native.maxpool2x2_backward(n, c, h, w, x, _f32(grad_y, "grad_y"), gx)
+    _native.maxpool2x2(1, n, c, h, w, x, _f32(grad_y, "grad_y"), gx)
     return gx
 
 
@@ -190,7 +190,7 @@ def dropout(x, p: float, seed: int, offset: int = 0) -> np.ndarray:
     """Inverted dropout: ``x · [u ≥ p] / (1 − p)``. The backward pass is the same call on the gradient."""
     x = _f32(x, "x")
     y = _empty(x.shape)
-    _native.dropout(float(p), _seed(seed, "dropout seed"), _seed(offset, "dropout offset"), x, y)
+    _native.quantize(3, _seed(seed, "dropout seed"), _seed(offset, "dropout offset"), x, y, float(p))
     return y
 
 
@@ -206,7 +206,7 @@ def adam_step(param: np.ndarray, grad, exp_avg: np.ndarray, exp_avg_sq: np.ndarr
 
 def sum_of_squares(x) -> float:
     """Σ x² accumulated in float64 in a fixed blocked order (the same for any thread count)."""
-    return _native.sum_of_squares(_f32(x, "x"))
+    return _native.reduce(2, _f32(x, "x"), None, None)
 
 
 def _loss(kind: int, op: str, pred, target, with_grad: bool):
@@ -215,7 +215,7 @@ def _loss(kind: int, op: str, pred, target, with_grad: bool):
     if pred.shape != target.shape:
         raise InvalidArgumentError(f"{op}: pred has shape {pred.shape}, target has shape {target.shape}")
     grad = _empty(pred.shape) if with_grad else None
-    value = _native.loss(kind, pred, target, grad)
+    value = _native.reduce(kind, pred, target, grad)
     return (value, grad) if with_grad else value
 
 
