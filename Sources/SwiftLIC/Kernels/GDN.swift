@@ -8,7 +8,7 @@
 ///
 /// Backward, with f(n) = n^∓½ and g_i = ∂L/∂n_i = gy_i · x_i · f′(n_i):
 ///     ∂L/∂x_k = gy_k · f(n_k) + 2 x_k Σ_i γ_ik g_i      ∂L/∂β_i = Σ_pixels g_i      ∂L/∂γ_ij = Σ_pixels g_i x_j²
-/// Results are bit-identical for any thread count (GEMM is; ∂β is a fixed-order blocked sum in Double).
+/// Results are bit-identical for any thread count (GEMM is; ∂β is a left-to-right Double sum per channel).
 public enum GDN {
     /// Checks shapes and buffer sizes of a GDN call; returns the element count of x.
     public static func validate(n: Int, c: Int, h: Int, w: Int, x: Int, beta: Int, gamma: Int,
@@ -36,14 +36,18 @@ public enum GDN {
         defer { x2.deallocate(); norm.deallocate() }
         for b in 0..<n {
             let xb = x.baseAddress! + b * plane, yb = y.baseAddress! + b * plane
-            normalizer(c: c, pixels: pixels, x: xb, beta: beta.baseAddress!, gamma: gamma.baseAddress!,
+            normalizer(c: c, pixels: pixels, x: xb, gamma: gamma.baseAddress!,
                        x2: x2.baseAddress!, norm: norm.baseAddress!)
-            Parallel.forRanges(plane, granularity: 256) { r in
-                let nv = norm.baseAddress!
-                if inverse {
-                    for i in r { yb[i] = xb[i] * nv[i].squareRoot() }
-                } else {
-                    for i in r { yb[i] = xb[i] / nv[i].squareRoot() }
+            // y = x · (β + γ·x²)^(∓½), one channel row per step so β_ch is a constant.
+            Parallel.forRanges(c) { rc in
+                for ch in rc {
+                    let nv = norm.baseAddress! + ch * pixels, xr = xb + ch * pixels, yr = yb + ch * pixels
+                    let bc = beta[ch]
+                    if inverse {
+                        for p in 0..<pixels { yr[p] = xr[p] * (nv[p] + bc).squareRoot() }
+                    } else {
+                        for p in 0..<pixels { yr[p] = xr[p] / (nv[p] + bc).squareRoot() }
+                    }
                 }
             }
         }
@@ -64,22 +68,32 @@ public enum GDN {
         defer { x2.deallocate(); norm.deallocate(); g.deallocate(); x2t.deallocate() }
         for b in 0..<n {
             let xb = x.baseAddress! + b * plane, gyb = gy.baseAddress! + b * plane, gxb = gx.baseAddress! + b * plane
-            normalizer(c: c, pixels: pixels, x: xb, beta: beta.baseAddress!, gamma: gamma.baseAddress!,
+            normalizer(c: c, pixels: pixels, x: xb, gamma: gamma.baseAddress!,
                        x2: x2.baseAddress!, norm: norm.baseAddress!)
-            // norm ← f(n), g ← gy · x · f′(n), with f′ = −½ f³ (GDN) or ½ / f (IGDN).
-            Parallel.forRanges(plane, granularity: 256) { r in
-                let nv = norm.baseAddress!, gv = g.baseAddress!
-                if inverse {
-                    for i in r {
-                        let f = nv[i].squareRoot()
-                        nv[i] = f
-                        gv[i] = gyb[i] * xb[i] * (0.5 / f)
-                    }
-                } else {
-                    for i in r {
-                        let f = 1 / nv[i].squareRoot()
-                        nv[i] = f
-                        gv[i] = gyb[i] * xb[i] * (-0.5 * f * f * f)
+            // norm ← f(n), g ← gy · x · f′(n), with f′ = −½ f³ (GDN) or ½ / f (IGDN); ∂β_ch += Σ_p g (in Double,
+            // left to right, so the same for any thread count).
+            betaSum.withUnsafeMutableBufferPointer { bs in
+                Parallel.forRanges(c) { rc in
+                    for ch in rc {
+                        let o = ch * pixels, bc = beta[ch]
+                        let nv = norm.baseAddress! + o, gv = g.baseAddress! + o, xr = xb + o, gyr = gyb + o
+                        var s = 0.0
+                        if inverse {
+                            for p in 0..<pixels {
+                                let f = (nv[p] + bc).squareRoot()
+                                nv[p] = f
+                                gv[p] = gyr[p] * xr[p] * (0.5 / f)
+                                s += Double(gv[p])
+                            }
+                        } else {
+                            for p in 0..<pixels {
+                                let f = 1 / (nv[p] + bc).squareRoot()
+                                nv[p] = f
+                                gv[p] = gyr[p] * xr[p] * (-0.5 * f * f * f)
+                                s += Double(gv[p])
+                            }
+                        }
+                        bs[ch] += s
                     }
                 }
             }
@@ -89,18 +103,6 @@ public enum GDN {
             GEMM.sgemm(transA: false, transB: false, m: c, n: c, k: pixels, alpha: 1, a: UnsafePointer(g.baseAddress!),
                        lda: pixels, b: UnsafePointer(x2t.baseAddress!), ldb: c, beta: b == 0 ? 0 : 1,
                        c: gGamma.baseAddress!, ldc: c)
-            betaSum.withUnsafeMutableBufferPointer { bs in
-                Parallel.forRanges(c) { rc in
-                    for ch in rc {
-                        let row = g.baseAddress! + ch * pixels
-                        bs[ch] += BlockedSum.sequentialSum(pixels) { r in
-                            var s = 0.0
-                            for p in r { s += Double(row[p]) }
-                            return s
-                        }
-                    }
-                }
-            }
             // T = γᵀ · G (reusing the X² buffer), then ∂x = gy · f + 2 x · T.
             let t = x2.baseAddress!
             GEMM.sgemm(transA: true, transB: false, m: c, n: pixels, k: c, alpha: 1, a: gamma.baseAddress!, lda: c,
@@ -132,20 +134,13 @@ public enum GDN {
         }
     }
 
-    /// x2 ← x², norm ← β + γ · x² for one image (C×pixels).
-    static func normalizer(c: Int, pixels: Int, x: UnsafePointer<Float>, beta: UnsafePointer<Float>,
-                           gamma: UnsafePointer<Float>, x2: UnsafeMutablePointer<Float>,
+    /// x2 ← x², norm ← γ · x² for one image (C×pixels); callers add β_ch in their per-channel pass.
+    static func normalizer(c: Int, pixels: Int, x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, x2: UnsafeMutablePointer<Float>,
                            norm: UnsafeMutablePointer<Float>) {
         Parallel.forRanges(c * pixels, granularity: 256) { r in
             for i in r { x2[i] = x[i] * x[i] }
         }
         GEMM.sgemm(transA: false, transB: false, m: c, n: pixels, k: c, alpha: 1, a: gamma, lda: c,
                    b: UnsafePointer(x2), ldb: pixels, beta: 0, c: norm, ldc: pixels)
-        Parallel.forRanges(c) { rc in
-            for ch in rc {
-                let row = norm + ch * pixels, bc = beta[ch]
-                for p in 0..<pixels { row[p] += bc }
-            }
-        }
     }
 }

@@ -41,16 +41,3 @@ public enum BlockedSum {
     }
 }
 
-extension BlockedSum {
-    /// The same blocked sum on the calling thread (for callers that already run in parallel over something else).
-    public static func sequentialSum(_ count: Int, _ blockTerm: (Range<Int>) -> Double) -> Double {
-        var s = 0.0
-        var lo = 0
-        while lo < count {
-            let hi = min(count, lo + blockSize)
-            s += blockTerm(lo..<hi)
-            lo = hi
-        }
-        return s
-    }
-}
