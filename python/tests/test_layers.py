@@ -447,3 +447,11 @@ def test_losses_and_clipping_match_torch(torch):
     tw.grad = torch.tensor(p)
     assert clip_grad_norm([w], 0.5) == pytest.approx(float(torch.nn.utils.clip_grad_norm_([tw], 0.5)), rel=1e-6)
     np.testing.assert_allclose(w.grad, tw.grad.numpy(), rtol=1e-6)
+
+
+def test_round_matches_numpy_rint_and_uniform_range():
+    x = np.concatenate([np.arange(-8, 8, 0.5, dtype=np.float32), rand(1000, seed=3, scale=50)])
+    np.testing.assert_array_equal(F.round_half_even(x), np.rint(x))
+    u = F.random_uniform(10_000, seed=4, offset=2)
+    assert u.min() >= 0 and u.max() < 1 and abs(u.mean() - 0.5) < 0.01
+    np.testing.assert_array_equal(F.random_uniform(9_998, seed=4, offset=4), u[2:])
