@@ -568,3 +568,69 @@ def test_no_warning_for_a_clean_folder(photos):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ImageFolder(photos, patch=32)
+
+
+# ------------------------------------------------------------------------------- block PCA (tools/fit_block_pca.py)
+
+REPO = Path(__file__).resolve().parents[2]
+BLOCKPCA = REPO / "python" / "swiftlic" / "weights" / "blockpca8.safetensors"
+
+
+@pytest.fixture(scope="module")
+def fit_tool():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("fit_block_pca", REPO / "tools" / "fit_block_pca.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_block_vectors_follow_pixel_unshuffle_order(fit_tool):
+    x = np.arange(2 * 3 * 16 * 24, dtype=np.float32).reshape(2, 3, 16, 24)
+    v = fit_tool.unshuffle(x)
+    assert v.shape == (2 * 2 * 3, 192)
+    n, by, bx, c, dy, dx = 1, 1, 2, 2, 3, 5  # image 1, block row 1, block column 2
+    assert v[n * 6 + by * 3 + bx, c * 64 + dy * 8 + dx] == x[n, c, by * 8 + dy, bx * 8 + dx]
+    np.testing.assert_array_equal(fit_tool.shuffle(v[6:], 16, 24), x[1])
+
+
+def test_fit_recovers_a_known_basis_with_fixed_signs(fit_tool):
+    rng = np.random.default_rng(0)
+    basis, _ = np.linalg.qr(rng.standard_normal((192, 192)))
+    basis = basis.T  # rows
+    scales = np.concatenate([[40, 20, 10, 5], np.geomspace(1, 0.1, 188)])
+    v = (rng.standard_normal((20000, 192)) * scales) @ basis + 0.5
+    mean, components, eigenvalues = fit_tool.fit(v.sum(0), v.T @ v, len(v))
+    np.testing.assert_allclose(mean, 0.5, atol=0.2)
+    assert (np.diff(eigenvalues) <= 0).all()
+    np.testing.assert_allclose(components @ components.T, np.eye(192), atol=1e-10)
+    lead = components[np.arange(192), np.argmax(np.abs(components), axis=1)]
+    assert (lead > 0).all()
+    for k in range(4):  # the well-separated leading directions, up to sign
+        assert abs(components[k] @ basis[k]) > 0.99
+
+
+def test_entropy_bits_is_the_sum_of_per_index_entropies(fit_tool):
+    q = np.array([[0, 5], [0, 5], [1, 5], [1, -3]])
+    # index 0: two symbols at 1/2 → 1 bit each; index 1: 3/4, 1/4 → 0.8113 bits each
+    expected = 4 * 1.0 + 4 * -(0.75 * np.log2(0.75) + 0.25 * np.log2(0.25))
+    assert fit_tool.entropy_bits(q) == pytest.approx(expected)
+
+
+def test_shipped_block_pca_is_an_orthonormal_sorted_basis():
+    from safetensors import safe_open
+    from safetensors.numpy import load_file
+    tensors = load_file(str(BLOCKPCA))
+    with safe_open(str(BLOCKPCA), "np") as f:
+        meta = f.metadata()
+    mean, components, eigenvalues = tensors["mean"], tensors["components"], tensors["eigenvalues"]
+    assert mean.shape == (192,) and components.shape == (192, 192) and eigenvalues.shape == (192,)
+    assert all(t.dtype == np.float32 for t in tensors.values())
+    np.testing.assert_allclose(components.astype(np.float64) @ components.T, np.eye(192), atol=2e-5)
+    assert (np.diff(eigenvalues) <= 0).all() and eigenvalues[-1] >= 0
+    lead = components[np.arange(192), np.argmax(np.abs(components), axis=1)]
+    assert (lead > 0).all()
+    assert (components[0] > 0).all()  # natural photos: the first component is the block's brightness
+    assert 0.2 < mean.mean() < 0.8
+    assert meta["format"] == "swiftlic.blockpca/1" and meta["colorspace"] in ("rgb", "ycbcr")
+    assert meta["layout"].startswith("vector index c*64 + dy*8 + dx")
