@@ -471,6 +471,17 @@ def test_folder_cache(photos):
     assert all(np.array_equal(p, q) for p, q in zip(a, b))
 
 
+def test_folder_preload_fills_the_cache_and_finds_broken_files(photos):
+    folder = ImageFolder(photos, patch=32, cache=True).preload(workers=2)
+    assert all(img is not None for img in folder._cached)
+    np.testing.assert_array_equal(folder.image(0), coordinate_image(40, 50, tag=1))
+    broken = ImageFolder(photos, patch=32, cache=False)
+    path = broken.paths[0]
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(DataFormatError, match=path.name):
+        broken.preload()
+
+
 def test_folder_decode_error_reaches_the_consumer(tmp_path):
     path = save_png(tmp_path / "x.png", np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8))
     folder = ImageFolder(tmp_path, patch=32, prefetch=2)
