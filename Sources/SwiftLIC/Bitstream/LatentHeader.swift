@@ -69,7 +69,8 @@ public struct LatentHeader: Sendable, Equatable {
         return w.bytes
     }
 
-    /// Parses and validates a header; on return `reader.offset` is the first byte after the header CRC.
+    /// Parses and validates a header; on return `reader.offset` is the first byte after the header CRC. Variable
+    /// arrays are read only after checking that the data holds them, so nothing is allocated beyond the data's size.
     /// - Parameter maxPixels: guard for both the image size and the latent element count.
     public static func parse(_ r: inout ByteReader, maxPixels: Int) throws(SLICError) -> LatentHeader {
         var h = LatentHeader()
@@ -90,12 +91,6 @@ public struct LatentHeader: Sendable, Equatable {
         h.channels = Int(try r.u16("channels")); h.height = Int(try r.u32("height")); h.width = Int(try r.u32("width"))
         guard h.channels >= 1 && h.channels <= maxChannels && h.height >= 1 && h.width >= 1 else {
             throw .corrupt("latent shape \(h.channels)×\(h.height)×\(h.width) is not within 1…\(maxChannels)×1…×1…")
-        }
-        if h.imageHeight * h.imageWidth > maxPixels {
-            throw SLICError(.limitExceeded, "image of \(h.imageHeight)×\(h.imageWidth) pixels exceeds max_pixels \(maxPixels)")
-        }
-        if h.height * h.width > maxPixels / h.channels {
-            throw SLICError(.limitExceeded, "latent of \(h.channels)×\(h.height)×\(h.width) elements exceeds max_pixels \(maxPixels)")
         }
         h.bits = Int(try r.u8("quantizer bits"))
         guard h.bits >= 1 && h.bits <= 24 else { throw .corrupt("quantizer bits \(h.bits) not in 1…24") }
@@ -147,6 +142,13 @@ public struct LatentHeader: Sendable, Equatable {
         }
         h.planes = Array(planes)
         try r.checkCRC(from: 0, "header")
+        // Guards come after the CRC so damage reads as corruption; everything read so far was bounded by the data.
+        if h.imageWidth > 0 && h.imageHeight > maxPixels / h.imageWidth {
+            throw SLICError(.limitExceeded, "image of \(h.imageHeight)×\(h.imageWidth) pixels exceeds max_pixels \(maxPixels)")
+        }
+        if h.height > maxPixels / h.channels / h.width {
+            throw SLICError(.limitExceeded, "latent of \(h.channels)×\(h.height)×\(h.width) elements exceeds max_pixels \(maxPixels)")
+        }
         return h
     }
 }
