@@ -109,6 +109,32 @@ final class EntropyTests: XCTestCase {
         }
     }
 
+    func testFastBitplaneCoderMatchesReference() throws {
+        for (h, w, scale) in [(9, 13, 20.0), (4, 4, 1.0), (1, 7, 300.0), (17, 5, 0.3), (12, 8, 3.0), (5, 1, 9.0)] {
+            let values = block(h, w, seed: UInt64(h * 31 + w), scale: scale)
+            let fast = values.withUnsafeBufferPointer { BitplaneCoder.encode($0, height: h, width: w, weight: 2) }
+            let ref = values.withUnsafeBufferPointer {
+                BitplaneCoder.encode($0, height: h, width: w, weight: 2, state: ReferencePlaneState.self)
+            }
+            XCTAssertEqual(fast.bytes, ref.bytes, "\(h)×\(w)")
+            XCTAssertEqual(fast.passes, ref.passes, "\(h)×\(w)")
+            for k in [0, fast.passes.count / 2, fast.passes.count] {
+                let data = Array(fast.bytes[0..<(k == 0 ? 0 : fast.passes[k - 1].length)])
+                var a = [Int32](repeating: 0, count: h * w), b = a
+                try data.withUnsafeBufferPointer { buf in
+                    try a.withUnsafeMutableBufferPointer {
+                        try BitplaneCoder.decode(buf, planes: fast.planes, passes: k, height: h, width: w, into: $0)
+                    }
+                    try b.withUnsafeMutableBufferPointer {
+                        try BitplaneCoder.decode(buf, planes: fast.planes, passes: k, height: h, width: w, into: $0,
+                                                 state: ReferencePlaneState.self)
+                    }
+                }
+                XCTAssertEqual(a, b, "\(h)×\(w) pass \(k)")
+            }
+        }
+    }
+
     func testBitplaneAllZeroAndExtremeBlocks() throws {
         let zero = [Int32](repeating: 0, count: 30)
         let e = zero.withUnsafeBufferPointer { BitplaneCoder.encode($0, height: 5, width: 6) }

@@ -17,14 +17,23 @@ public enum PCA {
     /// C × C covariance (Float64) of the channels about `mean`.
     public static func covariance(_ y: UnsafeBufferPointer<Float>, channels c: Int, count n: Int,
                                   mean: [Float]) -> [Double] {
-        var centered = [Float](repeating: 0, count: c * n)
-        for k in 0..<c { for i in 0..<n { centered[k * n + i] = y[k * n + i] - mean[k] } }
+        // Centered data and its transpose, so the product runs over contiguous rows.
+        var centered = [Float](repeating: 0, count: c * n), transposed = centered
+        for k in 0..<c {
+            for i in 0..<n {
+                let v = y[k * n + i] - mean[k]
+                centered[k * n + i] = v
+                transposed[i * c + k] = v
+            }
+        }
         var cov = [Float](repeating: 0, count: c * c)
         centered.withUnsafeBufferPointer { a in
-            cov.withUnsafeMutableBufferPointer { out in
-                GEMM.sgemm(transA: false, transB: true, m: c, n: c, k: n, alpha: 1 / Float(max(n, 1)),
-                           a: a.baseAddress!, lda: n, b: a.baseAddress!, ldb: n, beta: 0,
-                           c: out.baseAddress!, ldc: c)
+            transposed.withUnsafeBufferPointer { b in
+                cov.withUnsafeMutableBufferPointer { out in
+                    GEMM.sgemm(transA: false, transB: false, m: c, n: c, k: n, alpha: 1 / Float(max(n, 1)),
+                               a: a.baseAddress!, lda: n, b: b.baseAddress!, ldb: c, beta: 0,
+                               c: out.baseAddress!, ldc: c)
+                }
             }
         }
         // Symmetrise: the two triangles may differ in the last bit.
