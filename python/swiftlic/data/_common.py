@@ -12,6 +12,7 @@ from ..errors import InvalidArgumentError, SwiftLICError
 __all__ = ["DataNotFoundError", "DataFormatError", "data_root", "resolve", "read_maybe_gzip"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_REPO = Path(__file__).resolve().parents[3]  # python/swiftlic/data/_common.py → the repository root
 
 
 class DataNotFoundError(SwiftLICError, FileNotFoundError):
@@ -35,9 +36,8 @@ def data_root() -> Path:
         if root.is_dir():
             return root
         raise DataNotFoundError(f"SWIFTLIC_DATA={env!r} is not a folder")
-    repo = Path(__file__).resolve().parents[3]
     looked = []
-    for base in (repo, Path.cwd()):
+    for base in (_REPO, Path.cwd()):
         candidate = (base / ".." / "shared" / "data").resolve()
         if candidate.is_dir():
             return candidate
