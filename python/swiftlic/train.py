@@ -40,6 +40,7 @@ from . import models
 from .errors import InvalidArgumentError, ModelMismatchError
 from .models.base import QUANTIZERS, quantize, quantize_backward
 from .models.entropy import FactorizedLaplace
+from .nn.optim import clip_grad_norm, warmup_lr
 
 __all__ = ["train", "load_recipe", "load_checkpoint", "evaluate", "export", "add_train_parser", "DEFAULTS"]
 
@@ -152,52 +153,39 @@ def _open_data(d: dict, seed: int):
 
 
 # -- optimizer ---------------------------------------------------------------------------------------------------
-class Adam:
-    """Adam (Kingma & Ba) over named parameter groups with per-group learning-rate multipliers.
+class _Optimizer:
+    """swiftlic.nn.optim.Adam per parameter group (each with its own learning-rate multiplier), checkpointed as
+    tensors named ``optim.{m,v}.<group>.<parameter name>``."""
 
-    The moments are float32 arrays named like the parameters, so a checkpoint stores them as tensors.
-    """
+    def __init__(self, groups: dict[str, tuple[dict, float]]) -> None:
+        from .nn.optim import Adam
 
-    def __init__(self, groups: dict[str, tuple[dict, float]], betas=(0.9, 0.999), eps=1e-8) -> None:
-        self.params = {f"{g}.{n}": (p, mult) for g, (named, mult) in groups.items() for n, p in named.items()}
-        self.m = {k: np.zeros_like(p.data) for k, (p, _) in self.params.items()}
-        self.v = {k: np.zeros_like(p.data) for k, (p, _) in self.params.items()}
-        self.betas, self.eps, self.t = betas, eps, 0
+        self.groups = {g: (list(named), Adam(list(named.values())), mult) for g, (named, mult) in groups.items()}
+
+    @property
+    def t(self) -> int:
+        return next(iter(self.groups.values()))[1].step_count
 
     def step(self, lr: float) -> None:
-        self.t += 1
-        b1, b2 = self.betas
-        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
-        for k, (p, mult) in self.params.items():
-            m, v, g = self.m[k], self.v[k], p.grad
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            v += (1 - b2) * g * g
-            p.data -= (np.float32(lr * mult / c1) * m / (np.sqrt(v / np.float32(c2)) + np.float32(self.eps))
-                       ).astype(np.float32)
+        for _, adam, mult in self.groups.values():
+            adam.lr = lr * mult
+            adam.step()
 
     def state_tensors(self) -> dict[str, np.ndarray]:
-        return {**{f"optim.m.{k}": v for k, v in self.m.items()}, **{f"optim.v.{k}": v for k, v in self.v.items()}}
+        out = {}
+        for g, (names, adam, _) in self.groups.items():
+            for n, m, v in zip(names, adam.exp_avg, adam.exp_avg_sq):
+                out[f"optim.m.{g}.{n}"], out[f"optim.v.{g}.{n}"] = m, v
+        return out
 
     def load_state_tensors(self, tensors: dict, t: int) -> None:
-        for k in self.params:
-            for name, store in (("m", self.m), ("v", self.v)):
-                key = f"optim.{name}.{k}"
-                if key not in tensors or tensors[key].shape != store[k].shape:
-                    raise ModelMismatchError(f"checkpoint lacks optimizer state {key} of shape {store[k].shape}")
-                store[k][...] = tensors[key]
-        self.t = int(t)
-
-
-def clip_grad_norm(params, max_norm: float) -> float:
-    """Scales all gradients so their global L2 norm is at most ``max_norm``; returns the norm before clipping."""
-    total = math.sqrt(sum(float(np.dot(p.grad.ravel(), p.grad.ravel())) for p in params))
-    if max_norm and total > max_norm:
-        s = np.float32(max_norm / (total + 1e-12))
-        for p in params:
-            p.grad *= s
-    return total
+        for g, (names, adam, _) in self.groups.items():
+            for n, m, v in zip(names, adam.exp_avg, adam.exp_avg_sq):
+                for key, store in ((f"optim.m.{g}.{n}", m), (f"optim.v.{g}.{n}", v)):
+                    if key not in tensors or tensors[key].shape != store.shape:
+                        raise ModelMismatchError(f"checkpoint lacks optimizer state {key} of shape {store.shape}")
+                    store[...] = tensors[key]
+            adam.step_count = int(t)
 
 
 # -- the state of a run ------------------------------------------------------------------------------------------
@@ -212,7 +200,7 @@ class _Run:
         if t["rate_proxy"] == "entropy" and self.quantizer in ("noise", "ste"):
             self.entropy = FactorizedLaplace(self.model.latent_channels, t["entropy_init_scale"])
             groups["entropy"] = (dict(self.entropy.named_parameters()), t["lr_entropy"] / t["lr"])
-        self.opt = Adam(groups)
+        self.opt = _Optimizer(groups)
         self.step = 0
         self.elapsed = 0.0
 
@@ -224,7 +212,8 @@ class _Run:
         if self.entropy is not None:
             tensors.update({f"entropy.{k}": v for k, v in self.entropy.state_dict().items()})
         tensors.update(self.opt.state_tensors())
-        meta = {"architecture": self.model.name, "config": json.dumps(self.model.config, sort_keys=True),
+        meta = {"swiftlic.architecture": self.model.name,
+                "swiftlic.config": json.dumps(self.model.config, sort_keys=True),
                 "recipe": json.dumps(self.recipe, sort_keys=True), "step": str(self.step),
                 "optim_t": str(self.opt.t), "elapsed_s": f"{self.elapsed:.3f}",
                 "rng": json.dumps({"seed": self.recipe["train"]["seed"],
@@ -239,8 +228,9 @@ class _Run:
         with safe_open(str(path), framework="numpy") as f:
             meta = f.metadata()
             tensors = {k: f.get_tensor(k) for k in f.keys()}
-        if meta.get("architecture") != self.model.name:
-            raise ModelMismatchError(f"{path}: checkpoint of {meta.get('architecture')}, recipe trains {self.model.name}")
+        arch = meta.get("swiftlic.architecture", meta.get("architecture"))  # (early checkpoints: no prefix)
+        if arch != self.model.name:
+            raise ModelMismatchError(f"{path}: checkpoint of {arch}, recipe trains {self.model.name}")
         self.model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
         if self.entropy is not None:
             self.entropy.load_state_dict({k[8:]: v for k, v in tensors.items() if k.startswith("entropy.")})
@@ -253,7 +243,11 @@ class _Run:
         object.__setattr__(self.model, "rng", np.random.default_rng([seed, 2, step]))
         for i, (_, m) in enumerate(self.model.named_modules()):
             if type(m).__name__ == "Dropout":
-                m.rng = np.random.default_rng([seed, 3, step, i])
+                if hasattr(m, "load_rng_state"):  # native: a Philox stream (seed, offset)
+                    m.load_rng_state({"seed": int(np.random.default_rng([seed, 3, step, i]).integers(2**31)),
+                                      "offset": 0})
+                else:
+                    m.rng = np.random.default_rng([seed, 3, step, i])
 
     def train_step(self, x: np.ndarray, step: int) -> dict:
         t = self.recipe["train"]
@@ -284,8 +278,8 @@ class _Run:
             gyq = gyq + grate
         model.encoder.backward(quantize_backward(gyq, self.quantizer, qcache))
         lam = t["lmbda"] if grate is not None else 0.0
-        gnorm = clip_grad_norm(model.parameters(), t["clip"])
-        lr = t["lr"] * min(1.0, (step + 1) / max(1, t["warmup"]))
+        gnorm = clip_grad_norm(model.parameters(), t["clip"]) if t["clip"] else 0.0
+        lr = warmup_lr(step, t["lr"], t["warmup"])
         self.opt.step(lr)
         return {"loss": mse + lam * rate, "mse": mse, "rate": rate, "grad_norm": gnorm, "lr": lr}
 
@@ -296,13 +290,14 @@ def _psnr(a, b, peak=255.0) -> float:
     return float("inf") if mse == 0 else 10 * math.log10(peak * peak / mse)
 
 
-def _real_bytes(yq) -> int | None:
-    """Length of the real coded latent through swiftlic.latent, or None while that module does not exist."""
+def _real_bytes(y) -> int | None:
+    """Length of the real stream of latent ``y`` (1×C×h×w) through swiftlic.latent, quantized with unit step
+    (bits=1, step=1: ŷ = round(y), as in training), or None where that module does not exist."""
     try:
         from . import latent
     except ImportError:
         return None
-    return len(latent.encode(np.ascontiguousarray(yq[0], dtype=np.float32)))
+    return len(latent.encode(np.ascontiguousarray(y[0], dtype=np.float32), bits=1, step=1.0))
 
 
 def evaluate(model, entropy=None, *, kind="images", path="kodak", images=4, crop=256, quantizer=None, seed=0,
@@ -347,7 +342,7 @@ def evaluate(model, entropy=None, *, kind="images", path="kodak", images=4, crop
             xh = np.clip(model.decode(rec)[0, :, :h, :w], 0, 1)
             out = color.ycbcr_to_rgb(np.ascontiguousarray(xh, dtype=np.float32), planar=False)
             target.append(_psnr(out, rgb))
-        nbytes = _real_bytes(yq) if q in ("noise", "ste") else None
+        nbytes = _real_bytes(y) if q in ("noise", "ste") else None
         if nbytes is not None:
             bpp.append(8 * nbytes / (h * w))
         else:

@@ -69,7 +69,7 @@ def test_checkpoint_metadata_and_exported_model(photos, tmp_path):
 
     with safe_open(str(tmp_path / "checkpoint.safetensors"), framework="numpy") as f:
         meta = f.metadata()
-    assert meta["step"] == "3" and meta["architecture"] == "cheng2018-cae"
+    assert meta["step"] == "3" and meta["swiftlic.architecture"] == "cheng2018-cae"
     assert json.loads(meta["recipe"])["train"]["seed"] == 11
     assert json.loads(meta["rng"])["seed"] == 11
     m = models.load(tmp_path / "model.safetensors")

@@ -59,34 +59,33 @@ def create(name: str, **config) -> CompressionModel:
 
 
 def save(model: CompressionModel, path, *, metadata: dict | None = None) -> None:
-    """Writes the model's parameters and ``{"architecture", "config"}`` metadata as one .safetensors file."""
-    from safetensors.numpy import save_file
+    """Writes the model's parameters with its architecture (paper id) and config (swiftlic.nn.serialization)."""
+    from ..nn import serialization
 
-    meta = {"architecture": model.name, "config": json.dumps(model.config, sort_keys=True)}
-    meta.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in (metadata or {}).items()})
-    save_file({k: np.ascontiguousarray(v) for k, v in model.state_dict().items()}, os.fspath(path), metadata=meta)
+    serialization.save(model, path, metadata, architecture=model.name, config=model.config)
 
 
 def load(path, *, expect: str | None = None) -> CompressionModel:
-    """Rebuilds the model saved by :func:`save` (or a training checkpoint: its ``model.`` tensors)."""
-    from safetensors import safe_open
+    """Rebuilds the model saved by :func:`save`, or the model of a training checkpoint (its ``model.`` tensors)."""
+    from ..nn import serialization
 
     path = os.fspath(path)
     if not os.path.exists(path):
         raise InvalidArgumentError(f"model file {path!r} does not exist")
-    with safe_open(path, framework="numpy") as f:
-        meta = f.metadata() or {}
-        if "architecture" not in meta or "config" not in meta:
-            raise ModelMismatchError(f"{path}: expected 'architecture' and 'config' metadata, found {sorted(meta)}")
-        tensors = {k: f.get_tensor(k) for k in f.keys()}
-    if expect is not None and meta["architecture"] != expect:
-        raise ModelMismatchError(f"{path}: expected a {expect} model, found {meta['architecture']}")
-    name, config = meta["architecture"], json.loads(meta["config"])
+    meta = serialization.read_metadata(path)
+    if "architecture" not in meta or "config" not in meta:
+        raise ModelMismatchError(f"{path}: expected architecture and config metadata, found {sorted(meta)}")
+    name, config = meta["architecture"], meta["config"]
+    if isinstance(config, str):  # a training checkpoint stores it as a JSON string
+        config = json.loads(config)
+    if expect is not None and name != expect:
+        raise ModelMismatchError(f"{path}: expected a {expect} model, found {name}")
     if name not in _REGISTRY:
         raise ModelMismatchError(f"{path}: unknown architecture {name!r}; expected one of {available()}")
     cls = _REGISTRY[name]
     model = cls(**{**config, **getattr(cls, "load_overrides", {})})  # e.g. skip reading an init basis
     model.config = config
+    tensors = serialization.load_weights(path)
     if any(k.startswith("model.") for k in tensors):
         tensors = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
     model.load_state_dict(tensors)

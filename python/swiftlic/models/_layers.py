@@ -44,3 +44,17 @@ def init_parameters(model, rng: np.random.Generator, gain: float = 2.0) -> None:
             b = m._parameters.get("bias")
             if b is not None:
                 b.data[...] = 0
+
+
+class standin_layers:
+    """Context manager: models built inside it use the NumPy stand-ins (which also run in float64, so tests can
+    check a model's backward by finite differences in float64)."""
+
+    def __enter__(self):
+        self._saved = {n: globals()[n] for n in _standin.__all__}
+        globals().update({n: getattr(_standin, n) for n in _standin.__all__})
+        return self
+
+    def __exit__(self, *exc):
+        globals().update(self._saved)
+        return False

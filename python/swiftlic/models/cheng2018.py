@@ -35,23 +35,49 @@ __all__ = ["Cheng2018CAE", "load_block_pca", "DEFAULT_BASIS"]
 DEFAULT_BASIS = Path(__file__).resolve().parent.parent / "weights" / "blockpca8.safetensors"
 
 
-def load_block_pca(path=None):
-    """(mean[192], basis[192×192]) of the 8×8×3 block PCA; basis rows are components, strongest first.
+def _ycbcr_to_rgb_affine():
+    """(M, c) with rgb = M·ycbcr + c per pixel on the [0, 1] scale, probed from the native converter itself."""
+    from ..color import ycbcr_to_rgb
 
-    The 192 block coordinates are in pixel-unshuffle order: index c·64 + i·8 + j for plane c, row i, column j.
+    probe = np.array([[0.5, 0.5, 0.5], [0.6, 0.5, 0.5], [0.5, 0.6, 0.5], [0.5, 0.5, 0.6]], np.float32)
+    rgb = ycbcr_to_rgb(np.ascontiguousarray(probe.T.reshape(3, 4, 1)), planar=True)[:, :, 0].T.astype(np.float64)
+    M = (rgb[1:] - rgb[0]).T / 0.1
+    return M, rgb[0] - M @ probe[0]
+
+
+def load_block_pca(path=None):
+    """The 8×8×3 block PCA as a transform of YCbCr blocks: (mean[192], analysis[192×192], synthesis[192×192]).
+
+    coef = analysis · (v − mean), v = synthesis · coef + mean, rows of ``analysis`` strongest component first;
+    v is a block of YCbCr planes in pixel-unshuffle order (index c·64 + i·8 + j for plane c, row i, column j).
+    A basis fitted on RGB blocks (metadata ``colorspace = "rgb"``, as tools/fit_block_pca.py ships it) is composed
+    with the per-pixel YCbCr → RGB map K, so it is the same transform of the same pixels:
+    analysis = P·K, synthesis = K⁻¹·Pᵀ, mean = K⁻¹(mean_rgb − c).
     """
-    from safetensors.numpy import load_file
+    from safetensors import safe_open
 
     path = Path(path or DEFAULT_BASIS)
     if not path.exists():
         raise InvalidArgumentError(f"block-PCA basis {str(path)!r} does not exist (fit it with tools/fit_block_pca.py)")
-    t = load_file(str(path))
+    with safe_open(str(path), framework="numpy") as f:
+        meta = f.metadata() or {}
+        t = {k: f.get_tensor(k) for k in f.keys()}
     mean = t.get("mean")
-    basis = next((t[k] for k in ("basis", "components", "eigenvectors") if k in t), None)
+    basis = next((t[k] for k in ("components", "basis") if k in t), None)
     if mean is None or basis is None or mean.shape != (192,) or basis.shape != (192, 192):
-        raise ModelMismatchError(f"{path}: expected mean[192] and basis[192×192], found "
+        raise ModelMismatchError(f"{path}: expected mean[192] and components[192×192], found "
                                  f"{ {k: v.shape for k, v in t.items()} }")
-    return mean.astype(np.float32), basis.astype(np.float32)
+    P, mean = basis.astype(np.float64), mean.astype(np.float64)
+    space = meta.get("colorspace", "ycbcr")
+    if space == "ycbcr":
+        return mean.astype(np.float32), P.astype(np.float32), P.T.astype(np.float32)
+    if space != "rgb":
+        raise ModelMismatchError(f"{path}: expected colorspace 'rgb' or 'ycbcr', found {space!r}")
+    M, c = _ycbcr_to_rgb_affine()
+    K = np.kron(M, np.eye(64))
+    Kinv = np.linalg.inv(K)
+    mean_ycc = Kinv @ (mean - np.repeat(c, 64))
+    return mean_ycc.astype(np.float32), (P @ K).astype(np.float32), (Kinv @ P.T).astype(np.float32)
 
 
 class _PerComponent(Module):
@@ -140,12 +166,12 @@ class Cheng2018CAE(CompressionModel):
         enc_lin = Sequential(L.PixelUnshuffle(8), pca_enc)
         dec_lin = Sequential(pca_dec, L.PixelShuffle(8))
         if basis != "none":  # "none": parameters left for load_state_dict (models.load)
-            mean, pcs = load_block_pca(basis)
+            mean, analysis, synthesis = load_block_pca(basis)
             s = np.float32(latent_scale)
-            W = pcs[:C]                                                      # C×192, orthonormal rows
-            pca_enc.weight.data[...] = (s * W)[:, :, None, None]
-            pca_enc.bias.data[...] = -s * (W @ mean)
-            pca_dec.weight.data[...] = (W.T / s)[:, :, None, None]
+            A, S = analysis[:C], synthesis[:, :C]                            # the first C components
+            pca_enc.weight.data[...] = (s * A)[:, :, None, None]
+            pca_enc.bias.data[...] = -s * (A @ mean)
+            pca_dec.weight.data[...] = (S / s)[:, :, None, None]
             pca_dec.bias.data[...] = mean
         if cae:
             # Last layer of each residual branch starts at zero: the untrained model is exactly the block PCA.
