@@ -7,7 +7,7 @@ A recipe is a dict (or a TOML file, see training/*.toml) with four tables::
     [data]     kind = "images" | "mnist" | "cifar10"; path = "train" (under swiftlic.data.data_root());
                patch = 128; batch_size = 16; colorspace = "ycbcr"
     [train]    steps, lr, lr_entropy, warmup, clip, lmbda, rate_proxy = "entropy" | "l1" | "none",
-               quantizer = "noise" | "ste" | "binary" | "none" (default: the model's), seed, log_every,
+               quantizer = "noise" | "ste" | "mixed" | "binary" | "none" (default: the model's), seed, log_every,
                checkpoint_every
     [validate] path = "kodak", every, images, crop (images); images (mnist, cifar10: records of the test split)
 
@@ -197,7 +197,7 @@ class _Run:
         self.quantizer = t["quantizer"] or self.model.quantizer
         self.entropy = None
         groups = {"model": (dict(self.model.named_parameters()), 1.0)}
-        if t["rate_proxy"] == "entropy" and self.quantizer in ("noise", "ste"):
+        if t["rate_proxy"] == "entropy" and self.quantizer in ("noise", "ste", "mixed"):
             self.entropy = FactorizedLaplace(self.model.latent_channels, t["entropy_init_scale"])
             groups["entropy"] = (dict(self.entropy.named_parameters()), t["lr_entropy"] / t["lr"])
         self.opt = _Optimizer(groups)
@@ -265,14 +265,16 @@ class _Run:
         gxh = (2.0 / diff.size) * diff
         pixels = x.shape[0] * x.shape[2] * x.shape[3]
         rate, grate = 0.0, None
+        # "mixed": the rate sees y + u while the decoder saw round(y).
+        yr = y + model.rng.uniform(-0.5, 0.5, size=y.shape).astype(np.float32) if self.quantizer == "mixed" else yq
         if self.entropy is not None:
-            rate = self.entropy.forward(yq) / pixels
+            rate = self.entropy.forward(yr) / pixels
             # The entropy model minimises the bits whatever λ is (so its estimate stays honest at λ = 0);
             # the transform sees λ·∂R/∂ỹ.
             grate = np.float32(t["lmbda"]) * self.entropy.backward(1.0 / pixels)
         elif t["rate_proxy"] == "l1" and self.quantizer != "none":
-            rate = float(np.abs(yq).sum(dtype=np.float64)) / pixels
-            grate = (np.float32(t["lmbda"] / pixels) * np.sign(yq)).astype(np.float32)
+            rate = float(np.abs(yr).sum(dtype=np.float64)) / pixels
+            grate = (np.float32(t["lmbda"] / pixels) * np.sign(yr)).astype(np.float32)
         gyq = model.decoder.backward(gxh.astype(np.float32))
         if grate is not None:
             gyq = gyq + grate
@@ -342,7 +344,7 @@ def evaluate(model, entropy=None, *, kind="images", path="kodak", images=4, crop
             xh = np.clip(model.decode(rec)[0, :, :h, :w], 0, 1)
             out = color.ycbcr_to_rgb(np.ascontiguousarray(xh, dtype=np.float32), planar=False)
             target.append(_psnr(out, rgb))
-        nbytes = _real_bytes(y) if q in ("noise", "ste") else None
+        nbytes = _real_bytes(y) if q in ("noise", "ste", "mixed") else None
         if nbytes is not None:
             bpp.append(8 * nbytes / (h * w))
         else:

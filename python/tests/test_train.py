@@ -46,7 +46,7 @@ def _tensors(run_dir):
     return load_file(str(Path(run_dir) / "checkpoint.safetensors"))
 
 
-@pytest.mark.parametrize("proxy, quantizer", [("entropy", "noise"), ("l1", "ste"), ("none", "binary")])
+@pytest.mark.parametrize("proxy, quantizer", [("entropy", "noise"), ("l1", "ste"), ("entropy", "mixed"), ("none", "binary")])
 def test_resume_reproduces_an_uninterrupted_run_exactly(photos, tmp_path, proxy, quantizer):
     recipe = _recipe(photos, rate_proxy=proxy, quantizer=quantizer)
     T.train(recipe, out_dir=tmp_path / "straight", steps=4, progress=False)

@@ -3,6 +3,8 @@
 Quantization proxies (``quantizer``):
 - ``"noise"``: ỹ = y + u, u ~ U(−½, ½) while training (Ballé; Cheng), rounding at test time; ∂ỹ/∂y = 1.
 - ``"ste"``: ỹ = round(y), gradient passed straight through (Theis 2017).
+- ``"mixed"``: the decoder sees round(y) (straight-through) while the rate term sees y + u (the trainer does
+  this split; Minnen & Singh 2020). Here it acts as ``"ste"``. It trains the distortion the real codec produces.
 - ``"binary"``: t = tanh(y), ỹ ∈ {−1, +1} with P(+1) = (1 + t)/2 while training, sign(t) at test time; ∂ỹ/∂y =
   1 − t² (Toderici's stochastic binarizer).
 - ``"none"``: ỹ = y (the EE276 autoencoders, whose code size is fixed by the architecture).
@@ -17,7 +19,7 @@ from ..nn.module import Module
 
 __all__ = ["CompressionModel", "QUANTIZERS", "quantize", "quantize_backward"]
 
-QUANTIZERS = ("noise", "ste", "binary", "none")
+QUANTIZERS = ("noise", "ste", "mixed", "binary", "none")
 
 
 def quantize(y, mode: str, training: bool, rng: np.random.Generator | None):
@@ -28,7 +30,7 @@ def quantize(y, mode: str, training: bool, rng: np.random.Generator | None):
         if training:
             return (y + rng.uniform(-0.5, 0.5, size=y.shape).astype(np.float32)), None
         return np.round(y), None
-    if mode == "ste":
+    if mode in ("ste", "mixed"):
         return np.round(y), None
     if mode == "binary":
         t = np.tanh(y)
