@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -12,8 +13,10 @@ from safetensors.numpy import load_file, save_file
 
 import swiftlic
 from swiftlic import models
-from swiftlic import train as T
 from swiftlic.cli import main as cli_main
+
+# The module (``swiftlic.train`` may be re-exported as the function of the same name by the package).
+T = importlib.import_module("swiftlic.train")
 
 ROOT = Path(__file__).resolve().parents[2]
 
