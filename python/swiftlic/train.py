@@ -392,7 +392,8 @@ def train(recipe, *, out_dir=None, steps: int | None = None, resume: bool = True
     run = _Run(recipe)
     if resume and ckpt.exists():
         run.load(ckpt)
-    log = open(out / "log.jsonl", "a", buffering=1)
+    # A resumed run appends to its log; a run starting at step 0 starts a fresh one.
+    log = open(out / "log.jsonl", "a" if run.step > 0 else "w", buffering=1)
     source = data
     if source is None:
         source, desc = _open_data(recipe["data"], t["seed"])

@@ -84,6 +84,9 @@ def test_checkpoint_metadata_and_exported_model(photos, tmp_path):
     assert [r["step"] for r in steps] == [1, 2, 3]
     assert all({"mse", "rate", "lr", "steps_per_s"} <= set(r) for r in steps)
     assert steps[0]["lr"] == pytest.approx(0.5e-2)                # warm-up: lr·(step+1)/warmup
+    T.train(_recipe(photos), out_dir=tmp_path, steps=2, resume=False, progress=False)   # afresh: a fresh log
+    starts = [s for s in (tmp_path / "log.jsonl").read_text().splitlines() if '"start"' in s]
+    assert len(starts) == 1 and json.loads(starts[0])["step"] == 0
 
 
 class _OneBatch:
