@@ -63,6 +63,51 @@ int32_t slic_gemm_f32(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, in
 
 /* ---- layer kernels: GDN, pooling, resampling, quantization proxies, Adam, losses
  *      (see Sources/SwiftLICCAPI/Exports+Layers.swift) ------------------------------------------------- */
+/* Shapes are NCHW float32 (n, c, h, w ≥ 1) of the *input*; every buffer comes with its element count, checked
+ * against the shape. Gradients are overwritten, not accumulated. Random draws use Philox4x32-10: element i of a
+ * call uses counter offset + i under key seed, so results depend only on (seed, offset, input). */
+/* GDN (inverse = 0) / IGDN (inverse = 1): y_i = x_i · (beta_i + Σ_j gamma[i·c + j] x_j²)^(∓½). */
+int32_t slic_gdn_forward(int32_t inverse, int64_t n, int64_t c, int64_t h, int64_t w, const float *x, int64_t x_count,
+                         const float *beta, int64_t beta_count, const float *gamma, int64_t gamma_count, float *y,
+                         int64_t y_count);
+int32_t slic_gdn_backward(int32_t inverse, int64_t n, int64_t c, int64_t h, int64_t w, const float *x,
+                          int64_t x_count, const float *beta, int64_t beta_count, const float *gamma,
+                          int64_t gamma_count, const float *grad_y, int64_t grad_y_count, float *grad_x,
+                          int64_t grad_x_count, float *grad_beta, int64_t grad_beta_count, float *grad_gamma,
+                          int64_t grad_gamma_count);
+/* 2×2 max pooling, stride 2: y is n×c×⌊h/2⌋×⌊w/2⌋; ties go to the first maximum in row-major window order. */
+int32_t slic_maxpool2x2_forward(int64_t n, int64_t c, int64_t h, int64_t w, const float *x, int64_t x_count,
+                                float *y, int64_t y_count);
+int32_t slic_maxpool2x2_backward(int64_t n, int64_t c, int64_t h, int64_t w, const float *x, int64_t x_count,
+                                 const float *grad_y, int64_t grad_y_count, float *grad_x, int64_t grad_x_count);
+/* 2× upsampling, mode 0 = nearest, 1 = bilinear (align_corners = false); y is n×c×2h×2w. */
+int32_t slic_upsample2x_forward(int32_t mode, int64_t n, int64_t c, int64_t h, int64_t w, const float *x,
+                                int64_t x_count, float *y, int64_t y_count);
+int32_t slic_upsample2x_backward(int32_t mode, int64_t n, int64_t c, int64_t h, int64_t w, const float *grad_y,
+                                 int64_t grad_y_count, float *grad_x, int64_t grad_x_count);
+/* Pixel shuffle (unshuffle = 0: n×c·r²×h×w → n×c×h·r×w·r) or unshuffle (the inverse); n, c, h, w of the input. */
+int32_t slic_pixel_shuffle(int32_t unshuffle, int64_t r, int64_t n, int64_t c, int64_t h, int64_t w, const float *x,
+                           int64_t x_count, float *y, int64_t y_count);
+/* Quantization proxies (y may alias x): y = x + U(−½, ½]; y = round half to even; y = ±1 with P(+1) = (1+x)/2. */
+int32_t slic_uniform_noise_add(uint64_t seed, uint64_t offset, const float *x, int64_t x_count, float *y,
+                               int64_t y_count);
+int32_t slic_round_half_even(const float *x, int64_t x_count, float *y, int64_t y_count);
+int32_t slic_binarize_stochastic(uint64_t seed, uint64_t offset, const float *x, int64_t x_count, float *y,
+                                 int64_t y_count);
+/* out_i = u_i ∈ [0, 1) of the stream (24-bit resolution). */
+int32_t slic_random_uniform(uint64_t seed, uint64_t offset, float *out, int64_t count);
+/* Inverted dropout: y = x · [u ≥ p] / (1 − p); the backward pass is the same call on the gradient. */
+int32_t slic_dropout(float p, uint64_t seed, uint64_t offset, const float *x, int64_t x_count, float *y,
+                     int64_t y_count);
+/* One Adam(W) step in place on param, exp_avg, exp_avg_sq (grad is read); step ≥ 1 counts this step. */
+int32_t slic_adam_step(float *param, int64_t param_count, const float *grad, int64_t grad_count, float *exp_avg,
+                       int64_t exp_avg_count, float *exp_avg_sq, int64_t exp_avg_sq_count, float lr, float beta1,
+                       float beta2, float eps, float weight_decay, int32_t decoupled, int64_t step);
+/* *out = Σ x_i² in double, a fixed-order blocked sum (same for any thread count). */
+int32_t slic_sum_of_squares(const float *x, int64_t count, double *out);
+/* kind 0 = MSE, 1 = L1 (means); *out = loss; grad (NULL to skip) = ∂loss/∂pred. */
+int32_t slic_loss(int32_t kind, const float *pred, int64_t pred_count, const float *target, int64_t target_count,
+                  float *grad, int64_t grad_count, double *out);
 
 /* ---- latent codec (see Sources/SwiftLICCAPI/Exports+Codec.swift) -------------------------------------- */
 
