@@ -184,11 +184,14 @@ struct PlaneState: BitplaneState {
     var mag: [UInt32]
     var plane: [UInt8]
     var contexts = [BitContext](repeating: BitContext(), count: 18)
+    /// Stripes holding a significant coefficient or a neighbour of one: the only ones SPP and MRP must scan.
+    var activeStripes: [Bool]
 
     init(height: Int, width: Int) {
         self.height = height
         self.width = width
         stride = width + 2
+        activeStripes = [Bool](repeating: false, count: (height + 3) / 4)
         words = [UInt32](repeating: 0, count: (height + 2) * (width + 2))
         mag = [UInt32](repeating: 0, count: height * width)
         plane = [UInt8](repeating: 0, count: height * width)
@@ -223,7 +226,12 @@ struct PlaneState: BitplaneState {
         contexts.withUnsafeMutableBufferPointer { cx in
         sigT.withUnsafeBufferPointer { sigT in
         signT.withUnsafeBufferPointer { signT in
+        activeStripes.withUnsafeMutableBufferPointer { active in
             @inline(__always) func becomeSignificant(_ q: Int, _ i: Int, _ p: Int) -> Double {
+                let row = i / w
+                active[row >> 2] = true
+                if row & 3 == 0 && row > 0 { active[(row >> 2) - 1] = true }
+                if row & 3 == 3 && row + 1 < h { active[(row >> 2) + 1] = true }
                 let wq = f[q]
                 let (ctx, flip) = signT[Int((wq & 0xF) | (wq >> 4 & 0xF0))]
                 let truth = wq & Self.negativeInput != 0
@@ -252,6 +260,7 @@ struct PlaneState: BitplaneState {
                     var y0 = 0
                     while y0 < h {
                         let y1 = min(y0 + 4, h)
+                        if !active[y0 >> 2] { y0 += 4; continue }
                         for x in 0..<w {
                             var q = y0 * s + s + x + 1, i = y0 * w + x
                             for _ in y0..<y1 {
@@ -274,6 +283,7 @@ struct PlaneState: BitplaneState {
                     y0 = 0
                     while y0 < h {
                         let y1 = min(y0 + 4, h)
+                        if !active[y0 >> 2] { y0 += 4; continue }
                         for x in 0..<w {
                             var q = y0 * s + s + x + 1, i = y0 * w + x
                             for _ in y0..<y1 {
@@ -333,6 +343,7 @@ struct PlaneState: BitplaneState {
                 afterPass(d, coder.snapshot); done += 1
                 if done == passes { return }
             }
+        }
         }
         }
         }
