@@ -49,9 +49,7 @@ public struct BinaryArithmeticEncoder {
 
     /// The shortest stream that decodes every bit coded so far.
     public mutating func finish() -> [UInt8] {
-        let end = core.snapshot
-        let full = core.finish()
-        return Array(full[0..<RangeEncoderCore.truncationLength(full, at: end)])
+        core.finishShortest()
     }
 }
 

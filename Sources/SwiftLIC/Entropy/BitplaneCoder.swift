@@ -252,54 +252,52 @@ struct PlaneState: BitplaneState {
                 return 0
             }
 
+            // Stripe scan over the stripes that can hold work for SPP and MRP: body(padded index, index).
+            @inline(__always) func scanActiveStripes(_ body: (Int, Int) -> Void) {
+                var y0 = 0
+                while y0 < h {
+                    let y1 = min(y0 + 4, h)
+                    if active[y0 >> 2] {
+                        for x in 0..<w {
+                            var q = y0 * s + s + x + 1, i = y0 * w + x
+                            for _ in y0..<y1 {
+                                body(q, i)
+                                q += s; i += w
+                            }
+                        }
+                    }
+                    y0 += 4
+                }
+            }
+
             for p in Swift.stride(from: planes - 1, through: 0, by: -1) {
                 let bitP = UInt32(1) << p
                 if p < planes - 1 {
                     // Significance propagation: insignificant coefficients with a significant neighbour.
                     var d = 0.0
-                    var y0 = 0
-                    while y0 < h {
-                        let y1 = min(y0 + 4, h)
-                        if !active[y0 >> 2] { y0 += 4; continue }
-                        for x in 0..<w {
-                            var q = y0 * s + s + x + 1, i = y0 * w + x
-                            for _ in y0..<y1 {
-                                let wq = f[q]
-                                if wq & Self.significant == 0 && wq & Self.neighbours != 0 {
-                                    f[q] = wq | Self.visited
-                                    if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
-                                        d += becomeSignificant(q, i, p)
-                                    }
-                                }
-                                q += s; i += w
+                    scanActiveStripes { q, i in
+                        let wq = f[q]
+                        if wq & Self.significant == 0 && wq & Self.neighbours != 0 {
+                            f[q] = wq | Self.visited
+                            if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
+                                d += becomeSignificant(q, i, p)
                             }
                         }
-                        y0 += 4
                     }
                     afterPass(d, coder.snapshot); done += 1
                     if done == passes { return }
                     // Magnitude refinement: coefficients significant before this plane.
                     d = 0
-                    y0 = 0
-                    while y0 < h {
-                        let y1 = min(y0 + 4, h)
-                        if !active[y0 >> 2] { y0 += 4; continue }
-                        for x in 0..<w {
-                            var q = y0 * s + s + x + 1, i = y0 * w + x
-                            for _ in y0..<y1 {
-                                let wq = f[q]
-                                if wq & (Self.significant | Self.visited) == Self.significant {
-                                    let ctx = wq & Self.refined != 0 ? 16 : (wq & Self.neighbours == 0 ? 14 : 15)
-                                    let bit = coder.code(m[i] & bitP != 0, &cx[ctx])
-                                    f[q] = wq | Self.refined
-                                    pl[i] = UInt8(p)
-                                    if C.isEncoder { d += BitplaneCoder.refinementGain(m[i], plane: UInt32(p)) }
-                                    else if bit { m[i] |= bitP }
-                                }
-                                q += s; i += w
-                            }
+                    scanActiveStripes { q, i in
+                        let wq = f[q]
+                        if wq & (Self.significant | Self.visited) == Self.significant {
+                            let ctx = wq & Self.refined != 0 ? 16 : (wq & Self.neighbours == 0 ? 14 : 15)
+                            let bit = coder.code(m[i] & bitP != 0, &cx[ctx])
+                            f[q] = wq | Self.refined
+                            pl[i] = UInt8(p)
+                            if C.isEncoder { d += BitplaneCoder.refinementGain(m[i], plane: UInt32(p)) }
+                            else if bit { m[i] |= bitP }
                         }
-                        y0 += 4
                     }
                     afterPass(d, coder.snapshot); done += 1
                     if done == passes { return }

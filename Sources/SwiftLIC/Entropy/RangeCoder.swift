@@ -86,9 +86,7 @@ public struct RangeEncoder {
     }
 
     public mutating func finish() -> [UInt8] {
-        let end = core.snapshot
-        let full = core.finish()
-        return Array(full[0..<RangeEncoderCore.truncationLength(full, at: end)])
+        core.finishShortest()
     }
 }
 
