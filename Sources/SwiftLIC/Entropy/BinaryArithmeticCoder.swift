@@ -18,6 +18,12 @@ public struct BitContext: Sendable {
 
     public init() {}
 
+    /// A context that starts at P(0) = p0 / 2^15 (1 ≤ p0 < 2^15).
+    public init(p0: UInt16) {
+        fast = p0
+        slow = p0
+    }
+
     @inlinable @inline(__always) var p0: UInt32 { (UInt32(fast) + UInt32(slow)) >> 1 }
 
     @inlinable @inline(__always) mutating func update(_ bit: Bool) {

@@ -138,6 +138,18 @@ struct DecodingCoder: PlaneBitCoder {
 }
 
 extension BitplaneCoder {
+    /// Starting probabilities of the 18 contexts (P(0) in 1/32768): significance without significant neighbours
+    /// and the run context are nearly always 0, the other significance contexts mostly 0, so they start skewed and
+    /// a block pays less to learn them. Measured on Kodak block-DCT latents (64 and 192 channels, 0.1–1.4 bpp):
+    /// 3–6% smaller than starting every context at ½ (P(0) = 32000 / 24000 chosen from a small grid).
+    static let initialContexts: [BitContext] = (0..<18).map { k in
+        switch k {
+        case 0, 17: return BitContext(p0: 32000)
+        case 1...8: return BitContext(p0: 24000)
+        default: return BitContext()
+        }
+    }
+
     /// Midpoint reconstruction of a magnitude whose bits are known down to plane p (the bits below are zero).
     @inline(__always) static func reconstruction(_ known: UInt32, plane p: UInt32) -> UInt32 { known + ((1 << p) >> 1) }
 
@@ -183,7 +195,7 @@ struct PlaneState: BitplaneState {
     var words: [UInt32]
     var mag: [UInt32]
     var plane: [UInt8]
-    var contexts = [BitContext](repeating: BitContext(), count: 18)
+    var contexts = BitplaneCoder.initialContexts
     /// Stripes holding a significant coefficient or a neighbour of one: the only ones SPP and MRP must scan.
     var activeStripes: [Bool]
 
@@ -350,3 +362,4 @@ struct PlaneState: BitplaneState {
         }
     }
 }
+
