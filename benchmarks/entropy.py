@@ -143,21 +143,22 @@ def pca_table(name: str, fit_name: str):
     vals, vecs = np.linalg.eigh(np.cov(flat))
     basis = np.ascontiguousarray(vecs[:, ::-1].T, dtype=np.float32)
     mean = flat.mean(axis=1).astype(np.float32)
-    print(f"\nPCA on {name} raw 8×8 YCbCr blocks ({c}×{h}×{w}); fixed basis fitted on {fit_name}")
-    print(f"{'step(px)':>8} {'mode':<18} {'bytes':>8} {'side B':>7} {'bpp':>7} {'PSNR dB':>8}")
-    for step_px in (4.0, 16.0):
-        step = float(step_px / 255 * 2048)
+    print(f"\nPCA on {name} raw 8×8 YCbCr blocks ({c}×{h}×{w}); fixed basis fitted on {fit_name}; PCRD cuts every")
+    print("stream to the same budget (fine quantizer, step 1 px), so PSNR compares the modes at equal size")
+    print(f"{'bpp':>6} {'mode':<18} {'bytes':>8} {'side B':>7} {'PSNR dB':>8}")
+    step = float(1 / 255 * 2048)
+    plain_header = latent.read_header(latent.encode(y[:, :2, :2], step=step)).header_bytes
+    for bpp in (0.25, 0.5, 1.0, 2.0):
+        target = int(bpp * pixels / 8)
         runs = [("none", {})] + [(f"image {b}-bit", {"pca": "image", "basis_bits": b}) for b in (4, 6, 8, 10, 12)]
         runs.append(("fixed", {"pca": "fixed", "pca_basis": basis, "pca_mean": mean}))
         for label, kw in runs:
-            data = latent.encode(y, step=step, **kw)
-            hdr = latent.read_header(data)
+            data = latent.encode(y, step=step, target_bytes=target, **kw)
+            side = latent.read_header(data).header_bytes - plain_header
             dec_kw = {k: v for k, v in kw.items() if k in ("pca_basis", "pca_mean")}
             y_hat, _ = latent.decode(data, **dec_kw)
             mse = float(((y_hat.astype(np.float64) - y) ** 2).mean())
-            side = hdr.header_bytes - latent.read_header(latent.encode(y, step=step)).header_bytes
-            print(f"{step_px:8.1f} {label:<18} {len(data):8d} {side:7d} {len(data) * 8 / pixels:7.3f} "
-                  f"{10 * np.log10(1 / mse):8.2f}")
+            print(f"{bpp:6.2f} {label:<18} {len(data):8d} {side:7d} {10 * np.log10(1 / mse):8.2f}")
 
 
 def main():
