@@ -144,6 +144,18 @@ def test_layers_are_embedded_and_truncate_gives_valid_lower_rate_streams():
         latent.truncate(data, header.header_bytes - 1)
 
 
+def test_full_rate_with_layers_is_still_exact_and_embedded():
+    y = laplace((6, 10, 12), scale=0.2)
+    data = latent.encode(y, bits=10, layers=5)
+    np.testing.assert_array_equal(latent.decode(data)[0], quantized(y, 10))
+    header = latent.read_header(data)
+    assert header.layers_present == 5
+    sizes = sorted(layer_boundaries(data))
+    assert len(sizes) >= 3  # header alone, some intermediate layers, the full stream
+    errors = [float(((latent.decode(data[:n])[0] - y).astype(np.float64) ** 2).sum()) for n in sizes]
+    assert all(a >= b for a, b in zip(errors, errors[1:]))
+
+
 def test_results_do_not_depend_on_thread_count():
     y = correlated((12, 20, 20))
     before = swiftlic.get_num_threads()
