@@ -88,6 +88,8 @@ public enum LatentCodec {
     public static func encode(_ y: UnsafeBufferPointer<Float>, channels c: Int, height: Int, width: Int,
                               options o: EncodeOptions) throws(SLICError) -> [UInt8] {
         try validateShape(channels: c, height: height, width: width, count: y.count)
+        try require(o.pca == .none || c <= LatentHeader.maxPCAChannels,
+                    "pca: at most \(LatentHeader.maxPCAChannels) channels, got \(c)")
         try require(o.layers >= 1 && o.layers <= 255, "layers: expected 1 to 255, got \(o.layers)")
         try require(o.basisBits >= 2 && o.basisBits <= 16, "basis_bits: expected 2 to 16, got \(o.basisBits)")
         try require(o.targetBytes.map { $0 > 0 } ?? true, "target_bytes: expected > 0, got \(o.targetBytes ?? 0)")
