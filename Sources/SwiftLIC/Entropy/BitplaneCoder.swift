@@ -8,12 +8,18 @@
 //   horizontal / vertical / diagonal neighbours (JPEG 2000's LL table), 5 sign contexts with a flip bit from the
 //   signs of the significant horizontal and vertical neighbours, 3 refinement contexts (first refinement without /
 //   with significant neighbours, later refinements), 1 run-length context; run positions are 2 bypass bits.
-//   No context crosses blocks, so PCRD can truncate each block independently.
+//   Significance-without-neighbours and run contexts start at P(0) ≈ 0.98, the other significance contexts at
+//   0.73 (measured, see `initialContexts`). No context crosses blocks — not even the same position in the previous
+//   channel: the decoder's knowledge of another block depends on where PCRD cut it, which the encoder does not
+//   know while coding — so each block can be truncated independently.
 // - Reconstruction of a significant coefficient known down to plane p: the midpoint (m >> p << p) + 2^(p−1).
 //   The encoder measures each pass's distortion decrease with exactly that rule.
 // - Truncation points: after every pass the shortest stream prefix that decodes it (byte aligned, zero padded),
 //   made non-decreasing. A decoder given a block truncated at such a length and told the pass count decodes the
 //   same coefficients the encoder saw at that point.
+// - Two implementations of the passes must give identical bits: `PlaneState` (fast: per-coefficient words that
+//   carry the neighbours' significance and signs, inactive stripes skipped) and `ReferencePlaneState`
+//   (BitplaneCoder+Reference.swift: contexts recomputed from the 8 neighbours at every use). Tests compare them.
 
 public enum BitplaneCoder {
     /// Largest number of bitplanes (magnitudes below 2^30).
