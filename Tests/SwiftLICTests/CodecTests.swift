@@ -117,6 +117,49 @@ final class CodecTests: XCTestCase {
         }
     }
 
+    /// Crafted streams: random byte changes with every CRC recomputed, so the structural checks behind the CRCs
+    /// are what stands between the data and the decoder. Any outcome but a trap is acceptable.
+    func testCraftedStreamsWithValidCRCsNeverTrap() throws {
+        let (c, h, w) = (3, 6, 5)
+        let y = latent(c, h, w, seed: 6)
+        var o = LatentCodec.EncodeOptions()
+        o.layers = 3
+        o.targetBytes = 200
+        o.pca = .image
+        o.basisBits = 4
+        let data = try encode(y, c, h, w, o)
+        let lay = try data.withUnsafeBufferPointer { try LatentCodec.layout($0, maxPixels: 1 << 20) }
+        let sections = zip([0] + [lay.headerBytes] + lay.layerEnds.dropLast(), [lay.headerBytes] + lay.layerEnds)
+            .map { $0..<$1 }
+        var rng = SplitMix64(seed: 99)
+        var decoded = 0
+        for trial in 0..<3000 {
+            var d = data
+            let section = sections[trial % sections.count]
+            for _ in 0..<(1 + Int(rng.next() % 3)) {
+                let i = section.lowerBound + Int(rng.next() % UInt64(section.count - 4))
+                if i < 5 { continue }  // keep magic and version so parsing goes deep
+                d[i] = rng.next() % 2 == 0 ? UInt8(truncatingIfNeeded: rng.next()) : d[i] ^ 1 << (rng.next() % 8)
+            }
+            let crc = d.withUnsafeBufferPointer { CRC32.checksum(UnsafeBufferPointer(rebasing: $0[section.lowerBound..<section.upperBound - 4])) }
+            for k in 0..<4 { d[section.upperBound - 4 + k] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k))) }
+            var out = [Float](repeating: 0, count: y.count)
+            do {
+                try d.withUnsafeBufferPointer { buf in
+                    try out.withUnsafeMutableBufferPointer {
+                        var opt = LatentCodec.DecodeOptions()
+                        opt.maxPixels = 1 << 16
+                        try LatentCodec.decode(buf, options: opt, into: $0)
+                    }
+                }
+                decoded += 1
+            } catch let e as SLICError {
+                XCTAssertNotEqual(e.status, .internalError)
+            }
+        }
+        XCTAssertGreaterThan(decoded, 0)
+    }
+
     func testGuardsAndValidation() throws {
         let y = latent(1, 4, 4, seed: 5)
         var o = LatentCodec.EncodeOptions()
