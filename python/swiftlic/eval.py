@@ -291,7 +291,7 @@ def run(dataset=None, *, codecs: Sequence | None = None, bpp: Sequence[float] = 
         raise InvalidArgumentError(f"method: expected 'pchip' or 'cubic', got {method!r}")
     crop_t = min(targets, key=lambda t: abs(math.log(t / (crop_bpp or 0.25))))
 
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     rows: list[dict] = []
     crop_images: dict[str, tuple[np.ndarray, str]] = {}
