@@ -11,7 +11,7 @@ encode and one decode. From the rows come
 - plots (PNG and SVG): RD curves, MS-SSIM curves, per-image BD-rate bars, and crops at one rate.
 
 >>> import swiftlic.eval                                        # doctest: +SKIP
->>> report = swiftlic.eval.run(codecs=["jpeg", "webp"], bpp=[0.25, 0.5, 1], out="results/tmp/demo")  # +SKIP
+>>> report = swiftlic.eval.run(codecs=["jpeg", "webp"], bpp=[0.25, 0.5, 1], out="results/tmp/demo")  # doctest: +SKIP
 >>> print(report.table())                                       # doctest: +SKIP
 """
 

@@ -108,3 +108,13 @@ def test_default_dataset_follows_swiftlic_data(monkeypatch, tmp_path):
     monkeypatch.delenv("SWIFTLIC_DATA")
     d = ev.default_dataset()
     assert d == SAMPLES or d.parts[-3:] == ("shared", "data", "kodak")
+
+
+@pytest.mark.parametrize("module", ["metrics", "fmm", "baselines", "eval", "plots"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"swiftlic.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
