@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the demo on the bundled samples")
     demo.set_defaults(func=_demo)
+    from .eval import add_eval_parser; add_eval_parser(sub)  # noqa: E702
     args = parser.parse_args(argv)
     return args.func(args)
 
