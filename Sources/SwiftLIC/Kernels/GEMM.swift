@@ -1,10 +1,22 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Single-precision general matrix multiply, row-major: C ← α·op(A)·op(B) + β·C.
 ///
 /// op(A) is m×k (A is k×m when `transA`), op(B) is k×n (B is n×k when `transB`), C is m×n. Leading dimensions
-/// are row strides in elements. When β = 0, C is not read (NaNs in C do not propagate), as in BLAS.
+/// are row strides in elements. When β = 0, C is not read (NaNs in C do not propagate), as in BLAS; when α = 0 or
+/// k = 0, A and B are not read and C ← β·C.
 ///
-/// Results are bit-identical for any `Parallel.threadCount`: threads split C by blocks of rows and columns,
-/// and each element's sum over k runs in the same order whatever the split.
+/// READ ME FIRST (the fast path, Goto/BLIS style):
+/// - op(B) is packed in KC×NC blocks as NR-column micro-panels, op(A) in MC×KC blocks as MR-row micro-panels
+///   (transposes are resolved while packing; edges are zero-padded), and a 6×16 FMA micro-kernel keeps its
+///   12 eight-wide accumulators in registers over one KC block.
+/// - Each element of C gets its k-sum in a fixed order: FMA-accumulate one KC block (block bounds depend on k
+///   only), then `C ← α·acc + β·C` for the first block and `C ← α·acc + C` for the next ones. Edge tiles run the
+///   same arithmetic on a copy, so a tile's position never changes its bits.
+/// - Threads split C into column ranges (or row ranges when C is taller than wide), each packing its own blocks,
+///   so results are bit-identical for any `Parallel.threadCount`.
 public enum GEMM {
     /// - Precondition: m, n, k ≥ 0; lda ≥ (transA ? m : k); ldb ≥ (transB ? k : n); ldc ≥ n; buffers large
     ///   enough for those shapes. `validate` checks this for callers at the ABI.
@@ -12,21 +24,21 @@ public enum GEMM {
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
-        // Placeholder row-parallel kernel: correct, to be replaced by the packed micro-kernel.
-        Parallel.forRanges(m) { rows in
-            for i in rows {
-                let ci = c + i * ldc
-                if beta == 0 { for j in 0..<n { ci[j] = 0 } } else if beta != 1 { for j in 0..<n { ci[j] *= beta } }
-                for p in 0..<k {
-                    let x = alpha * (transA ? a[p * lda + i] : a[i * lda + p])
-                    if transB {
-                        for j in 0..<n { ci[j] += x * b[j * ldb + p] }
-                    } else {
-                        let bp = b + p * ldb
-                        for j in 0..<n { ci[j] += x * bp[j] }
-                    }
-                }
-            }
+        if k == 0 || alpha == 0 {
+            scale(m: m, n: n, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        let op = Operands(transA: transA, transB: transB, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+                          k: k, alpha: alpha, beta: beta)
+        // Below ~1 MFLOP a thread hand-off costs more than it saves.
+        let threads = m * n * k < 1 << 19 ? 1 : Parallel.threadCount
+        if threads == 1 {
+            op.run(rows: 0..<m, cols: 0..<n)
+        } else if m <= n {
+            // Splitting columns duplicates only the packing of A (m×k), the smaller operand here.
+            Parallel.forRanges(n, granularity: Blocking.nr) { cols in op.run(rows: 0..<m, cols: cols) }
+        } else {
+            Parallel.forRanges(m, granularity: Blocking.mr) { rows in op.run(rows: rows, cols: 0..<n) }
         }
     }
 
@@ -44,5 +56,228 @@ public enum GEMM {
         try require(aCount >= need(aRows, aCols, lda), "gemm: A holds \(aCount) values, needs \(need(aRows, aCols, lda))")
         try require(bCount >= need(bRows, bCols, ldb), "gemm: B holds \(bCount) values, needs \(need(bRows, bCols, ldb))")
         try require(cCount >= need(m, n, ldc), "gemm: C holds \(cCount) values, needs \(need(m, n, ldc))")
+    }
+
+    /// Tile and cache-block sizes. The micro-tile is MR×NR; a KC×NR panel of B (≤ 16 KiB) stays in L1, an MC×KC
+    /// block of A (≤ 144 KiB) in L2, a KC×NC block of B in L3.
+    @usableFromInline enum Blocking {
+        static let mr = 6, nr = 16
+        static let kc = 256, mc = 144, nc = 4096
+    }
+
+    /// C ← β·C (C ← 0 when β = 0, without reading C).
+    static func scale(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if beta == 1 { return }
+        for i in 0..<m {
+            let row = c + i * ldc
+            if beta == 0 { row.update(repeating: 0, count: n) } else { for j in 0..<n { row[j] *= beta } }
+        }
+    }
+}
+
+/// One GEMM call's operands, so a thread can run the blocked loops on its share of C.
+private struct Operands {
+    let transA: Bool, transB: Bool
+    let a: UnsafePointer<Float>, lda: Int
+    let b: UnsafePointer<Float>, ldb: Int
+    let c: UnsafeMutablePointer<Float>, ldc: Int
+    let k: Int, alpha: Float, beta: Float
+
+    typealias Blocking = GEMM.Blocking
+
+    /// Splits `total` into the fewest blocks of at most `limit`, of equal size rounded up to `multiple`: fewer
+    /// ragged blocks than cutting at `limit`. Depends only on its arguments, so every thread agrees.
+    static func blockSize(_ total: Int, limit: Int, multiple: Int) -> Int {
+        let blocks = (total + limit - 1) / limit
+        let size = (total + blocks - 1) / blocks
+        return min(limit, (size + multiple - 1) / multiple * multiple)
+    }
+
+    /// C[rows, cols] ← α·op(A)[rows, :]·op(B)[:, cols] + β·C[rows, cols], single-threaded.
+    func run(rows: Range<Int>, cols: Range<Int>) {
+        let m = rows.count, n = cols.count
+        let kc = Operands.blockSize(k, limit: Blocking.kc, multiple: 1)
+        let mc = Operands.blockSize(m, limit: Blocking.mc, multiple: Blocking.mr)
+        let nc = Operands.blockSize(n, limit: Blocking.nc, multiple: Blocking.nr)
+        let packA = Scratch(count: mc * kc), packB = Scratch(count: nc * kc)
+        defer { packA.free(); packB.free() }
+        for jc in stride(from: 0, to: n, by: nc) {
+            let ncb = min(nc, n - jc)
+            for pc in stride(from: 0, to: k, by: kc) {
+                let kcb = min(kc, k - pc)
+                packPanelsOfB(into: packB.base, p0: pc, kc: kcb, j0: cols.lowerBound + jc, nc: ncb)
+                let betaBlock: Float = pc == 0 ? beta : 1
+                for ic in stride(from: 0, to: m, by: mc) {
+                    let mcb = min(mc, m - ic)
+                    packPanelsOfA(into: packA.base, i0: rows.lowerBound + ic, mc: mcb, p0: pc, kc: kcb)
+                    let cBlock = c + (rows.lowerBound + ic) * ldc + cols.lowerBound + jc
+                    for jr in stride(from: 0, to: ncb, by: Blocking.nr) {
+                        let panelB = UnsafePointer(packB.base + jr * kcb)
+                        for ir in stride(from: 0, to: mcb, by: Blocking.mr) {
+                            MicroKernel.run(kc: kcb, a: UnsafePointer(packA.base + ir * kcb), b: panelB,
+                                            c: cBlock + ir * ldc + jr, ldc: ldc,
+                                            rows: min(Blocking.mr, mcb - ir), cols: min(Blocking.nr, ncb - jr),
+                                            alpha: alpha, beta: betaBlock)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Packs op(A)[i0..<i0+mc, p0..<p0+kc] as MR-row micro-panels: panel r holds element (i, p) at
+    /// `(p * MR + i)`, rows past `mc` are zero.
+    func packPanelsOfA(into dest: UnsafeMutablePointer<Float>, i0: Int, mc: Int, p0: Int, kc: Int) {
+        let mr = Blocking.mr
+        for ir in stride(from: 0, to: mc, by: mr) {
+            let panel = dest + ir * kc, rows = min(mr, mc - ir)
+            if transA {
+                // op(A)[i, p] = A[p, i]: each p reads MR contiguous values.
+                var src = a + p0 * lda + i0 + ir
+                var out = panel
+                if rows == mr {
+                    for _ in 0..<kc {
+                        out[0] = src[0]; out[1] = src[1]; out[2] = src[2]
+                        out[3] = src[3]; out[4] = src[4]; out[5] = src[5]
+                        src += lda; out += mr
+                    }
+                } else {
+                    for _ in 0..<kc {
+                        for r in 0..<rows { out[r] = src[r] }
+                        for r in rows..<mr { out[r] = 0 }
+                        src += lda; out += mr
+                    }
+                }
+            } else {
+                for r in 0..<mr {
+                    var out = panel + r
+                    if r < rows {
+                        let src = a + (i0 + ir + r) * lda + p0
+                        for p in 0..<kc { out.pointee = src[p]; out += mr }
+                    } else {
+                        for _ in 0..<kc { out.pointee = 0; out += mr }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Packs op(B)[p0..<p0+kc, j0..<j0+nc] as NR-column micro-panels: panel j holds element (p, j) at
+    /// `(p * NR + j)`, columns past `nc` are zero.
+    func packPanelsOfB(into dest: UnsafeMutablePointer<Float>, p0: Int, kc: Int, j0: Int, nc: Int) {
+        typealias V = SIMD8<Float>
+        let nr = Blocking.nr
+        for jr in stride(from: 0, to: nc, by: nr) {
+            let panel = dest + jr * kc, cols = min(nr, nc - jr)
+            if transB {
+                // op(B)[p, j] = B[j, p]: read each row of B contiguously, write with stride NR.
+                for j in 0..<nr {
+                    var out = panel + j
+                    if j < cols {
+                        let src = b + (j0 + jr + j) * ldb + p0
+                        for p in 0..<kc { out.pointee = src[p]; out += nr }
+                    } else {
+                        for _ in 0..<kc { out.pointee = 0; out += nr }
+                    }
+                }
+            } else {
+                var src = b + p0 * ldb + j0 + jr
+                var out = UnsafeMutableRawPointer(panel)
+                if cols == nr {
+                    for _ in 0..<kc {
+                        let raw = UnsafeRawPointer(src)
+                        out.storeBytes(of: raw.loadUnaligned(as: V.self), as: V.self)
+                        (out + 32).storeBytes(of: (raw + 32).loadUnaligned(as: V.self), as: V.self)
+                        src += ldb; out += nr * 4
+                    }
+                } else {
+                    for _ in 0..<kc {
+                        let row = out.assumingMemoryBound(to: Float.self)
+                        for j in 0..<cols { row[j] = src[j] }
+                        for j in cols..<nr { row[j] = 0 }
+                        src += ldb; out += nr * 4
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A 64-byte-aligned scratch buffer for packed panels, freed explicitly by its owner.
+private struct Scratch {
+    let base: UnsafeMutablePointer<Float>
+
+    init(count: Int) {
+        var raw: UnsafeMutableRawPointer?
+        let bytes = max(1, count) * MemoryLayout<Float>.stride
+        guard posix_memalign(&raw, 64, bytes) == 0, let raw else { fatalError("gemm: out of memory (\(bytes) bytes)") }
+        base = raw.bindMemory(to: Float.self, capacity: max(1, count))
+    }
+
+    func free() { Glibc.free(base) }
+}
+
+/// The 6×16 register-blocked kernel: C_tile ← α·(Ã·B̃) + β·C_tile over one KC block of packed panels.
+private enum MicroKernel {
+    typealias V = SIMD8<Float>
+
+    @inline(__always)
+    static func run(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                    ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float) {
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        var pa = a, pb = UnsafeRawPointer(b)
+        for _ in 0..<kc {
+            let b0 = pb.loadUnaligned(as: V.self), b1 = (pb + 32).loadUnaligned(as: V.self)
+            var x = V(repeating: pa[0])
+            c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+            x = V(repeating: pa[1])
+            c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+            x = V(repeating: pa[2])
+            c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+            x = V(repeating: pa[3])
+            c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+            x = V(repeating: pa[4])
+            c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+            x = V(repeating: pa[5])
+            c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+            pa += 6; pb += 64
+        }
+        if rows == GEMM.Blocking.mr && cols == GEMM.Blocking.nr {
+            store(c, ldc, alpha, beta, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
+            return
+        }
+        // Edge tile: the same update on a full-size copy, then only the valid part goes back.
+        var tile = (V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V())
+        withUnsafeMutableBytes(of: &tile) { raw in
+            let t = raw.baseAddress!.assumingMemoryBound(to: Float.self), ldt = GEMM.Blocking.nr
+            if beta != 0 {
+                for i in 0..<rows { for j in 0..<cols { t[i * ldt + j] = c[i * ldc + j] } }
+            }
+            store(t, ldt, alpha, beta, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
+            for i in 0..<rows { for j in 0..<cols { c[i * ldc + j] = t[i * ldt + j] } }
+        }
+    }
+
+    @inline(__always)
+    static func store(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float,
+                      _ c00: V, _ c01: V, _ c10: V, _ c11: V, _ c20: V, _ c21: V,
+                      _ c30: V, _ c31: V, _ c40: V, _ c41: V, _ c50: V, _ c51: V) {
+        let al = V(repeating: alpha), be = V(repeating: beta)
+        @inline(__always) func row(_ r: Int, _ v0: V, _ v1: V) {
+            let p = UnsafeMutableRawPointer(c + r * ldc)
+            if beta == 0 {
+                p.storeBytes(of: al * v0, as: V.self)
+                (p + 32).storeBytes(of: al * v1, as: V.self)
+            } else if beta == 1 {
+                p.storeBytes(of: al * v0 + p.loadUnaligned(as: V.self), as: V.self)
+                (p + 32).storeBytes(of: al * v1 + (p + 32).loadUnaligned(as: V.self), as: V.self)
+            } else {
+                p.storeBytes(of: al * v0 + be * p.loadUnaligned(as: V.self), as: V.self)
+                (p + 32).storeBytes(of: al * v1 + be * (p + 32).loadUnaligned(as: V.self), as: V.self)
+            }
+        }
+        row(0, c00, c01); row(1, c10, c11); row(2, c20, c21)
+        row(3, c30, c31); row(4, c40, c41); row(5, c50, c51)
     }
 }
