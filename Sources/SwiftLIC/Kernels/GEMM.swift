@@ -58,11 +58,13 @@ public enum GEMM {
         try require(cCount >= need(m, n, ldc), "gemm: C holds \(cCount) values, needs \(need(m, n, ldc))")
     }
 
-    /// Tile and cache-block sizes. The micro-tile is MR×NR; a KC×NR panel of B (≤ 16 KiB) stays in L1, an MC×KC
-    /// block of A (≤ 144 KiB) in L2, a KC×NC block of B in L3.
+    /// Tile and cache-block sizes. The micro-tile is MR×NR; a KC×NR panel of B (≤ 16 KiB) stays in L1 and an
+    /// MC×KC block of A (≤ 144 KiB) in L2 while the kernel sweeps them. B is packed NB columns at a time; with
+    /// a single row block those NB columns (≤ 256 KiB) are all of packed B that is ever live, so it stays in L2,
+    /// otherwise a whole KC×NC block is kept (in L3) for the later row blocks.
     @usableFromInline enum Blocking {
         static let mr = 6, nr = 16
-        static let kc = 256, mc = 144, nc = 4096
+        static let kc = 256, mc = 144, nc = 4096, nb = 256
     }
 
     /// C ← β·C (C ← 0 when β = 0, without reading C).
@@ -99,25 +101,38 @@ private struct Operands {
         let kc = Operands.blockSize(k, limit: Blocking.kc, multiple: 1)
         let mc = Operands.blockSize(m, limit: Blocking.mc, multiple: Blocking.mr)
         let nc = Operands.blockSize(n, limit: Blocking.nc, multiple: Blocking.nr)
-        let packA = Scratch(count: mc * kc), packB = Scratch(count: nc * kc)
-        defer { packA.free(); packB.free() }
+        let sizeA = (mc * kc + 15) / 16 * 16  // keeps the B panels 64-byte aligned
+        // With one row block, each B panel is used in one sweep only: two panel slots suffice, and they stay
+        // in L1 instead of costing a read-for-ownership from L3 on every store of the copy.
+        let sizeB = m <= mc ? Blocking.nb * kc : nc * kc
+        ScratchPool.withFloats(sizeA + sizeB) { scratch in
+            blocked(m: m, n: n, rows: rows, cols: cols, kc: kc, mc: mc, nc: nc, packA: scratch, packB: scratch + sizeA)
+        }
+    }
+
+    func blocked(m: Int, n: Int, rows: Range<Int>, cols: Range<Int>, kc: Int, mc: Int, nc: Int,
+                 packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>) {
+        let mr = Blocking.mr, nr = Blocking.nr
         for jc in stride(from: 0, to: n, by: nc) {
-            let ncb = min(nc, n - jc)
+            let ncb = min(nc, n - jc), j0 = cols.lowerBound + jc
             for pc in stride(from: 0, to: k, by: kc) {
                 let kcb = min(kc, k - pc)
-                packPanelsOfB(into: packB.base, p0: pc, kc: kcb, j0: cols.lowerBound + jc, nc: ncb)
                 let betaBlock: Float = pc == 0 ? beta : 1
                 for ic in stride(from: 0, to: m, by: mc) {
-                    let mcb = min(mc, m - ic)
-                    packPanelsOfA(into: packA.base, i0: rows.lowerBound + ic, mc: mcb, p0: pc, kc: kcb)
+                    let mcb = min(mc, m - ic), tiles = (mcb + mr - 1) / mr
+                    packPanelsOfA(into: packA, i0: rows.lowerBound + ic, mc: mcb, p0: pc, kc: kcb)
                     let cBlock = c + (rows.lowerBound + ic) * ldc + cols.lowerBound + jc
-                    for jr in stride(from: 0, to: ncb, by: Blocking.nr) {
-                        let panelB = UnsafePointer(packB.base + jr * kcb)
-                        for ir in stride(from: 0, to: mcb, by: Blocking.mr) {
-                            MicroKernel.run(kc: kcb, a: UnsafePointer(packA.base + ir * kcb), b: panelB,
-                                            c: cBlock + ir * ldc + jr, ldc: ldc,
-                                            rows: min(Blocking.mr, mcb - ir), cols: min(Blocking.nr, ncb - jr),
-                                            alpha: alpha, beta: betaBlock)
+                    for jr in stride(from: 0, to: ncb, by: nr) {
+                        let panelB = m <= mc ? packB + (jr % Blocking.nb) * kcb : packB + jr * kcb
+                        // The first sweep packs B a chunk of panels at a time, just before their first use.
+                        if ic == 0 && jr % Blocking.nb == 0 {
+                            packPanelsOfB(into: panelB, p0: pc, kc: kcb, j0: j0 + jr, nc: min(Blocking.nb, ncb - jr))
+                        }
+                        for t in 0..<tiles {
+                            let ir = t * mr
+                            MicroKernel.run(kc: kcb, a: UnsafePointer(packA + ir * kcb), b: UnsafePointer(panelB),
+                                            c: cBlock + ir * ldc + jr, ldc: ldc, rows: min(mr, mcb - ir),
+                                            cols: min(nr, ncb - jr), alpha: alpha, beta: betaBlock)
                         }
                     }
                 }
@@ -125,8 +140,8 @@ private struct Operands {
         }
     }
 
-    /// Packs op(A)[i0..<i0+mc, p0..<p0+kc] as MR-row micro-panels: panel r holds element (i, p) at
-    /// `(p * MR + i)`, rows past `mc` are zero.
+    /// Packs op(A)[i0..<i0+mc, p0..<p0+kc] as MR-row micro-panels: the panel of rows ir..<ir+MR holds element
+    /// (ir + r, p) at `ir * kc + p * MR + r`; rows past `mc` are zero.
     func packPanelsOfA(into dest: UnsafeMutablePointer<Float>, i0: Int, mc: Int, p0: Int, kc: Int) {
         let mr = Blocking.mr
         for ir in stride(from: 0, to: mc, by: mr) {
@@ -162,71 +177,73 @@ private struct Operands {
         }
     }
 
-    /// Packs op(B)[p0..<p0+kc, j0..<j0+nc] as NR-column micro-panels: panel j holds element (p, j) at
-    /// `(p * NR + j)`, columns past `nc` are zero.
+    /// Packs op(B)[p0..<p0+kc, j0..<j0+nc] as NR-column micro-panels: the panel of columns jr..<jr+NR holds
+    /// element (p, jr + j) at `jr * kc + p * NR + j`; columns past `nc` are zero.
     func packPanelsOfB(into dest: UnsafeMutablePointer<Float>, p0: Int, kc: Int, j0: Int, nc: Int) {
         typealias V = SIMD8<Float>
         let nr = Blocking.nr
-        for jr in stride(from: 0, to: nc, by: nr) {
-            let panel = dest + jr * kc, cols = min(nr, nc - jr)
-            if transB {
-                // op(B)[p, j] = B[j, p]: read each row of B contiguously, write with stride NR.
-                for j in 0..<nr {
-                    var out = panel + j
-                    if j < cols {
-                        let src = b + (j0 + jr + j) * ldb + p0
-                        for p in 0..<kc { out.pointee = src[p]; out += nr }
-                    } else {
-                        for _ in 0..<kc { out.pointee = 0; out += nr }
-                    }
-                }
-            } else {
-                var src = b + p0 * ldb + j0 + jr
-                var out = UnsafeMutableRawPointer(panel)
-                if cols == nr {
-                    for _ in 0..<kc {
-                        let raw = UnsafeRawPointer(src)
-                        out.storeBytes(of: raw.loadUnaligned(as: V.self), as: V.self)
-                        (out + 32).storeBytes(of: (raw + 32).loadUnaligned(as: V.self), as: V.self)
-                        src += ldb; out += nr * 4
-                    }
+        if transB {
+            // op(B)[p, j] = B[j, p]: read each row of B contiguously, write with stride NR.
+            for j in 0..<((nc + nr - 1) / nr * nr) {
+                var out = dest + j / nr * nr * kc + j % nr
+                if j < nc {
+                    let src = b + (j0 + j) * ldb + p0
+                    for p in 0..<kc { out.pointee = src[p]; out += nr }
                 } else {
-                    for _ in 0..<kc {
-                        let row = out.assumingMemoryBound(to: Float.self)
-                        for j in 0..<cols { row[j] = src[j] }
-                        for j in cols..<nr { row[j] = 0 }
-                        src += ldb; out += nr * 4
-                    }
+                    for _ in 0..<kc { out.pointee = 0; out += nr }
                 }
+            }
+            return
+        }
+        // Row by row: each row of B is read as one contiguous run. Reading a panel's column strip instead would
+        // touch kc lines a power-of-two stride apart, which share a handful of cache sets.
+        let full = nc / nr * nr
+        for p in 0..<kc {
+            let src = b + (p0 + p) * ldb + j0
+            let ahead = src + (p + 2 < kc ? 2 * ldb : 0)
+            var jr = 0
+            while jr < full {
+                prefetchRead(ahead + jr)
+                let raw = UnsafeRawPointer(src + jr), out = UnsafeMutableRawPointer(dest + jr * kc + p * nr)
+                out.storeBytes(of: raw.loadUnaligned(as: V.self), as: V.self)
+                (out + 32).storeBytes(of: (raw + 32).loadUnaligned(as: V.self), as: V.self)
+                jr += nr
+            }
+            if full < nc {
+                let row = dest + full * kc + p * nr
+                for j in 0..<(nc - full) { row[j] = src[full + j] }
+                for j in (nc - full)..<nr { row[j] = 0 }
             }
         }
     }
 }
 
-/// A 64-byte-aligned scratch buffer for packed panels, freed explicitly by its owner.
-private struct Scratch {
-    let base: UnsafeMutablePointer<Float>
+/// LLVM's prefetch intrinsic (read/write, temporal locality, data cache): a hint with no semantic effect.
+@_silgen_name("llvm.prefetch.p0")
+private func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ dataCache: Int32)
 
-    init(count: Int) {
-        var raw: UnsafeMutableRawPointer?
-        let bytes = max(1, count) * MemoryLayout<Float>.stride
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else { fatalError("gemm: out of memory (\(bytes) bytes)") }
-        base = raw.bindMemory(to: Float.self, capacity: max(1, count))
-    }
+@inline(__always)
+private func prefetch(_ p: UnsafeMutablePointer<Float>) { llvmPrefetch(UnsafeRawPointer(p), 1, 3, 1) }
 
-    func free() { Glibc.free(base) }
-}
+@inline(__always)
+private func prefetchRead(_ p: UnsafePointer<Float>) { llvmPrefetch(UnsafeRawPointer(p), 0, 3, 1) }
 
 /// The 6×16 register-blocked kernel: C_tile ← α·(Ã·B̃) + β·C_tile over one KC block of packed panels.
 private enum MicroKernel {
     typealias V = SIMD8<Float>
 
-    @inline(__always)
+    // Kept out of line so its 15 vector registers are allocated in isolation.
+    @inline(never)
     static func run(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
                     ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float) {
+        if beta != 0 {
+            // The tile's rows are far apart; start loading them now so the update at the end does not stall.
+            for r in 0..<rows { prefetch(c + r * ldc); prefetch(c + r * ldc + cols - 1) }
+        }
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
         var pa = a, pb = UnsafeRawPointer(b)
+        // Not unrolled: LLVM then schedules loads ahead and spills accumulators.
         for _ in 0..<kc {
             let b0 = pb.loadUnaligned(as: V.self), b1 = (pb + 32).loadUnaligned(as: V.self)
             var x = V(repeating: pa[0])
