@@ -34,11 +34,16 @@ public enum GEMM {
         let threads = m * n * k < 1 << 19 ? 1 : Parallel.threadCount
         if threads == 1 {
             op.run(rows: 0..<m, cols: 0..<n)
-        } else if m <= n {
-            // Splitting columns duplicates only the packing of A (m×k), the smaller operand here.
-            Parallel.forRanges(n, granularity: Blocking.nr) { cols in op.run(rows: 0..<m, cols: cols) }
+            return
+        }
+        // Split the longer side of C, which duplicates only the packing of the shorter operand. Wide splits get
+        // up to 4 parts per thread (≥ 1024 columns or rows each), so a thread the OS delays is waited on less.
+        let long = max(m, n)
+        let parts = threads * max(1, min(4, long / (threads * 1024)))
+        if m <= n {
+            Parallel.forRanges(n, granularity: Blocking.nr, parts: parts) { cols in op.run(rows: 0..<m, cols: cols) }
         } else {
-            Parallel.forRanges(m, granularity: Blocking.mr) { rows in op.run(rows: rows, cols: 0..<n) }
+            Parallel.forRanges(m, granularity: Blocking.mr, parts: parts) { rows in op.run(rows: rows, cols: 0..<n) }
         }
     }
 
