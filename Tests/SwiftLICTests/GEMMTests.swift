@@ -52,10 +52,10 @@ final class GEMMTests: XCTestCase {
               coefficients: [(1, 0), (0.5, 1), (-2, 0.25), (0, 0.5), (0, 0)], seed: 10)
     }
 
-    /// Shapes on either side of the micro-tile (6×16), the k block (256), the row block (144: one sweep vs
+    /// Shapes on either side of the micro-tile (6×16), the k block (320), the row block (144: one sweep vs
     /// several), the B packing chunk (256 columns) and the column block (4096).
     func testMatchesReferenceAcrossBlockBoundaries() {
-        check([(5, 15, 255), (6, 16, 256), (7, 17, 257), (12, 32, 513), (143, 9, 20), (144, 10, 7), (151, 23, 260),
+        check([(5, 15, 319), (6, 16, 320), (7, 17, 321), (12, 32, 641), (143, 9, 20), (144, 10, 7), (151, 23, 330),
                (3, 255, 17), (2, 256, 3), (4, 273, 40), (19, 530, 11), (150, 530, 3), (2, 4100, 3)],
               coefficients: [(1, 0), (-0.75, 1.5)], seed: 1000)
     }

@@ -12,6 +12,11 @@ import Glibc
 /// - op(B) is packed in KC×NC blocks as NR-column micro-panels, op(A) in MC×KC blocks as MR-row micro-panels
 ///   (transposes are resolved while packing; edges are zero-padded), and a 6×16 FMA micro-kernel keeps its
 ///   12 eight-wide accumulators in registers over one KC block.
+/// - B is packed row by row, NB columns at a time, right before first use. Copying a panel's column strip
+///   directly would read KC lines a power-of-two stride apart (ldb = 4096, 16384 in convolutions): they fall
+///   in a few cache sets and evict each other, which made packing cost a third of the time.
+/// - The kernel prefetches its C tile (LLVM's prefetch intrinsic, declared with `@_silgen_name`), because C
+///   rows are far apart and the update at the end would otherwise stall on them.
 /// - Each element of C gets its k-sum in a fixed order: FMA-accumulate one KC block (block bounds depend on k
 ///   only), then `C ← α·acc + β·C` for the first block and `C ← α·acc + C` for the next ones. Edge tiles run the
 ///   same arithmetic on a copy, so a tile's position never changes its bits.
@@ -63,13 +68,13 @@ public enum GEMM {
         try require(cCount >= need(m, n, ldc), "gemm: C holds \(cCount) values, needs \(need(m, n, ldc))")
     }
 
-    /// Tile and cache-block sizes. The micro-tile is MR×NR; a KC×NR panel of B (≤ 16 KiB) stays in L1 and an
-    /// MC×KC block of A (≤ 144 KiB) in L2 while the kernel sweeps them. B is packed NB columns at a time; with
-    /// a single row block those NB columns (≤ 256 KiB) are all of packed B that is ever live, so it stays in L2,
+    /// Tile and cache-block sizes. The micro-tile is MR×NR; a KC×NR panel of B (≤ 20 KiB) stays in L1 and an
+    /// MC×KC block of A (≤ 180 KiB) in L2 while the kernel sweeps them. B is packed NB columns at a time; with
+    /// a single row block those NB columns (≤ 320 KiB) are all of packed B that is ever live, so it stays in L2,
     /// otherwise a whole KC×NC block is kept (in L3) for the later row blocks.
     @usableFromInline enum Blocking {
         static let mr = 6, nr = 16
-        static let kc = 256, mc = 144, nc = 4096, nb = 256
+        static let kc = 320, mc = 144, nc = 4096, nb = 256
     }
 
     /// C ← β·C (C ← 0 when β = 0, without reading C).
