@@ -173,6 +173,15 @@ private struct Operands {
                         src += lda; out += mr
                     }
                 }
+            } else if rows == mr {
+                // Six row streams in step, so the panel is written sequentially.
+                let r0 = a + (i0 + ir) * lda + p0, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda
+                let r5 = r4 + lda
+                var out = panel
+                for p in 0..<kc {
+                    out[0] = r0[p]; out[1] = r1[p]; out[2] = r2[p]; out[3] = r3[p]; out[4] = r4[p]; out[5] = r5[p]
+                    out += mr
+                }
             } else {
                 for r in 0..<mr {
                     var out = panel + r
