@@ -261,24 +261,30 @@ private enum MicroKernel {
         }
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
-        var pa = a, pb = UnsafeRawPointer(b)
-        // Not unrolled: LLVM then schedules loads ahead and spills accumulators.
-        for _ in 0..<kc {
-            let b0 = pb.loadUnaligned(as: V.self), b1 = (pb + 32).loadUnaligned(as: V.self)
-            var x = V(repeating: pa[0])
+        /// One k step: the rank-1 update acc += Ã[:, p] · B̃[p, :].
+        @inline(__always) func step(_ a: UnsafePointer<Float>, _ b: UnsafeRawPointer) {
+            let b0 = b.loadUnaligned(as: V.self), b1 = (b + 32).loadUnaligned(as: V.self)
+            var x = V(repeating: a[0])
             c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
-            x = V(repeating: pa[1])
+            x = V(repeating: a[1])
             c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
-            x = V(repeating: pa[2])
+            x = V(repeating: a[2])
             c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
-            x = V(repeating: pa[3])
+            x = V(repeating: a[3])
             c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-            x = V(repeating: pa[4])
+            x = V(repeating: a[4])
             c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
-            x = V(repeating: pa[5])
+            x = V(repeating: a[5])
             c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
-            pa += 6; pb += 64
         }
+        var pa = a, pb = UnsafeRawPointer(b)
+        // Unrolled by two; deeper unrolling makes LLVM hoist loads and spill accumulators.
+        for _ in 0..<(kc / 2) {
+            step(pa, pb)
+            step(pa + 6, pb + 64)
+            pa += 12; pb += 128
+        }
+        if kc % 2 == 1 { step(pa, pb) }
         if rows == GEMM.Blocking.mr && cols == GEMM.Blocking.nr {
             store(c, ldc, alpha, beta, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
             return
