@@ -2,23 +2,27 @@
 
 For each thread count both libraries are limited to that many threads (threadpoolctl when installed; otherwise
 each thread count runs in a child process started with OPENBLAS_NUM_THREADS set before NumPy loads). Prints
-GFLOP/s (median of several timed runs), the ratio swiftlic/numpy, and the share of the FMA peak, assuming
+GFLOP/s (median of timed runs, the two libraries alternating), the speed ratio swiftlic/numpy, and the share
+of the FMA peak, assuming
 32 FLOP/cycle/core (two 8-wide FMA units) at the clock /proc/cpuinfo reports.
 
-    python benchmarks/gemm.py [--threads 1 2] [--repeat 7] [--shapes 256,256,256 128,4096,576]
+    python benchmarks/gemm.py [--threads 1 2] [--repeat 9] [--shapes 256,256,256 576,4096,128,1,0]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import time
 
-# (m, n, k): square sizes, then the convolution shapes (forward, backward passes).
-SHAPES = [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024),
-          (128, 4096, 576), (64, 16384, 576), (576, 4096, 128)]
+# (m, n, k, trans_a, trans_b): square sizes, the convolution forward shape (A = weights Cout×Cin·9, B = im2col),
+# the other convolution shapes, and the transposed calls of the backward passes (data: Wᵀ·dY, weights: dY·colᵀ).
+SHAPES = [(256, 256, 256, False, False), (512, 512, 512, False, False), (1024, 1024, 1024, False, False),
+          (128, 4096, 576, False, False), (64, 16384, 576, False, False), (576, 4096, 128, False, False),
+          (576, 4096, 128, True, False), (128, 576, 4096, False, True)]
 
 
 def cpu_mhz() -> float | None:
@@ -30,21 +34,8 @@ def cpu_mhz() -> float | None:
         return None
 
 
-def median_seconds(fn, repeat: int) -> float:
-    fn()  # warm up: page faults, pack buffers, thread start
-    times = []
-    budget = time.perf_counter() + 10.0
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-        if time.perf_counter() > budget and len(times) >= 3:
-            break
-    times.sort()
-    return times[len(times) // 2]
-
-
 def measure(threads: int, shapes, repeat: int):
+    """Times both libraries on each shape, alternating which runs first, so both see the same machine load."""
     import numpy as np
     import swiftlic
 
@@ -57,25 +48,33 @@ def measure(threads: int, shapes, repeat: int):
     swiftlic.set_num_threads(threads)
     rng = np.random.default_rng(0)
     rows = []
-    for m, n, k in shapes:
-        a = rng.standard_normal((m, k), dtype=np.float32)
-        b = rng.standard_normal((k, n), dtype=np.float32)
+    for m, n, k, ta, tb in shapes:
+        a = rng.standard_normal((k, m) if ta else (m, k), dtype=np.float32)
+        b = rng.standard_normal((n, k) if tb else (k, n), dtype=np.float32)
         c = np.empty((m, n), np.float32)
-        # Enough calls per timing that each lasts ≥ ~20 ms even for the small shapes.
+        a_op, b_op = (a.T if ta else a), (b.T if tb else b)  # numpy hands the transposes to OpenBLAS as flags
         flops = 2.0 * m * n * k
-        calls = max(1, int(2e9 / flops))
+        calls = max(1, int(4e8 / flops))  # each timing lasts a few ms even for the small shapes
 
         def ours():
             for _ in range(calls):
-                swiftlic.gemm(a, b, out=c)
+                swiftlic.gemm(a, b, out=c, trans_a=ta, trans_b=tb)
 
         def theirs():
             for _ in range(calls):
-                np.matmul(a, b, out=c)
+                np.matmul(a_op, b_op, out=c)
 
-        t_ours = median_seconds(ours, repeat) / calls
-        t_theirs = median_seconds(theirs, repeat) / calls
-        rows.append((m, n, k, threads, flops / t_ours / 1e9, flops / t_theirs / 1e9))
+        times = {ours: [], theirs: []}
+        ours(), theirs()  # warm up: page faults, pack buffers, thread start
+        for r in range(repeat):
+            for fn in ((ours, theirs) if r % 2 == 0 else (theirs, ours)):
+                t = time.perf_counter()
+                fn()
+                times[fn].append((time.perf_counter() - t) / calls)
+        med = {fn: statistics.median(ts) for fn, ts in times.items()}
+        best = {fn: min(ts) for fn, ts in times.items()}
+        rows.append((m, n, k, ta, tb, threads, flops / med[ours] / 1e9, flops / med[theirs] / 1e9,
+                     med[theirs] / med[ours], best[theirs] / best[ours]))
     if limiter is not None:
         limiter.unregister()
     return rows
@@ -84,11 +83,17 @@ def measure(threads: int, shapes, repeat: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--shapes", nargs="+", help="m,n,k triples")
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--shapes", nargs="+", help="m,n,k[,ta,tb] (ta, tb: 0 or 1)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    shapes = [tuple(int(x) for x in s.split(",")) for s in args.shapes] if args.shapes else SHAPES
+    if args.shapes:
+        shapes = []
+        for spec in args.shapes:
+            f = [int(x) for x in spec.split(",")] + [0, 0]
+            shapes.append((f[0], f[1], f[2], bool(f[3]), bool(f[4])))
+    else:
+        shapes = SHAPES
 
     if args.child:  # one thread count, environment already set by the parent
         for row in measure(args.threads[0], shapes, args.repeat):
@@ -108,27 +113,32 @@ def main() -> None:
         else:
             env = dict(os.environ, OPENBLAS_NUM_THREADS=str(t), OMP_NUM_THREADS=str(t))
             cmd = [sys.executable, __file__, "--child", "--threads", str(t), "--repeat", str(args.repeat),
-                   "--shapes", *[",".join(map(str, s)) for s in shapes]]
+                   "--shapes", *[",".join(str(int(x)) for x in s) for s in shapes]]
             out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
             for line in out.splitlines():
                 if line.startswith("ROW "):
                     f = line.split()[1:]
-                    rows.append((*map(int, f[:4]), float(f[4]), float(f[5])))
+                    rows.append((int(f[0]), int(f[1]), int(f[2]), f[3] == "True", f[4] == "True", int(f[5]),
+                                 *map(float, f[6:])))
 
     mhz = cpu_mhz()
     peak_core = 32 * mhz / 1e3 if mhz else None
     print(f"thread limiting: {'threadpoolctl' if have_tpc else 'OPENBLAS_NUM_THREADS per child process'}")
     if peak_core:
-        print(f"peak assumption: 32 FLOP/cycle/core x {mhz:.0f} MHz (/proc/cpuinfo) = {peak_core:.1f} GFLOP/s per core")
-    print(f"load average: {os.getloadavg()[0]:.2f} (other processes share these cores)")
+        print(f"peak assumption: 32 FLOP/cycle/core x {mhz:.0f} MHz (/proc/cpuinfo 'cpu MHz') = {peak_core:.1f} "
+              "GFLOP/s per core; boost clocks run higher, so %peak can exceed 100")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print()
-    head = f"{'m x n x k':>18} {'thr':>3} {'swiftlic':>9} {'numpy':>9} {'ratio':>6} {'%peak':>6}"
+    head = (f"{'m x n x k':>16} {'op':>4} {'thr':>3} {'swiftlic':>9} {'numpy':>9} {'ratio':>6} {'best':>6} "
+            f"{'%peak':>6}")
     print(head)
     print("-" * len(head))
-    for m, n, k, t, ours, theirs in rows:
+    for m, n, k, ta, tb, t, ours, theirs, ratio, best in rows:
+        op = ("Aᵀ" if ta else "") + ("Bᵀ" if tb else "") or "AB"
         peak = f"{100 * ours / (peak_core * t):5.1f}%" if peak_core else "   n/a"
-        print(f"{f'{m}x{n}x{k}':>18} {t:>3} {ours:9.1f} {theirs:9.1f} {ours / theirs:6.2f} {peak:>6}")
-    print("(GFLOP/s, median of timed runs; ratio = swiftlic / numpy)")
+        print(f"{f'{m}x{n}x{k}':>16} {op:>4} {t:>3} {ours:9.1f} {theirs:9.1f} {ratio:6.2f} {best:6.2f} {peak:>6}")
+    print("GFLOP/s from the median time; ratio = numpy time / swiftlic time (median; 'best' from the fastest "
+          "runs); >1 means swiftlic is faster")
 
 
 if __name__ == "__main__":
