@@ -3,8 +3,7 @@
 For each thread count both libraries are limited to that many threads (threadpoolctl when installed; otherwise
 each thread count runs in a child process started with OPENBLAS_NUM_THREADS set before NumPy loads). Prints
 GFLOP/s (median of timed runs, the two libraries alternating), the speed ratio swiftlic/numpy, and the share
-of the FMA peak, assuming
-32 FLOP/cycle/core (two 8-wide FMA units) at the clock /proc/cpuinfo reports.
+of the FMA peak, assuming 32 FLOP/cycle/core (two 8-wide FMA units) at the clock /proc/cpuinfo reports.
 
     python benchmarks/gemm.py [--threads 1 2] [--repeat 9] [--shapes 256,256,256 576,4096,128,1,0]
 """
