@@ -202,12 +202,20 @@ private struct Operands {
         typealias V = SIMD8<Float>
         let nr = Blocking.nr
         if transB {
-            // op(B)[p, j] = B[j, p]: read each row of B contiguously, write with stride NR.
+            // op(B)[p, j] = B[j, p]: rows of B become columns of the panel. Full 8×8 blocks are transposed in
+            // registers; the ragged rest is copied one value at a time.
+            let full = nc / nr * nr, kc8 = kc / 8 * 8
             for j in 0..<((nc + nr - 1) / nr * nr) {
-                var out = dest + j / nr * nr * kc + j % nr
+                let panel = dest + j / nr * nr * kc + j % nr
+                if j < full && j % 8 == 0 {
+                    for p in stride(from: 0, to: kc8, by: 8) {
+                        transpose8x8(from: b + (j0 + j) * ldb + p0 + p, stride: ldb, to: panel + p * nr, stride: nr)
+                    }
+                }
+                var out = panel + (j < full ? kc8 : 0) * nr
                 if j < nc {
                     let src = b + (j0 + j) * ldb + p0
-                    for p in 0..<kc { out.pointee = src[p]; out += nr }
+                    for p in (j < full ? kc8 : 0)..<kc { out.pointee = src[p]; out += nr }
                 } else {
                     for _ in 0..<kc { out.pointee = 0; out += nr }
                 }
@@ -235,6 +243,26 @@ private struct Operands {
             }
         }
     }
+}
+
+/// Writes the transpose of the 8×8 block at `src` (rows `srcStride` apart) to `dest` (rows `destStride` apart).
+/// Three perfect unshuffles of the 64 values rotate their index bits (row, column) by three: a transpose.
+@inline(__always)
+private func transpose8x8(from src: UnsafePointer<Float>, stride srcStride: Int,
+                          to dest: UnsafeMutablePointer<Float>, stride destStride: Int) {
+    typealias V = SIMD8<Float>
+    @inline(__always) func row(_ r: Int) -> V { UnsafeRawPointer(src + r * srcStride).loadUnaligned(as: V.self) }
+    @inline(__always) func even(_ x: V, _ y: V) -> V { V(lowHalf: x.evenHalf, highHalf: y.evenHalf) }
+    @inline(__always) func odd(_ x: V, _ y: V) -> V { V(lowHalf: x.oddHalf, highHalf: y.oddHalf) }
+    var (v0, v1, v2, v3, v4, v5, v6, v7) = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
+    for _ in 0..<3 {
+        (v0, v1, v2, v3, v4, v5, v6, v7) = (even(v0, v1), even(v2, v3), even(v4, v5), even(v6, v7),
+                                            odd(v0, v1), odd(v2, v3), odd(v4, v5), odd(v6, v7))
+    }
+    @inline(__always) func put(_ r: Int, _ x: V) {
+        UnsafeMutableRawPointer(dest + r * destStride).storeBytes(of: x, as: V.self)
+    }
+    put(0, v0); put(1, v1); put(2, v2); put(3, v3); put(4, v4); put(5, v5); put(6, v6); put(7, v7)
 }
 
 /// LLVM's prefetch intrinsic (read/write, temporal locality, data cache): a hint with no semantic effect.
