@@ -279,10 +279,36 @@ private func prefetchRead(_ p: UnsafePointer<Float>) { llvmPrefetch(UnsafeRawPoi
 private enum MicroKernel {
     typealias V = SIMD8<Float>
 
-    // Kept out of line so its 15 vector registers are allocated in isolation.
-    @inline(never)
+    /// C_tile ← α·Ã·B̃ + β·C_tile for `rows` ≤ 6 rows and `cols` ≤ 16 columns of a packed 6-row A panel.
+    /// Tiles of at most 4 rows (the last tile when m mod 6 is 1…4) skip the two unused rows' FMAs; each element's
+    /// arithmetic is the same in both variants.
+    @inline(__always)
     static func run(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
                     ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float) {
+        if rows > 4 {
+            run6(kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+        } else {
+            run4(kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+        }
+    }
+
+    // Kept out of line so their vector registers (15 and 11) are allocated in isolation.
+    @inline(never)
+    static func run6(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                     ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float) {
+        tile(live: 6, kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+    }
+
+    @inline(never)
+    static func run4(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                     ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float) {
+        tile(live: 4, kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+    }
+
+    /// `live` (6 or 4) is a constant at each call, so the accumulators of rows past it fold away.
+    @inline(__always)
+    static func tile(live: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                     c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float) {
         if beta != 0 {
             // The tile's rows are far apart; start loading them now so the update at the end does not stall.
             for r in 0..<rows { prefetch(c + r * ldc); prefetch(c + r * ldc + cols - 1) }
@@ -300,10 +326,12 @@ private enum MicroKernel {
             c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
             x = V(repeating: a[3])
             c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-            x = V(repeating: a[4])
-            c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
-            x = V(repeating: a[5])
-            c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+            if live > 4 {
+                x = V(repeating: a[4])
+                c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+                x = V(repeating: a[5])
+                c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+            }
         }
         var pa = a, pb = UnsafeRawPointer(b)
         // Unrolled by two; deeper unrolling makes LLVM hoist loads and spill accumulators.
@@ -313,8 +341,9 @@ private enum MicroKernel {
             pa += 12; pb += 128
         }
         if kc % 2 == 1 { step(pa, pb) }
-        if rows == GEMM.Blocking.mr && cols == GEMM.Blocking.nr {
-            store(c, ldc, alpha, beta, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
+        let acc = (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
+        if rows == live && cols == GEMM.Blocking.nr {
+            store(c, ldc, alpha, beta, live: live, acc)
             return
         }
         // Edge tile: the same update on a full-size copy, then only the valid part goes back.
@@ -324,15 +353,14 @@ private enum MicroKernel {
             if beta != 0 {
                 for i in 0..<rows { for j in 0..<cols { t[i * ldt + j] = c[i * ldc + j] } }
             }
-            store(t, ldt, alpha, beta, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
+            store(t, ldt, alpha, beta, live: live, acc)
             for i in 0..<rows { for j in 0..<cols { c[i * ldc + j] = t[i * ldt + j] } }
         }
     }
 
     @inline(__always)
-    static func store(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float,
-                      _ c00: V, _ c01: V, _ c10: V, _ c11: V, _ c20: V, _ c21: V,
-                      _ c30: V, _ c31: V, _ c40: V, _ c41: V, _ c50: V, _ c51: V) {
+    static func store(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float, live: Int,
+                      _ acc: (V, V, V, V, V, V, V, V, V, V, V, V)) {
         let al = V(repeating: alpha), be = V(repeating: beta)
         @inline(__always) func row(_ r: Int, _ v0: V, _ v1: V) {
             let p = UnsafeMutableRawPointer(c + r * ldc)
@@ -347,7 +375,7 @@ private enum MicroKernel {
                 (p + 32).storeBytes(of: al * v1 + be * (p + 32).loadUnaligned(as: V.self), as: V.self)
             }
         }
-        row(0, c00, c01); row(1, c10, c11); row(2, c20, c21)
-        row(3, c30, c31); row(4, c40, c41); row(5, c50, c51)
+        row(0, acc.0, acc.1); row(1, acc.2, acc.3); row(2, acc.4, acc.5); row(3, acc.6, acc.7)
+        if live > 4 { row(4, acc.8, acc.9); row(5, acc.10, acc.11) }
     }
 }
