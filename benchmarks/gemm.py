@@ -33,8 +33,13 @@ def cpu_mhz() -> float | None:
         return None
 
 
-def measure(threads: int, shapes, repeat: int):
-    """Times both libraries on each shape, alternating which runs first, so both see the same machine load."""
+def measure(threads: int, shapes, repeat: int, clock: str = "wall"):
+    """Times both libraries on each shape, alternating which runs first, so both see the same machine load.
+
+    clock="thread" times 1-thread runs by the calling thread's CPU time (both libraries compute on the calling
+    thread then), which leaves out the time other processes hold the core: a steadier comparison on a busy
+    machine. Runs with more threads always use the wall clock."""
+    timer = time.thread_time if clock == "thread" and threads == 1 else time.perf_counter
     import numpy as np
     import swiftlic
 
@@ -67,9 +72,9 @@ def measure(threads: int, shapes, repeat: int):
         ours(), theirs()  # warm up: page faults, pack buffers, thread start
         for r in range(repeat):
             for fn in ((ours, theirs) if r % 2 == 0 else (theirs, ours)):
-                t = time.perf_counter()
+                t = timer()
                 fn()
-                times[fn].append((time.perf_counter() - t) / calls)
+                times[fn].append((timer() - t) / calls)
         med = {fn: statistics.median(ts) for fn, ts in times.items()}
         best = {fn: min(ts) for fn, ts in times.items()}
         rows.append((m, n, k, ta, tb, threads, flops / med[ours] / 1e9, flops / med[theirs] / 1e9,
@@ -84,6 +89,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--shapes", nargs="+", help="m,n,k[,ta,tb] (ta, tb: 0 or 1)")
+    parser.add_argument("--clock", choices=["wall", "thread"], default="wall",
+                        help="thread: time 1-thread runs by CPU time of the calling thread (for busy machines)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.shapes:
@@ -95,7 +102,7 @@ def main() -> None:
         shapes = SHAPES
 
     if args.child:  # one thread count, environment already set by the parent
-        for row in measure(args.threads[0], shapes, args.repeat):
+        for row in measure(args.threads[0], shapes, args.repeat, args.clock):
             print("ROW", *row)
         return
 
@@ -108,10 +115,11 @@ def main() -> None:
     rows = []
     for t in args.threads:
         if have_tpc:
-            rows += measure(t, shapes, args.repeat)
+            rows += measure(t, shapes, args.repeat, args.clock)
         else:
             env = dict(os.environ, OPENBLAS_NUM_THREADS=str(t), OMP_NUM_THREADS=str(t))
             cmd = [sys.executable, __file__, "--child", "--threads", str(t), "--repeat", str(args.repeat),
+                   "--clock", args.clock,
                    "--shapes", *[",".join(str(int(x)) for x in s) for s in shapes]]
             out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
             for line in out.splitlines():
@@ -126,6 +134,8 @@ def main() -> None:
     if peak_core:
         print(f"peak assumption: 32 FLOP/cycle/core x {mhz:.0f} MHz (/proc/cpuinfo 'cpu MHz') = {peak_core:.1f} "
               "GFLOP/s per core; boost clocks run higher, so %peak can exceed 100")
+    if args.clock == "thread":
+        print("clock: CPU time of the calling thread for 1-thread rows, wall clock for the others")
     print(f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print()
     head = (f"{'m x n x k':>16} {'op':>4} {'thr':>3} {'swiftlic':>9} {'numpy':>9} {'ratio':>6} {'best':>6} "
