@@ -10,8 +10,9 @@ import Glibc
 ///
 /// READ ME FIRST (the fast path, Goto/BLIS style):
 /// - op(B) is packed in KC×NC blocks as NR-column micro-panels, op(A) in MC×KC blocks as MR-row micro-panels
-///   (transposes are resolved while packing; edges are zero-padded), and a 6×16 FMA micro-kernel keeps its
-///   12 eight-wide accumulators in registers over one KC block.
+///   (transposes are resolved while packing, Bᵀ with in-register 8×8 transposes; edges are zero-padded), and
+///   a 6×16 FMA micro-kernel keeps its 12 eight-wide accumulators in registers over one KC block (a 4×16
+///   variant takes tiles of ≤ 4 rows, so m = 64 or 128 wastes no FMAs on padding rows).
 /// - B is packed row by row, NB columns at a time, right before first use. Copying a panel's column strip
 ///   directly would read KC lines a power-of-two stride apart (ldb = 4096, 16384 in convolutions): they fall
 ///   in a few cache sets and evict each other, which made packing cost a third of the time.
@@ -20,8 +21,9 @@ import Glibc
 /// - Each element of C gets its k-sum in a fixed order: FMA-accumulate one KC block (block bounds depend on k
 ///   only), then `C ← α·acc + β·C` for the first block and `C ← α·acc + C` for the next ones. Edge tiles run the
 ///   same arithmetic on a copy, so a tile's position never changes its bits.
-/// - Threads split C into column ranges (or row ranges when C is taller than wide), each packing its own blocks,
-///   so results are bit-identical for any `Parallel.threadCount`.
+/// - Threads split C into column ranges (or row ranges when C is taller than wide), each packing its own blocks;
+///   no element's arithmetic depends on the split, so results are bit-identical for any `Parallel.threadCount`.
+/// - Packing buffers come from `ScratchPool` (reused, huge-page backed), not a fresh allocation per call.
 public enum GEMM {
     /// - Precondition: m, n, k ≥ 0; lda ≥ (transA ? m : k); ldb ≥ (transB ? k : n); ldc ≥ n; buffers large
     ///   enough for those shapes. `validate` checks this for callers at the ABI.
@@ -112,8 +114,8 @@ private struct Operands {
         let mc = Operands.blockSize(m, limit: Blocking.mc, multiple: Blocking.mr)
         let nc = Operands.blockSize(n, limit: Blocking.nc, multiple: Blocking.nr)
         let sizeA = (mc * kc + 15) / 16 * 16  // keeps the B panels 64-byte aligned
-        // With one row block, each B panel is used in one sweep only: two panel slots suffice, and they stay
-        // in L1 instead of costing a read-for-ownership from L3 on every store of the copy.
+        // With one row block, each B panel is used in one sweep only, so one NB-column chunk is reused for all
+        // of B: it stays in L2, instead of every store of the copy costing a read-for-ownership from L3.
         let sizeB = m <= mc ? Blocking.nb * kc : nc * kc
         ScratchPool.withFloats(sizeA + sizeB) { scratch in
             blocked(m: m, n: n, rows: rows, cols: cols, kc: kc, mc: mc, nc: nc, packA: scratch, packB: scratch + sizeA)
