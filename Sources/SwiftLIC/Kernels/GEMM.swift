@@ -364,17 +364,19 @@ private enum MicroKernel {
     static func store(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float, live: Int,
                       _ acc: (V, V, V, V, V, V, V, V, V, V, V, V)) {
         let al = V(repeating: alpha), be = V(repeating: beta)
-        @inline(__always) func row(_ r: Int, _ v0: V, _ v1: V) {
+        @inline(__always) func row(_ r: Int, _ acc0: V, _ acc1: V) {
             let p = UnsafeMutableRawPointer(c + r * ldc)
+            // 1·x = x exactly, so skipping the product for α = 1 changes no bits.
+            let v0 = alpha == 1 ? acc0 : al * acc0, v1 = alpha == 1 ? acc1 : al * acc1
             if beta == 0 {
-                p.storeBytes(of: al * v0, as: V.self)
-                (p + 32).storeBytes(of: al * v1, as: V.self)
+                p.storeBytes(of: v0, as: V.self)
+                (p + 32).storeBytes(of: v1, as: V.self)
             } else if beta == 1 {
-                p.storeBytes(of: al * v0 + p.loadUnaligned(as: V.self), as: V.self)
-                (p + 32).storeBytes(of: al * v1 + (p + 32).loadUnaligned(as: V.self), as: V.self)
+                p.storeBytes(of: v0 + p.loadUnaligned(as: V.self), as: V.self)
+                (p + 32).storeBytes(of: v1 + (p + 32).loadUnaligned(as: V.self), as: V.self)
             } else {
-                p.storeBytes(of: al * v0 + be * p.loadUnaligned(as: V.self), as: V.self)
-                (p + 32).storeBytes(of: al * v1 + be * (p + 32).loadUnaligned(as: V.self), as: V.self)
+                p.storeBytes(of: v0 + be * p.loadUnaligned(as: V.self), as: V.self)
+                (p + 32).storeBytes(of: v1 + be * (p + 32).loadUnaligned(as: V.self), as: V.self)
             }
         }
         row(0, acc.0, acc.1); row(1, acc.2, acc.3); row(2, acc.4, acc.5); row(3, acc.6, acc.7)
