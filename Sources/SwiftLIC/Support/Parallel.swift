@@ -26,6 +26,9 @@ public enum Parallel {
     /// Runs `body(i)` for `i` in `0..<count`, on at most `threadCount` threads (the caller's among them; with
     /// one thread, or one index, everything runs on the caller). Indices are handed out dynamically, so a
     /// thread that the OS delays does not hold the others up. `body` must only write state that belongs to `i`.
+    /// Workers come from Dispatch's pool, which parks idle threads rather than spinning, so a busy machine
+    /// degrades gracefully; its few-microsecond hand-off is small next to the work kernels split (GEMM only
+    /// splits calls of ≥ 1 MFLOP).
     @inlinable
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
         if count <= 0 { return }
@@ -46,7 +49,7 @@ public enum Parallel {
 
     /// Splits `0..<total` into `parts` contiguous ranges (default `threadCount`; fewer when there are not
     /// enough units) of roughly equal size, each a multiple of `granularity` except the last, and runs `body` on
-    /// each via `forEach`. The ranges depend only on the arguments.
+    /// each via `forEach`. The ranges depend only on the arguments (and on `threadCount` when `parts` is nil).
     @inlinable
     public static func forRanges(_ total: Int, granularity: Int = 1, parts: Int? = nil,
                                  _ body: (Range<Int>) -> Void) {
