@@ -18,6 +18,10 @@ final class ConvTests: XCTestCase {
         G(batch: 2, inChannels: 1, height: 6, width: 6, outChannels: 2, kernel: 3, stride: 2, paddingMode: .reflect),
         G(batch: 1, inChannels: 2, height: 3, width: 4, outChannels: 2, kernel: 3, stride: 1, padding: 2,
           paddingMode: .reflect),
+        // Rows wide enough for the eight-wide stride-2 gather/scatter paths, with their scalar tails.
+        G(batch: 1, inChannels: 2, height: 5, width: 41, outChannels: 2, kernel: 3, stride: 2, padding: 1),
+        G(batch: 2, inChannels: 1, height: 4, width: 38, outChannels: 2, kernel: 5, stride: 2, padding: 2,
+          paddingMode: .reflect),
     ]
 
     static func withOptional<R>(_ a: [Float]?, _ body: (UnsafeBufferPointer<Float>?) -> R) -> R {

@@ -15,6 +15,8 @@ final class ConvTransposeTests: XCTestCase {
         G(batch: 3, inChannels: 2, height: 2, width: 3, outChannels: 3, kernel: 2, stride: 2),
         G(batch: 1, inChannels: 2, height: 4, width: 3, outChannels: 1, kernel: 3, stride: 3, padding: 0,
           outputPadding: 2),
+        G(batch: 1, inChannels: 2, height: 3, width: 21, outChannels: 2, kernel: 3, stride: 2, padding: 1,
+          outputPadding: 1),
     ]
 
     static func forward(_ g: G, _ x: [Float], _ w: [Float], _ b: [Float]?) -> [Float] {
