@@ -129,13 +129,12 @@ extension Conv2D {
                                output: UnsafeMutableBufferPointer<Float>,
                                activation: Activation = .identity, slopes: UnsafeBufferPointer<Float>? = nil) {
         let x = input.baseAddress!, w = weight.baseAddress!, y = output.baseAddress!
-        let hw = g.height * g.width, ohw = g.outHeight * g.outWidth, kk = g.patchSize
+        let hw = g.height * g.width, ohw = g.outHeight * g.outWidth
         let epilogue = Epilogue(bias: bias, activation: activation, slopes: slopes)
         if g.isPointwise {
             for n in 0..<g.batch {
                 let yn = y + n * g.outChannels * ohw
-                GEMM.sgemm(transA: false, transB: false, m: g.outChannels, n: hw, k: kk, alpha: 1, a: w, lda: kk,
-                           b: x + n * g.inChannels * hw, ldb: hw, beta: 0, c: yn, ldc: ohw)
+                product(g, w, x + n * g.inChannels * hw, columns: hw, into: yn, ldc: ohw)
                 epilogue.apply(yn, channels: g.outChannels, stride: ohw, columns: 0..<ohw)
             }
             return
@@ -144,9 +143,21 @@ extension Conv2D {
             let xn = x + n * g.inChannels * hw, yn = y + n * g.outChannels * ohw
             let cols = rows.count * g.outWidth, p0 = rows.lowerBound * g.outWidth
             im2col(g, image: xn, rows: rows, into: col)
-            GEMM.sgemm(transA: false, transB: false, m: g.outChannels, n: cols, k: kk, alpha: 1, a: w, lda: kk,
-                       b: col, ldb: cols, beta: 0, c: yn + p0, ldc: ohw)
+            product(g, w, col, columns: cols, into: yn + p0, ldc: ohw)
             epilogue.apply(yn, channels: g.outChannels, stride: ohw, columns: p0..<(p0 + cols))
+        }
+    }
+
+    /// y = W·b for `columns` columns of b (C·k·k rows, dense): the thin kernel for ≤ 3 output channels, else GEMM.
+    @inline(__always)
+    static func product(_ g: Conv2DGeometry, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, columns: Int,
+                        into y: UnsafeMutablePointer<Float>, ldc: Int) {
+        if g.outChannels <= thinMaxRows {
+            thinProduct(m: g.outChannels, n: columns, k: g.patchSize, a: w, lda: g.patchSize, b: b, ldb: columns,
+                        c: y, ldc: ldc)
+        } else {
+            GEMM.sgemm(transA: false, transB: false, m: g.outChannels, n: columns, k: g.patchSize, alpha: 1, a: w,
+                       lda: g.patchSize, b: b, ldb: columns, beta: 0, c: y, ldc: ldc)
         }
     }
 
