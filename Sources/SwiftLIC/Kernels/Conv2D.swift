@@ -161,6 +161,32 @@ extension Conv2D {
         }
     }
 
+    /// b (C·k·k × `columns`, dense) = Wᵀ·gy for `columns` columns of gy (row stride `ldb`).
+    @inline(__always)
+    static func transposedProduct(_ g: Conv2DGeometry, _ w: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
+                                  ldb: Int, columns: Int, into b: UnsafeMutablePointer<Float>) {
+        if g.outChannels <= thinMaxRows {
+            thinTransposedProduct(m: g.outChannels, rows: g.patchSize, n: columns, a: w, lda: g.patchSize, b: gy,
+                                  ldb: ldb, c: b, ldc: columns)
+        } else {
+            GEMM.sgemm(transA: true, transB: false, m: g.patchSize, n: columns, k: g.outChannels, alpha: 1, a: w,
+                       lda: g.patchSize, b: gy, ldb: ldb, beta: 0, c: b, ldc: columns)
+        }
+    }
+
+    /// gW += gy·bᵀ over `columns` columns (gy row stride `ldg`; b is C·k·k × `columns`, dense).
+    @inline(__always)
+    static func accumulateWeightGradient(_ g: Conv2DGeometry, _ gy: UnsafePointer<Float>, ldg: Int,
+                                         _ b: UnsafePointer<Float>, columns: Int, into gw: UnsafeMutablePointer<Float>) {
+        if g.outChannels <= thinMaxRows {
+            thinGradWeight(m: g.outChannels, rows: g.patchSize, n: columns, g: gy, ldg: ldg, col: b, ldcol: columns,
+                           gw: gw, ldw: g.patchSize)
+        } else {
+            GEMM.sgemm(transA: false, transB: true, m: g.outChannels, n: g.patchSize, k: columns, alpha: 1, a: gy,
+                       lda: ldg, b: b, ldb: columns, beta: 1, c: gw, ldc: g.patchSize)
+        }
+    }
+
     /// Runs `body(image, output rows, col scratch)` over every band of every image, in order.
     static func forEachBand(_ g: Conv2DGeometry, _ body: (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
         let rows = bandRows(g)
@@ -181,11 +207,11 @@ extension Conv2D {
                                     weight: UnsafeBufferPointer<Float>,
                                     gradInput: UnsafeMutableBufferPointer<Float>) {
         let gy = gradOutput.baseAddress!, w = weight.baseAddress!, gx = gradInput.baseAddress!
-        let hw = g.height * g.width, ohw = g.outHeight * g.outWidth, kk = g.patchSize
+        let hw = g.height * g.width, ohw = g.outHeight * g.outWidth
         if g.isPointwise {
             for n in 0..<g.batch {
-                GEMM.sgemm(transA: true, transB: false, m: kk, n: hw, k: g.outChannels, alpha: 1, a: w, lda: kk,
-                           b: gy + n * g.outChannels * ohw, ldb: ohw, beta: 0, c: gx + n * g.inChannels * hw, ldc: hw)
+                transposedProduct(g, w, gy + n * g.outChannels * ohw, ldb: ohw, columns: hw,
+                                  into: gx + n * g.inChannels * hw)
             }
             return
         }
@@ -193,8 +219,7 @@ extension Conv2D {
         forEachBand(g) { n, rows, col in
             let gxn = gx + n * g.inChannels * hw, gyn = gy + n * g.outChannels * ohw
             let cols = rows.count * g.outWidth, p0 = rows.lowerBound * g.outWidth
-            GEMM.sgemm(transA: true, transB: false, m: kk, n: cols, k: g.outChannels, alpha: 1, a: w, lda: kk,
-                       b: gyn + p0, ldb: ohw, beta: 0, c: col, ldc: cols)
+            transposedProduct(g, w, gyn + p0, ldb: ohw, columns: cols, into: col)
             col2im(g, col, rows: rows, into: gxn)
         }
     }
@@ -205,13 +230,12 @@ extension Conv2D {
                                       gradWeight: UnsafeMutableBufferPointer<Float>,
                                       gradBias: UnsafeMutableBufferPointer<Float>?) {
         let x = input.baseAddress!, gy = gradOutput.baseAddress!, gw = gradWeight.baseAddress!
-        let hw = g.height * g.width, ohw = g.outHeight * g.outWidth, kk = g.patchSize
+        let hw = g.height * g.width, ohw = g.outHeight * g.outWidth
         if let gradBias { sumChannels(gy, batch: g.batch, channels: g.outChannels, spatial: ohw, into: gradBias) }
         if g.isPointwise {
             for n in 0..<g.batch {
-                GEMM.sgemm(transA: false, transB: true, m: g.outChannels, n: kk, k: hw, alpha: 1,
-                           a: gy + n * g.outChannels * ohw, lda: ohw, b: x + n * g.inChannels * hw, ldb: hw,
-                           beta: 1, c: gw, ldc: kk)
+                accumulateWeightGradient(g, gy + n * g.outChannels * ohw, ldg: ohw, x + n * g.inChannels * hw,
+                                         columns: hw, into: gw)
             }
             return
         }
@@ -219,8 +243,7 @@ extension Conv2D {
             let xn = x + n * g.inChannels * hw, gyn = gy + n * g.outChannels * ohw
             let cols = rows.count * g.outWidth, p0 = rows.lowerBound * g.outWidth
             im2col(g, image: xn, rows: rows, into: col)
-            GEMM.sgemm(transA: false, transB: true, m: g.outChannels, n: kk, k: cols, alpha: 1, a: gyn + p0,
-                       lda: ohw, b: col, ldb: cols, beta: 1, c: gw, ldc: kk)
+            accumulateWeightGradient(g, gyn + p0, ldg: ohw, col, columns: cols, into: gw)
         }
     }
 
