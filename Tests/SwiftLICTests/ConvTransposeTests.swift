@@ -76,6 +76,31 @@ final class ConvTransposeTests: XCTestCase {
         }
     }
 
+    func testFusedActivationMatchesSeparatePasses() {
+        var rng = SplitMix64(seed: 14)
+        for g in Self.cases {
+            let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount), b = rng.floats(g.outChannels)
+            let slopes = rng.floats(g.outChannels)
+            let z = ConvTranspose2DReference.forward(g, input: NN.double(x), weight: NN.double(w), bias: NN.double(b))
+            let ohw = g.outHeight * g.outWidth
+            let want = z.indices.map { i in
+                ActivationReference.forward(.prelu, z[i], slope: Double(slopes[(i / ohw) % g.outChannels]))
+            }
+            for budget in [1 << 19, 25] {
+                var y = [Float](repeating: .nan, count: g.outputCount)
+                NN.withSmallBands(budget) {
+                    x.withBuf { x in w.withBuf { w in b.withBuf { b in slopes.withBuf { s in
+                        y.withUnsafeMutableBufferPointer { y in
+                            ConvTranspose2D.forward(g, input: x, weight: w, bias: b, output: y, activation: .prelu,
+                                                    slopes: s)
+                        }
+                    } } } }
+                }
+                XCTAssertLessThan(NN.relErr(y, want), 1e-5, "\(g) \(budget)")
+            }
+        }
+    }
+
     func testReferenceBackwardMatchesFiniteDifferences() {
         var rng = SplitMix64(seed: 12)
         for g in [Self.cases[0], Self.cases[1], Self.cases[5]] {

@@ -60,13 +60,23 @@ extension Conv2D {
     }
 
     /// Adds `col` (rows `rows` of the output) back into `image` (C×H×W): the adjoint of `im2col`.
+    /// Per channel, image rows `zeroing` are cleared first and rows `finishing` get `epilogue` after.
     /// Threads split by channel, so each pixel's additions run in one fixed order.
     static func col2im(_ g: Conv2DGeometry, _ col: UnsafePointer<Float>, rows: Range<Int>,
-                       into image: UnsafeMutablePointer<Float>) {
+                       into image: UnsafeMutablePointer<Float>, zeroing: Range<Int> = 0..<0,
+                       finishing: Range<Int> = 0..<0, epilogue: Epilogue? = nil) {
         let k = g.kernel, s = g.stride, wo = g.outWidth, cols = rows.count * wo
         Parallel.forRanges(g.inChannels, granularity: max(1, 16384 / max(1, cols * k * k))) { channels in
             for c in channels {
                 let plane = image + c * g.height * g.width
+                if !zeroing.isEmpty {
+                    (plane + zeroing.lowerBound * g.width).update(repeating: 0, count: zeroing.count * g.width)
+                }
+                defer {
+                    if let epilogue, !epilogue.isNoOp, !finishing.isEmpty {
+                        epilogue.apply(channel: c, plane, (finishing.lowerBound * g.width)..<(finishing.upperBound * g.width))
+                    }
+                }
                 for ki in 0..<k {
                     for kj in 0..<k {
                         let off = kj - g.padding

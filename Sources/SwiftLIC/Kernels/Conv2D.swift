@@ -206,21 +206,52 @@ extension Conv2D {
     public static func backwardData(_ g: Conv2DGeometry, gradOutput: UnsafeBufferPointer<Float>,
                                     weight: UnsafeBufferPointer<Float>,
                                     gradInput: UnsafeMutableBufferPointer<Float>) {
+        backwardData(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput,
+                     epilogue: Epilogue(bias: nil, activation: .identity, slopes: nil))
+    }
+
+    /// backward-data followed by `epilogue` on gx (the transposed convolution's forward).
+    ///
+    /// With zero padding, band b's col2im touches input rows [r0·s − p, (r1 − 1)·s − p + k) only, so each band
+    /// zeroes the rows it touches first and, after it, finishes (epilogue) the rows no later band touches, while
+    /// they are in cache: no separate passes over gx. Reflect padding touches mirrored rows anywhere, so it
+    /// zeroes everything first and finishes at the end.
+    static func backwardData(_ g: Conv2DGeometry, gradOutput: UnsafeBufferPointer<Float>,
+                             weight: UnsafeBufferPointer<Float>, gradInput: UnsafeMutableBufferPointer<Float>,
+                             epilogue: Epilogue) {
         let gy = gradOutput.baseAddress!, w = weight.baseAddress!, gx = gradInput.baseAddress!
         let hw = g.height * g.width, ohw = g.outHeight * g.outWidth
         if g.isPointwise {
             for n in 0..<g.batch {
-                transposedProduct(g, w, gy + n * g.outChannels * ohw, ldb: ohw, columns: hw,
-                                  into: gx + n * g.inChannels * hw)
+                let gxn = gx + n * g.inChannels * hw
+                transposedProduct(g, w, gy + n * g.outChannels * ohw, ldb: ohw, columns: hw, into: gxn)
+                epilogue.apply(gxn, channels: g.inChannels, stride: hw, columns: 0..<hw)
             }
             return
         }
-        Parallel.forRanges(g.inputCount, granularity: 4096) { r in (gx + r.lowerBound).update(repeating: 0, count: r.count) }
+        let lazy = g.paddingMode == .zeros
+        if !lazy {
+            Parallel.forRanges(g.inputCount, granularity: 4096) { r in
+                (gx + r.lowerBound).update(repeating: 0, count: r.count)
+            }
+        }
+        var zeroed = 0, finished = 0  // input rows of the current image already zeroed / finished
         forEachBand(g) { n, rows, col in
             let gxn = gx + n * g.inChannels * hw, gyn = gy + n * g.outChannels * ohw
-            let cols = rows.count * g.outWidth, p0 = rows.lowerBound * g.outWidth
-            transposedProduct(g, w, gyn + p0, ldb: ohw, columns: cols, into: col)
-            col2im(g, col, rows: rows, into: gxn)
+            if rows.lowerBound == 0 { zeroed = 0; finished = 0 }
+            let last = rows.upperBound == g.outHeight
+            // Zeroing runs contiguously from row 0 and the last band clears to the end, so rows no band touches
+            // (stride > kernel, output padding) are cleared too; a row is finished only once it is zeroed.
+            let touchedEnd = last ? g.height : min(g.height, (rows.upperBound - 1) * g.stride - g.padding + g.kernel)
+            let zero = lazy ? zeroed..<max(zeroed, touchedEnd) : 0..<0
+            let nextStart = min(g.height, rows.upperBound * g.stride - g.padding, max(zeroed, zero.upperBound))
+            let doneEnd = last ? g.height : max(finished, nextStart)
+            let finish = lazy ? finished..<doneEnd : (last ? 0..<g.height : 0..<0)
+            transposedProduct(g, w, gyn + rows.lowerBound * g.outWidth, ldb: ohw, columns: rows.count * g.outWidth,
+                              into: col)
+            col2im(g, col, rows: rows, into: gxn, zeroing: zero, finishing: finish, epilogue: epilogue)
+            zeroed = max(zeroed, zero.upperBound)
+            finished = max(finished, finish.upperBound)
         }
     }
 
