@@ -121,8 +121,88 @@ int32_t slic_prelu_backward(const float *x, int64_t x_count, const float *slopes
 
 /* ---- layer kernels: GDN, pooling, resampling, quantization proxies, Adam, losses
  *      (see Sources/SwiftLICCAPI/Exports+Layers.swift) ------------------------------------------------- */
+/* Shapes are NCHW float32 (n, c, h, w ≥ 1) of the *input*; every buffer comes with its element count, checked
+ * against the shape. Gradients are overwritten, not accumulated. Random draws use Philox4x32-10: element i of a
+ * call uses counter offset + i under key seed, so results depend only on (seed, offset, input). */
+/* GDN (inverse = 0) / IGDN (inverse = 1): y_i = x_i · (beta_i + Σ_j gamma[i·c + j] x_j²)^(∓½). */
+int32_t slic_gdn_forward(int32_t inverse, int64_t n, int64_t c, int64_t h, int64_t w, const float *x, int64_t x_count,
+                         const float *beta, int64_t beta_count, const float *gamma, int64_t gamma_count, float *y,
+                         int64_t y_count);
+int32_t slic_gdn_backward(int32_t inverse, int64_t n, int64_t c, int64_t h, int64_t w, const float *x,
+                          int64_t x_count, const float *beta, int64_t beta_count, const float *gamma,
+                          int64_t gamma_count, const float *grad_y, int64_t grad_y_count, float *grad_x,
+                          int64_t grad_x_count, float *grad_beta, int64_t grad_beta_count, float *grad_gamma,
+                          int64_t grad_gamma_count);
+/* 2×2 max pooling, stride 2: y is n×c×⌊h/2⌋×⌊w/2⌋; ties go to the first maximum in row-major window order. */
+int32_t slic_maxpool2x2_forward(int64_t n, int64_t c, int64_t h, int64_t w, const float *x, int64_t x_count,
+                                float *y, int64_t y_count);
+int32_t slic_maxpool2x2_backward(int64_t n, int64_t c, int64_t h, int64_t w, const float *x, int64_t x_count,
+                                 const float *grad_y, int64_t grad_y_count, float *grad_x, int64_t grad_x_count);
+/* 2× upsampling, mode 0 = nearest, 1 = bilinear (align_corners = false); y is n×c×2h×2w. */
+int32_t slic_upsample2x_forward(int32_t mode, int64_t n, int64_t c, int64_t h, int64_t w, const float *x,
+                                int64_t x_count, float *y, int64_t y_count);
+int32_t slic_upsample2x_backward(int32_t mode, int64_t n, int64_t c, int64_t h, int64_t w, const float *grad_y,
+                                 int64_t grad_y_count, float *grad_x, int64_t grad_x_count);
+/* Pixel shuffle (unshuffle = 0: n×c·r²×h×w → n×c×h·r×w·r) or unshuffle (the inverse); n, c, h, w of the input. */
+int32_t slic_pixel_shuffle(int32_t unshuffle, int64_t r, int64_t n, int64_t c, int64_t h, int64_t w, const float *x,
+                           int64_t x_count, float *y, int64_t y_count);
+/* Quantization proxies (y may alias x): y = x + U(−½, ½]; y = round half to even; y = ±1 with P(+1) = (1+x)/2. */
+int32_t slic_uniform_noise_add(uint64_t seed, uint64_t offset, const float *x, int64_t x_count, float *y,
+                               int64_t y_count);
+int32_t slic_round_half_even(const float *x, int64_t x_count, float *y, int64_t y_count);
+int32_t slic_binarize_stochastic(uint64_t seed, uint64_t offset, const float *x, int64_t x_count, float *y,
+                                 int64_t y_count);
+/* out_i = u_i ∈ [0, 1) of the stream (24-bit resolution). */
+int32_t slic_random_uniform(uint64_t seed, uint64_t offset, float *out, int64_t count);
+/* Inverted dropout: y = x · [u ≥ p] / (1 − p); the backward pass is the same call on the gradient. */
+int32_t slic_dropout(float p, uint64_t seed, uint64_t offset, const float *x, int64_t x_count, float *y,
+                     int64_t y_count);
+/* One Adam(W) step in place on param, exp_avg, exp_avg_sq (grad is read); step ≥ 1 counts this step. */
+int32_t slic_adam_step(float *param, int64_t param_count, const float *grad, int64_t grad_count, float *exp_avg,
+                       int64_t exp_avg_count, float *exp_avg_sq, int64_t exp_avg_sq_count, float lr, float beta1,
+                       float beta2, float eps, float weight_decay, int32_t decoupled, int64_t step);
+/* *out = Σ x_i² in double, a fixed-order blocked sum (same for any thread count). */
+int32_t slic_sum_of_squares(const float *x, int64_t count, double *out);
+/* kind 0 = MSE, 1 = L1 (means); *out = loss; grad (NULL to skip) = ∂loss/∂pred. */
+int32_t slic_loss(int32_t kind, const float *pred, int64_t pred_count, const float *target, int64_t target_count,
+                  float *grad, int64_t grad_count, double *out);
 
 /* ---- latent codec (see Sources/SwiftLICCAPI/Exports+Codec.swift) -------------------------------------- */
+/* A C×h×w float32 latent ⇄ one self-describing stream (docs/FORMAT.md). Optional float arrays pass count 0 for
+ * "none". pca_mode: 0 none, 1 per-image PCA (basis_bits-bit basis + means as side information), 2 fixed PCA
+ * given by the caller (C×C basis, row k = k-th direction, and C means; the stream stores only their hash).
+ * target_bytes 0 codes every pass (exact w.r.t. the quantizer); layers ≥ 1 quality layers (the stream may be cut
+ * at any layer boundary, see slic_latent_truncate_length). max_pixels ≤ 0 uses the default guard (2^28) on the
+ * image pixel count and on the latent element count. */
+int64_t slic_latent_encode_bound(int64_t c, int64_t h, int64_t w, int32_t layers, int64_t model_id_bytes);
+int32_t slic_latent_encode(const float *y, int64_t y_count, int64_t c, int64_t h, int64_t w, int32_t bits, float step,
+                           const float *channel_steps, int64_t channel_steps_count, int64_t target_bytes,
+                           int32_t layers, int32_t pca_mode, int32_t basis_bits, const float *fixed_basis,
+                           int64_t fixed_basis_count, const float *fixed_mean, int64_t fixed_mean_count,
+                           const uint8_t *model_id, int64_t model_id_bytes, uint64_t model_hash,
+                           int64_t image_height, int64_t image_width, int32_t color_mode, uint8_t *out,
+                           int64_t out_capacity, int64_t *written);
+/* Validates the header and every layer (CRCs included) without decoding; fills info[SLIC_LATENT_INFO_COUNT]. */
+enum {
+    SLIC_LATENT_INFO_VERSION = 0, SLIC_LATENT_INFO_IMAGE_HEIGHT, SLIC_LATENT_INFO_IMAGE_WIDTH,
+    SLIC_LATENT_INFO_COLOR_MODE, SLIC_LATENT_INFO_CHANNELS, SLIC_LATENT_INFO_HEIGHT, SLIC_LATENT_INFO_WIDTH,
+    SLIC_LATENT_INFO_BITS, SLIC_LATENT_INFO_STEP_BITS /* float32 bit pattern */, SLIC_LATENT_INFO_PCA_MODE,
+    SLIC_LATENT_INFO_LAYERS, SLIC_LATENT_INFO_LAYERS_PRESENT, SLIC_LATENT_INFO_MODEL_HASH /* uint64 bits */,
+    SLIC_LATENT_INFO_HAS_CHANNEL_STEPS, SLIC_LATENT_INFO_BASIS_BITS, SLIC_LATENT_INFO_HEADER_BYTES,
+    SLIC_LATENT_INFO_STREAM_BYTES, SLIC_LATENT_INFO_MODEL_ID_BYTES, SLIC_LATENT_INFO_COUNT
+};
+int32_t slic_latent_read_header(const uint8_t *data, int64_t count, int64_t max_pixels, int64_t *info,
+                                int64_t info_count, uint8_t *model_id, int64_t model_id_capacity);
+/* Per-channel steps (all 1 when the stream has none); out_count must equal the channel count. */
+int32_t slic_latent_channel_steps(const uint8_t *data, int64_t count, int64_t max_pixels, float *out,
+                                  int64_t out_count);
+/* Decodes into out (C×h×w floats). check_model_hash ≠ 0: SLIC_MODEL_MISMATCH unless the stream's hash equals. */
+int32_t slic_latent_decode(const uint8_t *data, int64_t count, int64_t max_pixels, int32_t check_model_hash,
+                           uint64_t model_hash, const float *fixed_basis, int64_t fixed_basis_count,
+                           const float *fixed_mean, int64_t fixed_mean_count, float *out, int64_t out_count);
+/* Longest prefix ending at a layer boundary of at most target_bytes bytes: itself a valid lower-rate stream. */
+int32_t slic_latent_truncate_length(const uint8_t *data, int64_t count, int64_t target_bytes, int64_t max_pixels,
+                                    int64_t *length);
 
 #ifdef __cplusplus
 }

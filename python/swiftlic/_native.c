@@ -7,12 +7,14 @@ static PyObject *error_for = NULL; /* swiftlic.errors.error_for(status, message)
 
 PyArrayObject *slic_input(PyObject *obj, int type, const char *name) {
     PyArray_Descr *want = PyArray_DescrFromType(type);
-    PyArrayObject *arr = (PyArrayObject *)PyArray_FromAny(obj, want, 0, 0, NPY_ARRAY_IN_ARRAY, NULL);
+    /* Floating inputs may be cast to float32 (e.g. float64 → float32); integer targets accept safe casts only. */
+    int flags = NPY_ARRAY_IN_ARRAY | (type == NPY_FLOAT32 ? NPY_ARRAY_FORCECAST : 0);
+    PyArrayObject *arr = (PyArrayObject *)PyArray_FromAny(obj, want, 0, 0, flags, NULL);
     if (arr == NULL) {
         PyObject *type_, *value, *tb;
         PyErr_Fetch(&type_, &value, &tb);
-        PyErr_Format(PyExc_TypeError, "%s: expected an array convertible to %s, got %.100s", name,
-                     PyArray_DescrFromType(type)->typeobj->tp_name, Py_TYPE(obj)->tp_name);
+        PyErr_Format(PyExc_TypeError, "%s: expected an array convertible to %S, got %.100s", name,
+                     (PyObject *)PyArray_DescrFromType(type), Py_TYPE(obj)->tp_name);
         Py_XDECREF(type_); Py_XDECREF(value); Py_XDECREF(tb);
     }
     return arr;
@@ -23,10 +25,10 @@ static PyObject *describe(PyObject *obj) {
     PyArrayObject *a = (PyArrayObject *)obj;
     PyObject *shape = PyObject_GetAttrString(obj, "shape");
     if (shape == NULL) return NULL;
-    PyObject *s = PyUnicode_FromFormat("%s%s%s array of shape %R",
+    PyObject *s = PyUnicode_FromFormat("%s%s%S array of shape %R",
                                        PyArray_ISWRITEABLE(a) ? "" : "read-only ",
                                        PyArray_IS_C_CONTIGUOUS(a) ? "" : "non-contiguous ",
-                                       PyArray_DESCR(a)->typeobj->tp_name, shape);
+                                       (PyObject *)PyArray_DESCR(a), shape);
     Py_DECREF(shape);
     return s;
 }
@@ -40,8 +42,8 @@ PyArrayObject *slic_output(PyObject *obj, int type, const char *name) {
     }
     PyObject *found = describe(obj);
     if (found == NULL) return NULL;
-    PyErr_Format(PyExc_TypeError, "%s: expected a writable C-contiguous %s array, got %U", name,
-                 PyArray_DescrFromType(type)->typeobj->tp_name, found);
+    PyErr_Format(PyExc_TypeError, "%s: expected a writable C-contiguous %S array, got %U", name,
+                 (PyObject *)PyArray_DescrFromType(type), found);
     Py_DECREF(found);
     return NULL;
 }

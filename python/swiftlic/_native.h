@@ -15,7 +15,8 @@
 #include "swiftlic.h"
 
 /* Input array of dtype `type`: the caller's own buffer when it is already C-contiguous with that dtype,
- * otherwise a converted copy (documented behaviour for inputs). New reference, or NULL with TypeError. */
+ * otherwise a converted copy (documented behaviour for inputs: any numeric array is cast to float32; uint8
+ * targets accept only safe casts). New reference, or NULL with TypeError. */
 PyArrayObject *slic_input(PyObject *obj, int type, const char *name);
 
 /* Output array: must be a writable, C-contiguous ndarray of dtype `type`; never copied. Borrowed reference,

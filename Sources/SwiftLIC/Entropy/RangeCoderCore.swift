@@ -1,0 +1,182 @@
+// READ ME FIRST — the carry-propagating 32-bit range-coder engine shared by BinaryArithmeticCoder and RangeCoder.
+//
+// - Interval arithmetic on integers only: `low` is 64-bit (bit 32 holds a pending carry), `range` is 32-bit and
+//   kept in [2^24, 2^32) by emitting one byte whenever it drops below 2^24 (LZMA's scheme: a byte is held in
+//   `cache` with `cacheSize - 1` pending 0xFF bytes until we know whether a carry reaches it).
+// - Byte order: the code value is a big-endian fraction; byte 0 of `bytes` is its most significant byte. LZMA's
+//   always-zero leading byte is not written.
+// - Termination: `finish()` writes the four bytes of `low`; callers may then cut the stream shorter with
+//   `truncationLength(...)` because the decoder reads zeros past the end of its data (that is the embedding).
+// - The decoder checks nothing by itself: corrupt input only produces wrong symbols. `isConsistent` (code < range)
+//   holds for every valid stream and every legal truncation, so callers use it as a structural check.
+
+/// The encoder half of the engine. `position` is the index of the first byte of the 32-bit `low` window.
+public struct RangeEncoderCore {
+    @usableFromInline var low: UInt64 = 0
+    @usableFromInline var range: UInt32 = 0xFFFF_FFFF
+    @usableFromInline var cache: UInt8 = 0
+    @usableFromInline var cacheSize: Int = 1
+    @usableFromInline var dropped = false
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    /// Where the 32-bit window of `low` starts in the final stream (a snapshot for `truncationLength`).
+    public var snapshot: (position: Int, low: UInt32) {
+        // Bytes written + the cache + pending 0xFFs, minus LZMA's dropped leading byte while it is still cached.
+        (bytes.count + cacheSize - (dropped ? 0 : 1), UInt32(truncatingIfNeeded: low))
+    }
+
+    @usableFromInline mutating func shiftLow() {
+        if UInt32(truncatingIfNeeded: low) < 0xFF00_0000 || (low >> 32) != 0 {
+            let carry = UInt8(truncatingIfNeeded: low >> 32)
+            var c = cache
+            repeat {
+                if dropped { bytes.append(c &+ carry) } else { dropped = true }  // LZMA's leading zero byte
+                c = 0xFF
+                cacheSize -= 1
+            } while cacheSize != 0
+            cache = UInt8(truncatingIfNeeded: low >> 24)
+        }
+        cacheSize += 1
+        low = (low & 0x00FF_FFFF) << 8
+    }
+
+    @inlinable @inline(__always) mutating func normalize() {
+        while range < (1 << 24) {
+            range <<= 8
+            shiftLow()
+        }
+    }
+
+    /// Narrows the interval to [low + r·start, low + r·(start + size)) with r = range >> bits.
+    @inlinable @inline(__always)
+    public mutating func encode(start: UInt32, size: UInt32, bits: UInt32) {
+        let r = range >> bits
+        low &+= UInt64(r &* start)
+        range = r &* size
+        normalize()
+    }
+
+    /// Binary decision with P(0) = p0 / 2^15.
+    @inlinable @inline(__always)
+    public mutating func encodeBit(_ bit: Bool, p0: UInt32) {
+        let bound = (range >> 15) &* p0
+        if bit { low &+= UInt64(bound); range &-= bound } else { range = bound }
+        normalize()
+    }
+
+    /// Equiprobable bit (bypass bin).
+    @inlinable @inline(__always)
+    public mutating func encodeBypass(_ bit: Bool) {
+        range >>= 1
+        if bit { low &+= UInt64(range) }
+        normalize()
+    }
+
+    /// Flushes `low` completely. The result decodes every symbol; shorten it with `truncationLength`.
+    public mutating func finish() -> [UInt8] {
+        for _ in 0..<5 { shiftLow() }
+        return bytes
+    }
+
+    /// The shortest stream that decodes every symbol coded so far.
+    public mutating func finishShortest() -> [UInt8] {
+        let end = snapshot
+        let full = finish()
+        return Array(full[0..<RangeEncoderCore.truncationLength(full, at: end)])
+    }
+
+    /// The shortest prefix length of `stream` (a finished stream) that, zero-padded, still decodes every symbol
+    /// coded before `snapshot` was taken. The window value minus `low` is the slack D; removing trailing bytes
+    /// lowers the code value by their value T, which is harmless while T ≤ D.
+    public static func truncationLength(_ stream: [UInt8], at snapshot: (position: Int, low: UInt32)) -> Int {
+        let p = snapshot.position
+        var window: UInt32 = 0
+        for i in 0..<4 { window = window << 8 | UInt32(p + i < stream.count ? stream[p + i] : 0) }
+        let slack = UInt64(window &- snapshot.low)  // D = F − low_p (mod 2^32, and D < range < 2^32)
+        var length = min(p + 4, stream.count)
+        var t: UInt64 = 0
+        var shift: UInt64 = UInt64(p + 4 - length) * 8
+        while length > 0 {
+            let b = UInt64(stream[length - 1])
+            if shift >= 40 {
+                if b != 0 { break }
+            } else {
+                let t2 = t + (b << shift)
+                if t2 > slack { break }
+                t = t2
+            }
+            shift += 8
+            length -= 1
+        }
+        return length
+    }
+}
+
+/// The decoder half. Reads zeros past the end of `data`.
+public struct RangeDecoderCore {
+    @usableFromInline let data: UnsafeBufferPointer<UInt8>
+    @usableFromInline var position: Int = 0
+    @usableFromInline var range: UInt32 = 0xFFFF_FFFF
+    @usableFromInline var code: UInt32 = 0
+
+    public init(_ data: UnsafeBufferPointer<UInt8>) {
+        self.data = data
+        for _ in 0..<4 { code = code << 8 | UInt32(nextByte()) }
+    }
+
+    @inlinable @inline(__always) mutating func nextByte() -> UInt8 {
+        let p = position
+        position += 1
+        return p < data.count ? data[p] : 0
+    }
+
+    @inlinable @inline(__always) mutating func normalize() {
+        while range < (1 << 24) {
+            range <<= 8
+            code = code << 8 | UInt32(nextByte())
+        }
+    }
+
+    /// True for every valid stream and every legal truncation; false shows corruption.
+    public var isConsistent: Bool { code < range }
+
+    /// The slot value in [0, 2^bits) of the next symbol; follow with `consume`.
+    @inlinable @inline(__always)
+    public mutating func peek(bits: UInt32) -> (value: UInt32, r: UInt32) {
+        let r = range >> bits
+        let v = code / r
+        return (min(v, (1 << bits) - 1), r)
+    }
+
+    @inlinable @inline(__always)
+    public mutating func consume(start: UInt32, size: UInt32, r: UInt32) {
+        code &-= r &* start
+        range = r &* size
+        normalize()
+    }
+
+    @inlinable @inline(__always)
+    public mutating func decodeBit(p0: UInt32) -> Bool {
+        let bound = (range >> 15) &* p0
+        if code < bound {
+            range = bound
+            normalize()
+            return false
+        }
+        code &-= bound
+        range &-= bound
+        normalize()
+        return true
+    }
+
+    @inlinable @inline(__always)
+    public mutating func decodeBypass() -> Bool {
+        range >>= 1
+        let bit = code >= range
+        if bit { code &-= range }
+        normalize()
+        return bit
+    }
+}

@@ -1,0 +1,65 @@
+/// Uniform scalar quantizer of Cheng et al.: ŷ = round(y · 2^(B−1) / s), y' = ŷ · s / 2^(B−1), with a global step
+/// `step` (rate control by step size) times an optional per-channel step. Rounding is half-to-even in Float32, so
+/// NumPy's `np.rint(np.float32(y) * scale)` gives the same integers.
+public struct Quantizer: Sendable {
+    /// Magnitudes are saturated below 2^30 (the bitplane coder's limit).
+    public static let maxMagnitude: Int32 = (1 << 30) - 1
+
+    public var bits: Int
+    public var step: Float
+    public var channelSteps: [Float]?
+
+    public init(bits: Int, step: Float = 1, channelSteps: [Float]? = nil) throws(SLICError) {
+        try require(bits >= 1 && bits <= 24, "quantizer: expected 1 to 24 bits, got \(bits)")
+        try require(step.isFinite && step > 0, "quantizer: expected a finite step > 0, got \(step)")
+        if let cs = channelSteps {
+            for (c, s) in cs.enumerated() {
+                try require(s.isFinite && s > 0, "quantizer: expected finite channel steps > 0, channel \(c) has \(s)")
+            }
+        }
+        self.bits = bits
+        self.step = step
+        self.channelSteps = channelSteps
+    }
+
+    /// The step of channel c in latent units: step · channelStep[c].
+    public func channelStep(_ c: Int) -> Float { step * (channelSteps?[c] ?? 1) }
+    /// Multiplier from latent units to quantizer units: 2^(B−1) / s_c.
+    public func scale(_ c: Int) -> Float { Float(1 << (bits - 1)) / channelStep(c) }
+    /// Multiplier back: s_c / 2^(B−1).
+    public func inverseScale(_ c: Int) -> Float { channelStep(c) / Float(1 << (bits - 1)) }
+
+    /// Quantizes a C × N buffer. Throws on NaN or infinity.
+    public func quantize(_ z: UnsafeBufferPointer<Float>, channels: Int, count n: Int,
+                         into q: UnsafeMutableBufferPointer<Int32>) throws(SLICError) {
+        for c in 0..<channels {
+            let s = scale(c)
+            for i in 0..<n {
+                let v = z[c * n + i]
+                try require(v.isFinite, "latent: expected finite values, found \(v) at channel \(c), index \(i)")
+                let r = (v * s).rounded(.toNearestOrEven)
+                let m = Float(Quantizer.maxMagnitude)
+                q[c * n + i] = Int32(max(-m, min(m, r)))
+            }
+        }
+    }
+
+    public func dequantize(_ q: UnsafeBufferPointer<Int32>, channels: Int, count n: Int,
+                           into z: UnsafeMutableBufferPointer<Float>) {
+        for c in 0..<channels {
+            let s = inverseScale(c)
+            for i in 0..<n { z[c * n + i] = Float(q[c * n + i]) * s }
+        }
+    }
+
+    /// Side information: the entries of a unit-row basis as signed integers of `bits` bits.
+    public static func quantizeBasis(_ rows: [Double], bits: Int) -> [Int32] {
+        let m = Double((1 << (bits - 1)) - 1)
+        return rows.map { Int32(max(-m, min(m, ($0 * m).rounded(.toNearestOrEven)))) }
+    }
+
+    public static func dequantizeBasis(_ codes: [Int32], bits: Int) -> [Double] {
+        let m = Double((1 << (bits - 1)) - 1)
+        return codes.map { Double($0) / m }
+    }
+}

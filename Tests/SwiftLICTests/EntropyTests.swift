@@ -1,0 +1,167 @@
+import XCTest
+import Glibc
+@testable import SwiftLIC
+
+final class EntropyTests: XCTestCase {
+    /// Symbol streams that stress the coder: random with skew, all zeros, all ones, alternating, long runs.
+    func streams() -> [[Bool]] {
+        var rng = SplitMix64(seed: 7)
+        let n = 20_000
+        return [
+            (0..<n).map { _ in rng.next() % 10 == 0 },
+            (0..<n).map { _ in rng.next() & 1 == 0 },
+            [Bool](repeating: false, count: n),
+            [Bool](repeating: true, count: n),
+            (0..<n).map { $0 % 2 == 0 },
+            (0..<n).map { ($0 / 1000) % 2 == 0 },
+            [],
+            [true],
+        ]
+    }
+
+    func testBinaryCoderRoundTripAndTruncationPoints() {
+        for (s, bits) in streams().enumerated() {
+            var enc = BinaryArithmeticEncoder()
+            var ctx = [BitContext](repeating: BitContext(), count: 4)
+            var snaps: [(Int, (position: Int, low: UInt32))] = []
+            for (i, b) in bits.enumerated() {
+                if i % 3 == 2 { enc.encodeBypass(b) } else { enc.encode(b, &ctx[i & 3]) }
+                if i % 997 == 0 { snaps.append((i + 1, enc.snapshot)) }
+            }
+            let full = enc.core.finish()
+            var stream = enc
+            let short = stream.finish()
+            XCTAssertLessThanOrEqual(short.count, full.count)
+            // The shortest stream decodes everything; each truncation point decodes its prefix of symbols.
+            var cases: [(Int, [UInt8])] = [(bits.count, short)]
+            for (count, snap) in snaps {
+                cases.append((count, Array(full[0..<RangeEncoderCore.truncationLength(full, at: snap)])))
+            }
+            for (count, data) in cases {
+                data.withUnsafeBufferPointer { buf in
+                    var dec = BinaryArithmeticDecoder(buf)
+                    var dctx = [BitContext](repeating: BitContext(), count: 4)
+                    for i in 0..<count {
+                        let b = i % 3 == 2 ? dec.decodeBypass() : dec.decode(&dctx[i & 3])
+                        if b != bits[i] { XCTFail("stream \(s): symbol \(i) of \(count) wrong with \(data.count) bytes"); return }
+                    }
+                    XCTAssertTrue(dec.isConsistent, "stream \(s)")
+                }
+            }
+            // Skewed and constant streams compress: the adaptive model learns them.
+            // Constant streams cost little beyond their bypass bins (one bit each).
+            if s == 2 || s == 3 {
+                XCTAssertLessThan(short.count, bits.count / 3 / 8 + 60, "constant stream \(s) took \(short.count) bytes")
+            }
+        }
+    }
+
+    func testAdaptiveCodingApproachesEntropy() {
+        var rng = SplitMix64(seed: 3)
+        let n = 100_000
+        let bits = (0..<n).map { _ in rng.next() % 20 == 0 }  // p(1) = 0.05: H = 0.2864 bits
+        var enc = BinaryArithmeticEncoder()
+        var ctx = BitContext()
+        for b in bits { enc.encode(b, &ctx) }
+        let size = Double(enc.finish().count * 8) / Double(n)
+        // The fast rates (chosen for non-stationary bitplanes) cost ~11% on a stationary skewed source.
+        XCTAssertLessThan(size, 0.2864 * 1.13)
+        XCTAssertGreaterThan(size, 0.2864 * 0.95)
+    }
+
+    func block(_ h: Int, _ w: Int, seed: UInt64, scale: Double) -> [Int32] {
+        var rng = SplitMix64(seed: seed)
+        return (0..<(h * w)).map { _ in
+            // Laplacian magnitudes with a few zeros and a few huge values.
+            let u = Double(rng.next() >> 11) / Double(1 << 53)
+            let m = -scale * log(max(1e-12, 1 - u))
+            let v = Int32(m.rounded())
+            return rng.next() & 1 == 0 ? v : -v
+        }
+    }
+
+    func testBitplaneRoundTripAtEveryPass() throws {
+        for (h, w, scale) in [(9, 13, 20.0), (4, 4, 1.0), (1, 7, 300.0), (17, 5, 0.3)] {
+            let values = block(h, w, seed: UInt64(h * 100 + w), scale: scale)
+            let enc = values.withUnsafeBufferPointer { BitplaneCoder.encode($0, height: h, width: w) }
+            XCTAssertEqual(enc.passes.count, BitplaneCoder.passCount(planes: enc.planes))
+            let hullPasses = Set(RateAllocation.hull(enc.passes, block: 0).map(\.passes))
+            var previousError = Double.infinity
+            var expectedError = values.reduce(0.0) { $0 + Double($1) * Double($1) }
+            for k in 0...enc.passes.count {
+                let length = k == 0 ? 0 : enc.passes[k - 1].length
+                var out = [Int32](repeating: 99, count: h * w)
+                try Array(enc.bytes[0..<length]).withUnsafeBufferPointer { buf in
+                    try out.withUnsafeMutableBufferPointer {
+                        try BitplaneCoder.decode(buf, planes: enc.planes, passes: k, height: h, width: w, into: $0)
+                    }
+                }
+                let err = zip(values, out).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+                // The encoder's distortion bookkeeping matches what the decoder reconstructs.
+                if k > 0 { expectedError -= enc.passes[k - 1].distortionDecrease }
+                XCTAssertEqual(err, expectedError, accuracy: 1e-6 * max(1, err), "\(h)×\(w) pass \(k)")
+                // Distortion falls along the hull (a single pass may raise it: midpoint reconstruction).
+                if k == 0 || hullPasses.contains(k) {
+                    XCTAssertLessThanOrEqual(err, previousError)
+                    previousError = err
+                }
+                if k == enc.passes.count { XCTAssertEqual(out, values, "\(h)×\(w): full decode must be exact") }
+            }
+        }
+    }
+
+    func testFastBitplaneCoderMatchesReference() throws {
+        for (h, w, scale) in [(9, 13, 20.0), (4, 4, 1.0), (1, 7, 300.0), (17, 5, 0.3), (12, 8, 3.0), (5, 1, 9.0)] {
+            let values = block(h, w, seed: UInt64(h * 31 + w), scale: scale)
+            let fast = values.withUnsafeBufferPointer { BitplaneCoder.encode($0, height: h, width: w, weight: 2) }
+            let ref = values.withUnsafeBufferPointer {
+                BitplaneCoder.encode($0, height: h, width: w, weight: 2, state: ReferencePlaneState.self)
+            }
+            XCTAssertEqual(fast.bytes, ref.bytes, "\(h)×\(w)")
+            XCTAssertEqual(fast.passes, ref.passes, "\(h)×\(w)")
+            for k in [0, fast.passes.count / 2, fast.passes.count] {
+                let data = Array(fast.bytes[0..<(k == 0 ? 0 : fast.passes[k - 1].length)])
+                var a = [Int32](repeating: 0, count: h * w), b = a
+                try data.withUnsafeBufferPointer { buf in
+                    try a.withUnsafeMutableBufferPointer {
+                        try BitplaneCoder.decode(buf, planes: fast.planes, passes: k, height: h, width: w, into: $0)
+                    }
+                    try b.withUnsafeMutableBufferPointer {
+                        try BitplaneCoder.decode(buf, planes: fast.planes, passes: k, height: h, width: w, into: $0,
+                                                 state: ReferencePlaneState.self)
+                    }
+                }
+                XCTAssertEqual(a, b, "\(h)×\(w) pass \(k)")
+            }
+        }
+    }
+
+    func testBitplaneAllZeroAndExtremeBlocks() throws {
+        let zero = [Int32](repeating: 0, count: 30)
+        let e = zero.withUnsafeBufferPointer { BitplaneCoder.encode($0, height: 5, width: 6) }
+        XCTAssertEqual(e.planes, 0)
+        XCTAssertTrue(e.bytes.isEmpty)
+        let big = (0..<24).map { Int32($0 % 2 == 0 ? (1 << 30) - 1 : -((1 << 30) - 1)) }
+        let b = big.withUnsafeBufferPointer { BitplaneCoder.encode($0, height: 4, width: 6) }
+        XCTAssertEqual(b.planes, 30)
+        var out = [Int32](repeating: 0, count: 24)
+        try b.bytes.withUnsafeBufferPointer { buf in
+            try out.withUnsafeMutableBufferPointer {
+                try BitplaneCoder.decode(buf, planes: 30, passes: b.passes.count, height: 4, width: 6, into: $0)
+            }
+        }
+        XCTAssertEqual(out, big)
+    }
+
+    func testHullSlopesDecrease() {
+        let values = block(16, 16, seed: 11, scale: 8)
+        let enc = values.withUnsafeBufferPointer { BitplaneCoder.encode($0, height: 16, width: 16) }
+        let hull = RateAllocation.hull(enc.passes, block: 0)
+        XCTAssertFalse(hull.isEmpty)
+        for i in 1..<hull.count {
+            XCTAssertLessThan(hull[i].slope, hull[i - 1].slope)
+            XCTAssertGreaterThan(hull[i].passes, hull[i - 1].passes)
+        }
+        XCTAssertEqual(hull.last!.passes, enc.passes.count)
+    }
+}
