@@ -60,6 +60,64 @@ int32_t slic_gemm_f32(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, in
                       float beta, float *c, int64_t c_count, int64_t ldc);
 
 /* ---- nn kernels (see Sources/SwiftLICCAPI/Exports+NN.swift) ------------------------------------------- */
+/* NCHW float32, dense row-major. Counts are element counts; each is checked against the shape. Forward outputs
+ * and input gradients are overwritten; weight/bias/slope gradients ACCUMULATE (+=). Optional buffers (bias,
+ * slopes, grad_bias, grad_input of linear) are NULL with count 0. Outputs must not overlap inputs, except where
+ * said. Results are bit-identical for any thread count. */
+enum { SLIC_PAD_ZEROS = 0, SLIC_PAD_REFLECT = 1 };
+enum { SLIC_ACT_IDENTITY = 0, SLIC_ACT_RELU = 1, SLIC_ACT_PRELU = 2, SLIC_ACT_SIGMOID = 3, SLIC_ACT_TANH = 4 };
+
+/* Conv2D (cross-correlation, groups = 1): x n×c×h×w, weight cout×c×k×k, y n×cout×ho×wo with
+ * ho = (h + 2·padding − k)/stride + 1. Reflect padding needs padding < h and < w. The forward adds the bias and
+ * applies `activation` (SLIC_ACT_*; PReLU takes cout slopes) in the same pass. */
+int32_t slic_conv2d_forward(const float *x, int64_t x_count, const float *w, int64_t w_count, const float *bias,
+                            int64_t bias_count, float *y, int64_t y_count, int64_t n, int64_t c, int64_t h,
+                            int64_t wd, int64_t cout, int64_t k, int64_t stride, int64_t padding,
+                            int32_t padding_mode, int32_t activation, const float *slopes, int64_t slopes_count);
+int32_t slic_conv2d_backward_data(const float *gy, int64_t gy_count, const float *w, int64_t w_count, float *gx,
+                                  int64_t gx_count, int64_t n, int64_t c, int64_t h, int64_t wd, int64_t cout,
+                                  int64_t k, int64_t stride, int64_t padding, int32_t padding_mode);
+int32_t slic_conv2d_backward_weight(const float *x, int64_t x_count, const float *gy, int64_t gy_count, float *gw,
+                                    int64_t gw_count, float *gb, int64_t gb_count, int64_t n, int64_t c, int64_t h,
+                                    int64_t wd, int64_t cout, int64_t k, int64_t stride, int64_t padding,
+                                    int32_t padding_mode);
+
+/* ConvTranspose2D (PyTorch's ConvTranspose2d, zero padding): x n×c×h×w, weight c×cout×k×k, y n×cout×ho×wo with
+ * ho = (h − 1)·stride − 2·padding + k + output_padding, 0 ≤ output_padding < stride. */
+int32_t slic_conv_transpose2d_forward(const float *x, int64_t x_count, const float *w, int64_t w_count,
+                                      const float *bias, int64_t bias_count, float *y, int64_t y_count, int64_t n,
+                                      int64_t c, int64_t h, int64_t wd, int64_t cout, int64_t k, int64_t stride,
+                                      int64_t padding, int64_t output_padding, int32_t activation,
+                                      const float *slopes, int64_t slopes_count);
+int32_t slic_conv_transpose2d_backward_data(const float *gy, int64_t gy_count, const float *w, int64_t w_count,
+                                            float *gx, int64_t gx_count, int64_t n, int64_t c, int64_t h,
+                                            int64_t wd, int64_t cout, int64_t k, int64_t stride, int64_t padding,
+                                            int64_t output_padding);
+int32_t slic_conv_transpose2d_backward_weight(const float *x, int64_t x_count, const float *gy, int64_t gy_count,
+                                              float *gw, int64_t gw_count, float *gb, int64_t gb_count, int64_t n,
+                                              int64_t c, int64_t h, int64_t wd, int64_t cout, int64_t k,
+                                              int64_t stride, int64_t padding, int64_t output_padding);
+
+/* Linear: x n×in, weight out×in, y n×out = x·weightᵀ + bias. */
+int32_t slic_linear_forward(const float *x, int64_t x_count, const float *w, int64_t w_count, const float *bias,
+                            int64_t bias_count, float *y, int64_t y_count, int64_t n, int64_t in_features,
+                            int64_t out_features);
+int32_t slic_linear_backward(const float *x, int64_t x_count, const float *w, int64_t w_count, const float *gy,
+                             int64_t gy_count, float *gx, int64_t gx_count, float *gw, int64_t gw_count, float *gb,
+                             int64_t gb_count, int64_t n, int64_t in_features, int64_t out_features);
+
+/* Element-wise activations (SLIC_ACT_IDENTITY/RELU/SIGMOID/TANH). The backward takes the forward's OUTPUT y.
+ * y may be x (in place); gx may be gy. */
+int32_t slic_activation_forward(int32_t activation, const float *x, int64_t x_count, float *y, int64_t y_count);
+int32_t slic_activation_backward(int32_t activation, const float *y, int64_t y_count, const float *gy,
+                                 int64_t gy_count, float *gx, int64_t gx_count);
+
+/* PReLU over n×c×spatial (spatial = h·w, or 1): one slope per channel. y may be x; gx may be gy. */
+int32_t slic_prelu_forward(const float *x, int64_t x_count, const float *slopes, int64_t slopes_count, float *y,
+                           int64_t y_count, int64_t n, int64_t c, int64_t spatial);
+int32_t slic_prelu_backward(const float *x, int64_t x_count, const float *slopes, int64_t slopes_count,
+                            const float *gy, int64_t gy_count, float *gx, int64_t gx_count, float *g_slopes,
+                            int64_t g_slopes_count, int64_t n, int64_t c, int64_t spatial);
 
 /* ---- layer kernels: GDN, pooling, resampling, quantization proxies, Adam, losses
  *      (see Sources/SwiftLICCAPI/Exports+Layers.swift) ------------------------------------------------- */

@@ -1,0 +1,141 @@
+/// im2col / col2im over a band of output rows of one image.
+///
+/// col has C·k·k rows (index c·k·k + ki·k + kj) and (r1 − r0)·Wo columns (output pixels of the band, row-major).
+/// Entry (c, ki, kj; oh, ow) reads x[c, oh·s − p + ki, ow·s − p + kj]; outside the image it is 0 (zeros) or the
+/// mirrored pixel (reflect). col2im is its adjoint: it adds each entry back where im2col read it from.
+extension Conv2D {
+    /// Index of the pixel that padded coordinate `i` reads under reflect padding (−1 → 1, n → n − 2).
+    /// - Precondition: −n < i < 2n − 1 (padding < n).
+    @inline(__always)
+    static func reflect(_ i: Int, _ n: Int) -> Int { i < 0 ? -i : (i >= n ? 2 * (n - 1) - i : i) }
+
+    /// Range of `ow` whose input column ow·s − p + kj lies inside 0..<w.
+    @inline(__always)
+    static func insideColumns(_ g: Conv2DGeometry, _ kj: Int) -> Range<Int> {
+        let off = kj - g.padding  // iw = ow·s + off
+        let lo = off >= 0 ? 0 : (-off + g.stride - 1) / g.stride
+        let hi = g.width - off <= 0 ? 0 : min(g.outWidth, (g.width - off + g.stride - 1) / g.stride)
+        return lo..<max(lo, hi)
+    }
+
+    /// Unrolls output rows `rows` of `image` (C×H×W) into `col`.
+    static func im2col(_ g: Conv2DGeometry, image: UnsafePointer<Float>, rows: Range<Int>,
+                       into col: UnsafeMutablePointer<Float>) {
+        let k = g.kernel, s = g.stride, wo = g.outWidth, cols = rows.count * wo
+        let patch = g.patchSize
+        Parallel.forRanges(patch, granularity: max(1, 65536 / max(1, cols))) { patchRows in
+            for row in patchRows {
+                let c = row / (k * k), ki = (row / k) % k, kj = row % k
+                let plane = image + c * g.height * g.width
+                let off = kj - g.padding
+                let inside = insideColumns(g, kj)
+                var dst = col + row * cols
+                for oh in rows {
+                    var ih = oh * s - g.padding + ki
+                    if ih < 0 || ih >= g.height {
+                        if g.paddingMode == .zeros { dst.update(repeating: 0, count: wo); dst += wo; continue }
+                        ih = reflect(ih, g.height)
+                    }
+                    let src = plane + ih * g.width
+                    if g.paddingMode == .zeros {
+                        for ow in 0..<inside.lowerBound { dst[ow] = 0 }
+                        for ow in inside.upperBound..<wo { dst[ow] = 0 }
+                    } else {
+                        for ow in 0..<inside.lowerBound { dst[ow] = src[reflect(ow * s + off, g.width)] }
+                        for ow in inside.upperBound..<wo { dst[ow] = src[reflect(ow * s + off, g.width)] }
+                    }
+                    if s == 1 {
+                        if !inside.isEmpty {
+                            (dst + inside.lowerBound).update(from: src + inside.lowerBound + off, count: inside.count)
+                        }
+                    } else if s == 2 {
+                        gatherEven(dst, src + off, inside, width: g.width - off)
+                    } else {
+                        for ow in inside { dst[ow] = src[ow * s + off] }
+                    }
+                    dst += wo
+                }
+            }
+        }
+    }
+
+    /// Adds `col` (rows `rows` of the output) back into `image` (C×H×W): the adjoint of `im2col`.
+    /// Per channel, image rows `zeroing` are cleared first and rows `finishing` get `epilogue` after.
+    /// Threads split by channel, so each pixel's additions run in one fixed order.
+    static func col2im(_ g: Conv2DGeometry, _ col: UnsafePointer<Float>, rows: Range<Int>,
+                       into image: UnsafeMutablePointer<Float>, zeroing: Range<Int> = 0..<0,
+                       finishing: Range<Int> = 0..<0, epilogue: Epilogue? = nil) {
+        let k = g.kernel, s = g.stride, wo = g.outWidth, cols = rows.count * wo
+        Parallel.forRanges(g.inChannels, granularity: max(1, 16384 / max(1, cols * k * k))) { channels in
+            for c in channels {
+                let plane = image + c * g.height * g.width
+                if !zeroing.isEmpty {
+                    (plane + zeroing.lowerBound * g.width).update(repeating: 0, count: zeroing.count * g.width)
+                }
+                defer {
+                    if let epilogue, !epilogue.isNoOp, !finishing.isEmpty {
+                        epilogue.apply(channel: c, plane, (finishing.lowerBound * g.width)..<(finishing.upperBound * g.width))
+                    }
+                }
+                for ki in 0..<k {
+                    for kj in 0..<k {
+                        let off = kj - g.padding
+                        let inside = insideColumns(g, kj)
+                        var src = col + ((c * k + ki) * k + kj) * cols
+                        for oh in rows {
+                            var ih = oh * s - g.padding + ki
+                            if ih < 0 || ih >= g.height {
+                                if g.paddingMode == .zeros { src += wo; continue }
+                                ih = reflect(ih, g.height)
+                            }
+                            let dst = plane + ih * g.width
+                            if g.paddingMode == .reflect {
+                                for ow in 0..<inside.lowerBound { dst[reflect(ow * s + off, g.width)] += src[ow] }
+                                for ow in inside.upperBound..<wo { dst[reflect(ow * s + off, g.width)] += src[ow] }
+                            }
+                            if s == 1 {
+                                let d = dst + off
+                                for ow in inside { d[ow] += src[ow] }
+                            } else if s == 2 {
+                                scatterAddEven(src, dst + off, inside, width: g.width - off)
+                            } else {
+                                for ow in inside { dst[ow * s + off] += src[ow] }
+                            }
+                            src += wo
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dst[i] = src[2i] for i in `range`, eight at a time (stride-2 convolutions read every other pixel).
+    /// `width` bounds the readable part of src (src[0..<width]).
+    @inline(__always)
+    static func gatherEven(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ range: Range<Int>,
+                           width: Int) {
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound && 2 * i + 16 <= width {
+            let v = UnsafeRawPointer(src + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < range.upperBound { dst[i] = src[2 * i]; i += 1 }
+    }
+
+    /// dst[2i] += src[i] for i in `range`, eight at a time (the adjoint of `gatherEven`; each element still gets
+    /// exactly one addition, so the bits match the scalar loop).
+    @inline(__always)
+    static func scatterAddEven(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ range: Range<Int>,
+                               width: Int) {
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound && 2 * i + 16 <= width {
+            let p = UnsafeMutableRawPointer(dst + 2 * i)
+            var d = p.loadUnaligned(as: SIMD16<Float>.self)
+            d.evenHalf += UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
+            p.storeBytes(of: d, as: SIMD16<Float>.self)
+            i += 8
+        }
+        while i < range.upperBound { dst[2 * i] += src[i]; i += 1 }
+    }
+}

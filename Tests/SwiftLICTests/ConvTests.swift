@@ -1,0 +1,175 @@
+import XCTest
+@testable import SwiftLIC
+
+/// Conv2D: fast kernels vs the reference twin, reference vs finite differences, thread-count invariance.
+final class ConvTests: XCTestCase {
+    typealias G = Conv2DGeometry
+
+    static let cases: [G] = [
+        G(batch: 1, inChannels: 1, height: 5, width: 5, outChannels: 1, kernel: 3, stride: 1, padding: 1),
+        G(batch: 2, inChannels: 3, height: 7, width: 5, outChannels: 4, kernel: 3, stride: 1, padding: 1,
+          paddingMode: .reflect),
+        G(batch: 2, inChannels: 2, height: 9, width: 7, outChannels: 3, kernel: 3, stride: 2, padding: 1),
+        G(batch: 1, inChannels: 3, height: 8, width: 9, outChannels: 2, kernel: 5, stride: 2, padding: 2,
+          paddingMode: .reflect),
+        G(batch: 3, inChannels: 2, height: 6, width: 5, outChannels: 3, kernel: 1),
+        G(batch: 2, inChannels: 3, height: 7, width: 6, outChannels: 2, kernel: 1, stride: 2),
+        G(batch: 1, inChannels: 2, height: 5, width: 7, outChannels: 3, kernel: 4, stride: 3, padding: 2),
+        G(batch: 2, inChannels: 1, height: 6, width: 6, outChannels: 2, kernel: 3, stride: 2, paddingMode: .reflect),
+        G(batch: 1, inChannels: 2, height: 3, width: 4, outChannels: 2, kernel: 3, stride: 1, padding: 2,
+          paddingMode: .reflect),
+        // Rows wide enough for the eight-wide stride-2 gather/scatter paths, with their scalar tails.
+        G(batch: 1, inChannels: 2, height: 5, width: 41, outChannels: 2, kernel: 3, stride: 2, padding: 1),
+        G(batch: 2, inChannels: 1, height: 4, width: 38, outChannels: 2, kernel: 5, stride: 2, padding: 2,
+          paddingMode: .reflect),
+        // Few output channels take the thin product; these have full 32-column tiles and tails.
+        G(batch: 2, inChannels: 3, height: 9, width: 11, outChannels: 3, kernel: 3, stride: 1, padding: 1),
+        G(batch: 1, inChannels: 4, height: 8, width: 8, outChannels: 1, kernel: 3, stride: 1, padding: 1,
+          paddingMode: .reflect),
+        G(batch: 2, inChannels: 5, height: 6, width: 7, outChannels: 2, kernel: 1),
+    ]
+
+    static func withOptional<R>(_ a: [Float]?, _ body: (UnsafeBufferPointer<Float>?) -> R) -> R {
+        if let a { return a.withUnsafeBufferPointer { body($0) } }
+        return body(nil)
+    }
+
+    static func forward(_ g: G, _ x: [Float], _ w: [Float], _ b: [Float]?, _ act: Activation = .identity,
+                        _ slopes: [Float]? = nil) -> [Float] {
+        var y = [Float](repeating: .nan, count: g.outputCount)
+        x.withBuf { x in w.withBuf { w in withOptional(b) { b in withOptional(slopes) { s in
+            y.withUnsafeMutableBufferPointer { y in
+                Conv2D.forward(g, input: x, weight: w, bias: b, output: y, activation: act, slopes: s)
+            }
+        } } } }
+        return y
+    }
+
+    static func backwardData(_ g: G, _ gy: [Float], _ w: [Float]) -> [Float] {
+        var gx = [Float](repeating: .nan, count: g.inputCount)
+        gy.withBuf { gy in w.withBuf { w in gx.withUnsafeMutableBufferPointer { gx in
+            Conv2D.backwardData(g, gradOutput: gy, weight: w, gradInput: gx)
+        } } }
+        return gx
+    }
+
+    /// Accumulates onto `gw`, `gb`.
+    static func backwardWeight(_ g: G, _ x: [Float], _ gy: [Float], _ gw: [Float], _ gb: [Float]) -> ([Float], [Float]) {
+        var gw = gw, gb = gb
+        x.withBuf { x in gy.withBuf { gy in gw.withUnsafeMutableBufferPointer { gw in
+            gb.withUnsafeMutableBufferPointer { gb in
+                Conv2D.backwardWeight(g, input: x, gradOutput: gy, gradWeight: gw, gradBias: gb)
+            }
+        } } }
+        return (gw, gb)
+    }
+
+    func testGeometriesAreValid() throws {
+        for g in Self.cases { XCTAssertNoThrow(try g.validate(), "\(g)") }
+    }
+
+    func testForwardMatchesReference() {
+        var rng = SplitMix64(seed: 1)
+        for g in Self.cases {
+            let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount), b = rng.floats(g.outChannels)
+            let ref = Conv2DReference.forward(g, input: NN.double(x), weight: NN.double(w), bias: NN.double(b))
+            XCTAssertLessThan(NN.relErr(Self.forward(g, x, w, b), ref), 1e-5, "\(g)")
+            XCTAssertLessThan(NN.relErr(NN.withSmallBands(40) { Self.forward(g, x, w, b) }, ref), 1e-5, "bands \(g)")
+            let noBias = Conv2DReference.forward(g, input: NN.double(x), weight: NN.double(w), bias: nil)
+            XCTAssertLessThan(NN.relErr(Self.forward(g, x, w, nil), noBias), 1e-5, "no bias \(g)")
+        }
+    }
+
+    func testFusedEpilogueMatchesSeparatePasses() {
+        var rng = SplitMix64(seed: 2)
+        let g = Self.cases[2]
+        let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount), b = rng.floats(g.outChannels)
+        let slopes = rng.floats(g.outChannels)
+        let z = Conv2DReference.forward(g, input: NN.double(x), weight: NN.double(w), bias: NN.double(b))
+        let ohw = g.outHeight * g.outWidth
+        for act in [Activation.relu, .prelu, .sigmoid, .tanh] {
+            let want = z.indices.map { i in
+                ActivationReference.forward(act, z[i], slope: Double(slopes[(i / ohw) % g.outChannels]))
+            }
+            let got = Self.forward(g, x, w, b, act, act == .prelu ? slopes : nil)
+            XCTAssertLessThan(NN.relErr(got, want), 1e-5, "\(act)")
+        }
+    }
+
+    func testReferenceBackwardMatchesFiniteDifferences() {
+        var rng = SplitMix64(seed: 3)
+        for g in [Self.cases[1], Self.cases[3], Self.cases[6], Self.cases[8]] {
+            let x = NN.double(rng.floats(g.inputCount)), w = NN.double(rng.floats(g.weightCount))
+            let b = NN.double(rng.floats(g.outChannels)), r = NN.double(rng.floats(g.outputCount))
+            let gx = Conv2DReference.backwardData(g, gradOutput: r, weight: w)
+            let (gw, gb) = Conv2DReference.backwardWeight(g, input: x, gradOutput: r)
+            let nx = NN.numericGradient(x) { NN.dot(Conv2DReference.forward(g, input: $0, weight: w, bias: b), r) }
+            let nw = NN.numericGradient(w) { NN.dot(Conv2DReference.forward(g, input: x, weight: $0, bias: b), r) }
+            let nb = NN.numericGradient(b) { NN.dot(Conv2DReference.forward(g, input: x, weight: w, bias: $0), r) }
+            XCTAssertLessThan(NN.relErr(gx, nx), 1e-6, "dx \(g)")
+            XCTAssertLessThan(NN.relErr(gw, nw), 1e-6, "dw \(g)")
+            XCTAssertLessThan(NN.relErr(gb, nb), 1e-6, "db \(g)")
+        }
+    }
+
+    func testBackwardMatchesReference() {
+        var rng = SplitMix64(seed: 4)
+        for g in Self.cases {
+            let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount), gy = rng.floats(g.outputCount)
+            let gw0 = rng.floats(g.weightCount), gb0 = rng.floats(g.outChannels)
+            let refX = Conv2DReference.backwardData(g, gradOutput: NN.double(gy), weight: NN.double(w))
+            let (refW, refB) = Conv2DReference.backwardWeight(g, input: NN.double(x), gradOutput: NN.double(gy))
+            for budget in [1 << 19, 30] {
+                NN.withSmallBands(budget) {
+                    XCTAssertLessThan(NN.relErr(Self.backwardData(g, gy, w), refX), 1e-5, "dx \(g) \(budget)")
+                    let (gw, gb) = Self.backwardWeight(g, x, gy, gw0, gb0)
+                    XCTAssertLessThan(NN.relErr(gw, zip(refW, gw0).map { $0 + Double($1) }), 1e-5, "dw \(g)")
+                    XCTAssertLessThan(NN.relErr(gb, zip(refB, gb0).map { $0 + Double($1) }), 1e-5, "db \(g)")
+                }
+            }
+        }
+    }
+
+    func testBitIdenticalForOneAndTwoThreads() {
+        var rng = SplitMix64(seed: 5)
+        for g in [G(batch: 3, inChannels: 5, height: 17, width: 13, outChannels: 8, kernel: 3, stride: 1, padding: 1,
+                    paddingMode: .reflect),
+                  G(batch: 2, inChannels: 4, height: 15, width: 11, outChannels: 6, kernel: 3, stride: 2, padding: 1),
+                  G(batch: 2, inChannels: 6, height: 9, width: 9, outChannels: 5, kernel: 1),
+                  G(batch: 2, inChannels: 4, height: 23, width: 19, outChannels: 3, kernel: 3, stride: 1, padding: 1)] {
+            let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount), b = rng.floats(g.outChannels)
+            let gy = rng.floats(g.outputCount), slopes = rng.floats(g.outChannels)
+            let gw0 = [Float](repeating: 0, count: g.weightCount), gb0 = [Float](repeating: 0, count: g.outChannels)
+            func all() -> [[Float]] {
+                [600, 1 << 19].flatMap { budget in
+                    NN.withSmallBands(budget) {
+                        let (gw, gb) = Self.backwardWeight(g, x, gy, gw0, gb0)
+                        return [Self.forward(g, x, w, b, .prelu, slopes), Self.backwardData(g, gy, w), gw, gb]
+                    }
+                }
+            }
+            let one = NN.withThreads(1, all)
+            XCTAssertEqual(one, NN.withThreads(2, all), "\(g)")
+            XCTAssertEqual(one, NN.withThreads(3, all), "\(g)")
+        }
+    }
+
+    func testValidationNamesTheProblem() {
+        func message(_ g: G) -> String {
+            do { try g.validate(); return "" } catch { return error.message }
+        }
+        XCTAssertTrue(message(G(batch: 0, inChannels: 1, height: 4, width: 4, outChannels: 1, kernel: 3))
+            .contains("batch"))
+        XCTAssertTrue(message(G(batch: 1, inChannels: 1, height: 2, width: 4, outChannels: 1, kernel: 3))
+            .contains("larger than the padded input"))
+        XCTAssertTrue(message(G(batch: 1, inChannels: 1, height: 2, width: 4, outChannels: 1, kernel: 3,
+                                padding: 2, paddingMode: .reflect)).contains("reflect"))
+        XCTAssertTrue(message(G(batch: 1, inChannels: 1, height: 4, width: 4, outChannels: 1, kernel: 3, stride: 0))
+            .contains("stride"))
+        let g = Self.cases[0]
+        XCTAssertThrowsError(try g.validateCounts("conv2d", input: g.inputCount - 1, weight: g.weightCount,
+                                                  output: g.outputCount, bias: nil))
+        XCTAssertThrowsError(try g.validateCounts("conv2d", input: g.inputCount, weight: g.weightCount,
+                                                  output: g.outputCount, bias: 7))
+    }
+}
