@@ -80,8 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     inf.add_argument("input")
     inf.set_defaults(func=_info)
     from .eval import add_eval_parser
+    from .train import add_train_parser
 
     add_eval_parser(sub)
+    add_train_parser(sub)
     args = parser.parse_args(argv)
     from .errors import SwiftLICError
 

@@ -1,0 +1,487 @@
+"""Training from a recipe: rate–distortion loss, Adam with warm-up and clipping, logs, checkpoints, exact resume.
+
+A recipe is a dict (or a TOML file, see training/*.toml) with four tables::
+
+    name = "cheng2018-cae-lambda0.01"        # run folder: runs/<name>/ unless out_dir is given
+    [model]    id = "cheng2018-cae"; config = { latent_channels = 32 }
+    [data]     kind = "images" | "mnist" | "cifar10"; path = "train" (under swiftlic.data.data_root());
+               patch = 128; batch_size = 16; colorspace = "ycbcr"
+    [train]    steps, lr, lr_entropy, warmup, clip, lmbda, rate_proxy = "entropy" | "l1" | "none",
+               quantizer = "noise" | "ste" | "mixed" | "binary" | "none" (default: the model's), seed, log_every,
+               checkpoint_every
+    [validate] path = "kodak", every, images, crop (images); images (mnist, cifar10: records of the test split)
+
+Loss: L = MSE(x, x̂) + λ·R, with R in bits per pixel: the learned factorized Laplacian estimate of −log₂ p(ỹ)
+(``rate_proxy="entropy"``, its parameters trained with ``lr_entropy``) or Cheng's amplitude Σ|ỹ| per pixel
+(``"l1"``). Validation reports RGB PSNR of the rounded and of the noisy latent, and the rate: the real coded size
+through ``swiftlic.latent`` when that module exists (``rate_kind="real"``), else the entropy model's estimate
+(``rate_kind="estimated"``).
+
+Exact resume: every random draw of step k (data order and crops, quantization noise, dropout masks) is a pure
+function of (seed, k), and a checkpoint stores parameters, Adam moments, the step and the recipe, so stopping and
+resuming gives bit-identical parameters to an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import os
+import sys
+import time
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+from . import models
+from .errors import InvalidArgumentError, ModelMismatchError
+from .models.base import QUANTIZERS, quantize, quantize_backward
+from .models.entropy import FactorizedLaplace
+from .nn.optim import clip_grad_norm, warmup_lr
+
+__all__ = ["train", "load_recipe", "load_checkpoint", "evaluate", "export", "add_train_parser", "DEFAULTS"]
+
+DEFAULTS = {
+    "name": "run",
+    "model": {"id": "cheng2018-cae", "config": {}},
+    "data": {"kind": "images", "path": "train", "patch": 128, "batch_size": 16, "colorspace": "ycbcr"},
+    "train": {"steps": 1000, "lr": 1e-3, "lr_entropy": 1e-2, "warmup": 100, "clip": 1.0, "lmbda": 0.01,
+              "rate_proxy": "entropy", "quantizer": None, "seed": 0, "log_every": 10, "checkpoint_every": 100,
+              "entropy_init_scale": 1.0},
+    "validate": {"path": "kodak", "every": 500, "images": 4, "crop": 256},
+}
+RATE_PROXIES = ("entropy", "l1", "none")
+
+
+# -- recipes -----------------------------------------------------------------------------------------------------
+def _merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) and k != "config" else v
+    return out
+
+
+def load_recipe(recipe) -> dict:
+    """A recipe dict with every default filled in, from a dict or a .toml path."""
+    if isinstance(recipe, (str, os.PathLike)):
+        import tomllib
+
+        path = Path(recipe)
+        if not path.exists():
+            raise InvalidArgumentError(f"recipe {str(path)!r} does not exist")
+        with open(path, "rb") as f:
+            try:
+                recipe = tomllib.load(f)
+            except tomllib.TOMLDecodeError as exc:
+                raise InvalidArgumentError(f"recipe {str(path)!r} is not valid TOML: {exc}") from None
+        recipe.setdefault("name", path.stem)
+    if not isinstance(recipe, dict):
+        raise InvalidArgumentError(f"recipe: expected a dict or a .toml path, got {type(recipe).__name__}")
+    r = _merge(DEFAULTS, recipe)
+    t = r["train"]
+    if t["rate_proxy"] not in RATE_PROXIES:
+        raise InvalidArgumentError(f"train.rate_proxy: expected one of {RATE_PROXIES}, got {t['rate_proxy']!r}")
+    if t["quantizer"] is not None and t["quantizer"] not in QUANTIZERS:
+        raise InvalidArgumentError(f"train.quantizer: expected one of {QUANTIZERS}, got {t['quantizer']!r}")
+    if r["data"]["kind"] not in ("images", "mnist", "cifar10"):
+        raise InvalidArgumentError(f"data.kind: expected 'images', 'mnist' or 'cifar10', got {r['data']['kind']!r}")
+    return r
+
+
+def _set_override(recipe: dict, assignment: str) -> None:
+    """Applies ``section.key=value`` (value parsed as TOML, else kept as a string)."""
+    import tomllib
+
+    if "=" not in assignment:
+        raise InvalidArgumentError(f"--set: expected section.key=value, got {assignment!r}")
+    key, value = assignment.split("=", 1)
+    try:
+        value = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        pass
+    node = recipe
+    parts = key.strip().split(".")
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value
+
+
+# -- data --------------------------------------------------------------------------------------------------------
+def _array_stream(ds, batch_size: int, seed: int, start: int, **layout):
+    """Endless shuffled mini-batches of an in-memory data set, beginning at batch ``start`` (exact resume)."""
+    per_epoch = len(ds) // batch_size
+    epoch, skip = divmod(start, per_epoch)
+    while True:
+        it = ds.epoch(batch_size, number=epoch, seed=seed, drop_last=True, **layout)
+        for x, _ in islice(it, skip, None):
+            yield x
+        epoch, skip = epoch + 1, 0
+
+
+def _resolve(path) -> Path:
+    from . import data as sdata
+
+    return Path(path) if Path(path).is_absolute() else sdata.data_root() / path
+
+
+def _array_dataset(kind: str, path, split: str):
+    from . import data as sdata
+
+    return (sdata.MNIST if kind == "mnist" else sdata.CIFAR10)(_resolve(path), split)
+
+
+def _open_data(d: dict, seed: int):
+    """(object with ``batches(start)``, description) for the recipe's data table."""
+    from . import data as sdata
+
+    kind = d["kind"]
+    if kind == "images":
+        root = _resolve(d["path"])
+        folder = sdata.ImageFolder(root, patch=d["patch"], batch_size=d["batch_size"], colorspace=d["colorspace"],
+                                   seed=seed, cache=d.get("cache", "auto"))
+        return folder, f"{len(folder)} images in {root}"
+    ds = _array_dataset(kind, d["path"], "train")
+
+    class _Arrays:
+        def batches(self, start=0):
+            return _array_stream(ds, d["batch_size"], seed, start)
+
+    return _Arrays(), f"{len(ds)} {kind} records"
+
+
+# -- optimizer ---------------------------------------------------------------------------------------------------
+class _Optimizer:
+    """swiftlic.nn.optim.Adam per parameter group (each with its own learning-rate multiplier), checkpointed as
+    tensors named ``optim.{m,v}.<group>.<parameter name>``."""
+
+    def __init__(self, groups: dict[str, tuple[dict, float]]) -> None:
+        from .nn.optim import Adam
+
+        self.groups = {g: (list(named), Adam(list(named.values())), mult) for g, (named, mult) in groups.items()}
+
+    @property
+    def t(self) -> int:
+        return next(iter(self.groups.values()))[1].step_count
+
+    def step(self, lr: float) -> None:
+        for _, adam, mult in self.groups.values():
+            adam.lr = lr * mult
+            adam.step()
+
+    def state_tensors(self) -> dict[str, np.ndarray]:
+        out = {}
+        for g, (names, adam, _) in self.groups.items():
+            for n, m, v in zip(names, adam.exp_avg, adam.exp_avg_sq):
+                out[f"optim.m.{g}.{n}"], out[f"optim.v.{g}.{n}"] = m, v
+        return out
+
+    def load_state_tensors(self, tensors: dict, t: int) -> None:
+        for g, (names, adam, _) in self.groups.items():
+            for n, m, v in zip(names, adam.exp_avg, adam.exp_avg_sq):
+                for key, store in ((f"optim.m.{g}.{n}", m), (f"optim.v.{g}.{n}", v)):
+                    if key not in tensors or tensors[key].shape != store.shape:
+                        raise ModelMismatchError(f"checkpoint lacks optimizer state {key} of shape {store.shape}")
+                    store[...] = tensors[key]
+            adam.step_count = int(t)
+
+
+# -- the state of a run ------------------------------------------------------------------------------------------
+class _Run:
+    def __init__(self, recipe: dict) -> None:
+        self.recipe = recipe
+        t = recipe["train"]
+        self.model = models.create(recipe["model"]["id"], **recipe["model"].get("config", {}))
+        self.quantizer = t["quantizer"] or self.model.quantizer
+        self.entropy = None
+        groups = {"model": (dict(self.model.named_parameters()), 1.0)}
+        if t["rate_proxy"] == "entropy" and self.quantizer in ("noise", "ste", "mixed"):
+            self.entropy = FactorizedLaplace(self.model.latent_channels, t["entropy_init_scale"])
+            groups["entropy"] = (dict(self.entropy.named_parameters()), t["lr_entropy"] / t["lr"])
+        self.opt = _Optimizer(groups)
+        self.step = 0
+        self.elapsed = 0.0
+
+    # A checkpoint is one .safetensors file: model.*, entropy.*, optim.{m,v}.* tensors; recipe/step in metadata.
+    def save(self, path: Path) -> None:
+        from safetensors.numpy import save_file
+
+        tensors = {f"model.{k}": v for k, v in self.model.state_dict().items()}
+        if self.entropy is not None:
+            tensors.update({f"entropy.{k}": v for k, v in self.entropy.state_dict().items()})
+        tensors.update(self.opt.state_tensors())
+        meta = {"swiftlic.architecture": self.model.name,
+                "swiftlic.config": json.dumps(self.model.config, sort_keys=True),
+                "recipe": json.dumps(self.recipe, sort_keys=True), "step": str(self.step),
+                "optim_t": str(self.opt.t), "elapsed_s": f"{self.elapsed:.3f}",
+                "rng": json.dumps({"seed": self.recipe["train"]["seed"],
+                                   "scheme": "every draw of step k uses numpy default_rng([seed, purpose, k])"})}
+        tmp = path.with_suffix(".tmp")
+        save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp), metadata=meta)
+        os.replace(tmp, path)  # atomic: an interruption never leaves a half-written checkpoint
+
+    def load(self, path: Path) -> None:
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="numpy") as f:
+            meta = f.metadata()
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+        arch = meta.get("swiftlic.architecture", meta.get("architecture"))  # (early checkpoints: no prefix)
+        if arch != self.model.name:
+            raise ModelMismatchError(f"{path}: checkpoint of {arch}, recipe trains {self.model.name}")
+        self.model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        if self.entropy is not None:
+            self.entropy.load_state_dict({k[8:]: v for k, v in tensors.items() if k.startswith("entropy.")})
+        self.opt.load_state_tensors(tensors, int(meta["optim_t"]))
+        self.step = int(meta["step"])
+        self.elapsed = float(meta.get("elapsed_s", 0))
+
+    def seed_step(self, step: int) -> None:
+        seed = self.recipe["train"]["seed"]
+        object.__setattr__(self.model, "rng", np.random.default_rng([seed, 2, step]))
+        for i, (_, m) in enumerate(self.model.named_modules()):
+            if type(m).__name__ == "Dropout":
+                if hasattr(m, "load_rng_state"):  # native: a Philox stream (seed, offset)
+                    m.load_rng_state({"seed": int(np.random.default_rng([seed, 3, step, i]).integers(2**31)),
+                                      "offset": 0})
+                else:
+                    m.rng = np.random.default_rng([seed, 3, step, i])
+
+    def train_step(self, x: np.ndarray, step: int) -> dict:
+        t = self.recipe["train"]
+        model = self.model
+        model.train()
+        self.seed_step(step)
+        model.zero_grad()
+        if self.entropy is not None:
+            self.entropy.zero_grad()
+        y = model.encoder.forward(x)
+        yq, qcache = quantize(y, self.quantizer, True, model.rng)
+        xh = model.decoder.forward(yq)
+        diff = xh - x
+        mse = float(np.mean(diff * diff, dtype=np.float64))
+        gxh = (2.0 / diff.size) * diff
+        pixels = x.shape[0] * x.shape[2] * x.shape[3]
+        rate, grate = 0.0, None
+        # "mixed": the rate sees y + u while the decoder saw round(y).
+        yr = y + model.rng.uniform(-0.5, 0.5, size=y.shape).astype(np.float32) if self.quantizer == "mixed" else yq
+        if self.entropy is not None:
+            rate = self.entropy.forward(yr) / pixels
+            # The entropy model minimises the bits whatever λ is (so its estimate stays honest at λ = 0);
+            # the transform sees λ·∂R/∂ỹ.
+            grate = np.float32(t["lmbda"]) * self.entropy.backward(1.0 / pixels)
+        elif t["rate_proxy"] == "l1" and self.quantizer != "none":
+            rate = float(np.abs(yr).sum(dtype=np.float64)) / pixels
+            grate = (np.float32(t["lmbda"] / pixels) * np.sign(yr)).astype(np.float32)
+        gyq = model.decoder.backward(gxh.astype(np.float32))
+        if grate is not None:
+            gyq = gyq + grate
+        model.encoder.backward(quantize_backward(gyq, self.quantizer, qcache))
+        lam = t["lmbda"] if grate is not None else 0.0
+        gnorm = clip_grad_norm(model.parameters(), t["clip"]) if t["clip"] else 0.0
+        lr = warmup_lr(step, t["lr"], t["warmup"])
+        self.opt.step(lr)
+        return {"loss": mse + lam * rate, "mse": mse, "rate": rate, "grad_norm": gnorm, "lr": lr}
+
+
+# -- validation --------------------------------------------------------------------------------------------------
+def _psnr(a, b, peak=255.0) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10 * math.log10(peak * peak / mse)
+
+
+def _real_bytes(y) -> int | None:
+    """Length of the real stream of latent ``y`` (1×C×h×w) through swiftlic.latent, quantized with unit step
+    (bits=1, step=1: ŷ = round(y), as in training), or None where that module does not exist."""
+    try:
+        from . import latent
+    except ImportError:
+        return None
+    return len(latent.encode(np.ascontiguousarray(y[0], dtype=np.float32), bits=1, step=1.0))
+
+
+def evaluate(model, entropy=None, *, kind="images", path="kodak", images=4, crop=256, quantizer=None, seed=0,
+             data_kind=None) -> dict:
+    """Validation metrics of ``model`` (eval mode).
+
+    Images: the first ``images`` Kodak-like images (``crop`` > 0: their centre crop of that size, else the whole
+    image, reflect-padded to the model's stride), YCbCr in, RGB PSNR out, for the rounded latent (``psnr``) and the
+    noisy one (``psnr_noisy``, the training proxy); ``bpp`` is real when swiftlic.latent exists, else estimated by
+    ``entropy`` (``rate_kind`` says which). MNIST/CIFAR-10: MSE on the first ``images`` test records.
+    """
+    from . import color, data as sdata
+
+    model.eval()
+    q = quantizer or model.quantizer
+    rng = np.random.default_rng([seed, 4])
+    if kind in ("mnist", "cifar10"):
+        ds = _array_dataset(kind, path, "test")
+        x = ds.as_float()[: images or None]
+        errs = []
+        for i in range(0, len(x), 256):
+            xb = x[i:i + 256]
+            yq, _ = quantize(model.encode(xb), q, False, rng)
+            errs.append(float(np.sum((model.decode(yq) - xb) ** 2, dtype=np.float64)))
+        model.train()
+        return {"mse": sum(errs) / x.size, "records": int(len(x))}
+    kodak = sdata.Kodak(_resolve(path))
+    s = model.stride
+    psnr, psnr_noisy, bpp, real = [], [], [], True
+    for name, rgb in kodak[: images or len(kodak)]:
+        h, w = rgb.shape[:2]
+        if crop:
+            c = min(crop, h, w) // s * s
+            rgb = rgb[(h - c) // 2:(h - c) // 2 + c, (w - c) // 2:(w - c) // 2 + c]
+            h, w = c, c
+        x = color.rgb_to_ycbcr(np.ascontiguousarray(rgb), planar=True)
+        ph, pw = -h % s, -w % s
+        x = np.pad(x, ((0, 0), (0, ph), (0, pw)), mode="reflect")[None]
+        y = model.encode(np.ascontiguousarray(x))
+        yq, _ = quantize(y, q, False, rng)
+        for rec, target in ((yq, psnr), (y + rng.uniform(-0.5, 0.5, y.shape).astype(np.float32), psnr_noisy)):
+            xh = np.clip(model.decode(rec)[0, :, :h, :w], 0, 1)
+            out = color.ycbcr_to_rgb(np.ascontiguousarray(xh, dtype=np.float32), planar=False)
+            target.append(_psnr(out, rgb))
+        nbytes = _real_bytes(y) if q in ("noise", "ste", "mixed") else None
+        if nbytes is not None:
+            bpp.append(8 * nbytes / (h * w))
+        else:
+            real = False
+            bpp.append((entropy.bits(yq) if entropy is not None else float("nan")) / (h * w))
+    model.train()
+    return {"psnr": float(np.mean(psnr)), "psnr_noisy": float(np.mean(psnr_noisy)), "bpp": float(np.mean(bpp)),
+            "rate_kind": "real" if real else "estimated", "images": len(psnr)}
+
+
+# -- the loop ----------------------------------------------------------------------------------------------------
+def load_checkpoint(path) -> "_Run":
+    """The run state stored in a checkpoint (model, entropy model, optimizer, step, recipe)."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="numpy") as f:
+        recipe = json.loads(f.metadata()["recipe"])
+    run = _Run(recipe)
+    run.load(Path(path))
+    return run
+
+
+def _validate(run: _Run) -> dict:
+    v, d = run.recipe["validate"], run.recipe["data"]
+    kind = d["kind"]
+    return evaluate(run.model, run.entropy, kind=kind, path=d["path"] if kind != "images" else v["path"], images=v["images"], crop=v.get("crop", 0),
+                    quantizer=run.quantizer, seed=run.recipe["train"]["seed"])
+
+
+def train(recipe, *, out_dir=None, steps: int | None = None, resume: bool = True, progress: bool = True,
+          data=None, validate: bool = True) -> dict:
+    """Trains ``recipe`` (dict or .toml path) to ``steps`` (default: the recipe's), resuming from
+    ``out_dir/checkpoint.safetensors`` when it exists and ``resume``. Returns a summary dict.
+
+    ``data`` replaces the recipe's data source by any object with ``batches(start) -> iterator of NCHW float32``.
+    Writes ``log.jsonl`` (one JSON object per logged step or validation), ``checkpoint.safetensors`` (every
+    ``checkpoint_every`` steps and at the end) and ``model.safetensors`` (the weights alone, ``models.load``-able).
+    """
+    recipe = load_recipe(recipe)
+    t = recipe["train"]
+    total = int(steps if steps is not None else t["steps"])
+    out = Path(out_dir) if out_dir is not None else Path("runs") / recipe["name"]
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt = out / "checkpoint.safetensors"
+    run = _Run(recipe)
+    if resume and ckpt.exists():
+        run.load(ckpt)
+    # A resumed run appends to its log; a run starting at step 0 starts a fresh one.
+    log = open(out / "log.jsonl", "a" if run.step > 0 else "w", buffering=1)
+    source = data
+    if source is None:
+        source, desc = _open_data(recipe["data"], t["seed"])
+    start = run.step
+    log.write(json.dumps({"event": "start", "step": start, "steps": total, "model": run.model.name,
+                          "parameters": run.model.num_parameters(), "time": time.time()}) + "\n")
+    stream = source.batches(start)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, initial=start, desc=recipe["name"], unit="step", dynamic_ncols=True, file=sys.stderr)
+    v = recipe["validate"]
+    last = {}
+    t0, done = time.perf_counter(), 0
+    try:
+        while run.step < total:
+            x = next(stream)
+            stats = run.train_step(x, run.step)
+            run.step += 1
+            done += 1
+            dt = time.perf_counter() - t0
+            stats["steps_per_s"] = done / dt
+            stats["pixels_per_s"] = done * x.shape[0] * x.shape[2] * x.shape[3] / dt
+            last = stats
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{stats['loss']:.4g}", mse=f"{stats['mse']:.3g}", bpp=f"{stats['rate']:.3f}",
+                                px_s=f"{stats['pixels_per_s']:.3g}")
+            if not math.isfinite(stats["loss"]):
+                raise FloatingPointError(f"step {run.step}: loss is {stats['loss']}")
+            if run.step % t["log_every"] == 0 or run.step == total:
+                log.write(json.dumps({"step": run.step, **{k: round(float(s), 6) for k, s in stats.items()},
+                                      "elapsed_s": round(run.elapsed + dt, 1)}) + "\n")
+            if validate and v["every"] and run.step % v["every"] == 0:
+                log.write(json.dumps({"step": run.step, "val": _validate(run)}) + "\n")
+            if run.step % t["checkpoint_every"] == 0 or run.step == total:
+                base = run.elapsed
+                run.elapsed = base + (time.perf_counter() - t0)
+                run.save(ckpt)
+                run.elapsed = base
+    finally:
+        if bar is not None:
+            bar.close()
+        if hasattr(stream, "close"):
+            stream.close()
+    run.elapsed += time.perf_counter() - t0
+    summary = {"step": run.step, "last": last, "elapsed_s": run.elapsed}
+    if validate and v["every"] and done:
+        summary["val"] = _validate(run)
+        log.write(json.dumps({"step": run.step, "val": summary["val"], "final": True}) + "\n")
+    models.save(run.model, out / "model.safetensors", metadata={"step": run.step, "recipe": recipe})
+    if run.entropy is not None:
+        from safetensors.numpy import save_file
+
+        save_file(run.entropy.state_dict(), str(out / "entropy.safetensors"))
+    log.close()
+    return summary
+
+
+def export(checkpoint, path) -> None:
+    """Writes the model of a checkpoint (weights + architecture/config metadata only) to ``path``."""
+    run = load_checkpoint(checkpoint)
+    models.save(run.model, path, metadata={"step": run.step, "recipe": run.recipe})
+
+
+# -- command line ------------------------------------------------------------------------------------------------
+def _cmd_train(args) -> int:
+    recipe = load_recipe(args.recipe)
+    for a in args.set or []:
+        _set_override(recipe, a)
+    recipe = load_recipe(recipe)
+    summary = train(recipe, out_dir=args.out, steps=args.steps, resume=not args.no_resume,
+                    progress=not args.quiet, validate=not args.no_validate)
+    print(json.dumps(summary, indent=1, default=float))
+    return 0
+
+
+def add_train_parser(sub) -> argparse.ArgumentParser:
+    """Adds ``swiftlic train RECIPE`` to an argparse sub-parser set."""
+    p = sub.add_parser("train", help="train a model from a recipe (training/*.toml)",
+                       description="Train a model from a recipe; resumes from OUT/checkpoint.safetensors.")
+    p.add_argument("recipe", help="recipe .toml file")
+    p.add_argument("--steps", type=int, help="train up to this step (default: the recipe's)")
+    p.add_argument("--out", help="run folder (default: runs/<recipe name>)")
+    p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", help="override a recipe value")
+    p.add_argument("--no-resume", action="store_true", help="start afresh even if a checkpoint exists")
+    p.add_argument("--no-validate", action="store_true", help="skip periodic validation")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_train)
+    return p

@@ -1,0 +1,180 @@
+"""The trainer: exact resume, a tiny CAE overfitting one batch, recipes, checkpoints, the `train` command."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from safetensors.numpy import load_file, save_file
+
+import swiftlic
+from swiftlic import models
+from swiftlic.cli import main as cli_main
+
+# The module (``swiftlic.train`` may be re-exported as the function of the same name by the package).
+T = importlib.import_module("swiftlic.train")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+TINY_CHENG = {"id": "cheng2018-cae",
+              "config": {"channels": [2, 2, 3, 3, 3], "latent_channels": 2, "linear_path": "none", "seed": 3}}
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    """A folder of small generated photos (smooth gradients plus noise)."""
+    root = tmp_path_factory.mktemp("photos")
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:40, 0:48]
+    for i in range(5):
+        base = np.stack([(xx * (i + 1)) % 256, (yy * 3 + 40 * i) % 256, (xx + yy) % 256], -1)
+        img = np.clip(base + rng.normal(0, 8, base.shape), 0, 255).astype(np.uint8)
+        Image.fromarray(img).save(root / f"p{i}.png")
+    return root
+
+
+def _recipe(photos, **train):
+    return {"name": "tiny", "model": TINY_CHENG,
+            "data": {"kind": "images", "path": str(photos), "patch": 16, "batch_size": 2, "cache": True},
+            "train": {"steps": 4, "lr": 1e-2, "warmup": 2, "clip": 0.5, "lmbda": 0.05, "rate_proxy": "entropy",
+                      "quantizer": "noise", "seed": 11, "log_every": 1, "checkpoint_every": 100, **train},
+            "validate": {"every": 0}}
+
+
+def _tensors(run_dir):
+    return load_file(str(Path(run_dir) / "checkpoint.safetensors"))
+
+
+@pytest.mark.parametrize("proxy, quantizer", [("entropy", "noise"), ("l1", "ste"), ("entropy", "mixed"), ("none", "binary")])
+def test_resume_reproduces_an_uninterrupted_run_exactly(photos, tmp_path, proxy, quantizer):
+    recipe = _recipe(photos, rate_proxy=proxy, quantizer=quantizer)
+    T.train(recipe, out_dir=tmp_path / "straight", steps=4, progress=False)
+    T.train(recipe, out_dir=tmp_path / "split", steps=2, progress=False)
+    half = _tensors(tmp_path / "split")
+    T.train(recipe, out_dir=tmp_path / "split", steps=4, progress=False)   # resumes from step 2
+    a, b = _tensors(tmp_path / "straight"), _tensors(tmp_path / "split")
+    assert sorted(a) == sorted(b)
+    assert any(k.startswith("optim.m.") for k in a)
+    assert proxy != "entropy" or any(k.startswith("entropy.") for k in a)
+    for k in a:
+        assert np.array_equal(a[k], b[k]), k
+    # …and training really moved the parameters between step 2 and step 4.
+    assert any(not np.array_equal(half[k], a[k]) for k in a if k.startswith("model."))
+
+
+def test_checkpoint_metadata_and_exported_model(photos, tmp_path):
+    T.train(_recipe(photos), out_dir=tmp_path, steps=3, progress=False)
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "checkpoint.safetensors"), framework="numpy") as f:
+        meta = f.metadata()
+    assert meta["step"] == "3" and meta["swiftlic.architecture"] == "cheng2018-cae"
+    assert json.loads(meta["recipe"])["train"]["seed"] == 11
+    assert json.loads(meta["rng"])["seed"] == 11
+    m = models.load(tmp_path / "model.safetensors")
+    run = T.load_checkpoint(tmp_path / "checkpoint.safetensors")
+    for (k, v), (k2, v2) in zip(m.state_dict().items(), run.model.state_dict().items()):
+        assert k == k2 and np.array_equal(v, v2)
+    lines = [json.loads(s) for s in (tmp_path / "log.jsonl").read_text().splitlines()]
+    steps = [r for r in lines if "loss" in r]
+    assert [r["step"] for r in steps] == [1, 2, 3]
+    assert all({"mse", "rate", "lr", "steps_per_s"} <= set(r) for r in steps)
+    assert steps[0]["lr"] == pytest.approx(0.5e-2)                # warm-up: lr·(step+1)/warmup
+    T.train(_recipe(photos), out_dir=tmp_path, steps=2, resume=False, progress=False)   # afresh: a fresh log
+    starts = [s for s in (tmp_path / "log.jsonl").read_text().splitlines() if '"start"' in s]
+    assert len(starts) == 1 and json.loads(starts[0])["step"] == 0
+
+
+class _OneBatch:
+    def __init__(self, x):
+        self.x = x
+
+    def batches(self, start=0):
+        while True:
+            yield self.x
+
+
+def test_tiny_cheng_cae_overfits_one_batch(tmp_path):
+    y, x = np.mgrid[0:16, 0:16] / 16.0
+    batch = np.stack([np.stack([x, y, x * y]), np.stack([1 - x, y * y, 0.5 + 0 * x])]).astype(np.float32)
+    recipe = {"name": "overfit",
+              "model": {"id": "cheng2018-cae", "config": {"channels": [8, 8, 8, 8, 8], "latent_channels": 8,
+                                                          "linear_path": "none", "seed": 0}},
+              "train": {"steps": 300, "lr": 3e-3, "warmup": 10, "clip": 1.0, "lmbda": 0.0, "rate_proxy": "none",
+                        "quantizer": "none", "log_every": 1, "checkpoint_every": 1000},
+              "validate": {"every": 0}}
+    T.train(recipe, out_dir=tmp_path, data=_OneBatch(batch), progress=False)
+    mse = [json.loads(s)["mse"] for s in (tmp_path / "log.jsonl").read_text().splitlines() if '"mse"' in s]
+    assert mse[-1] < 0.05 * mse[0], (mse[0], mse[-1])
+    assert mse[-1] < 2e-3
+
+
+def test_rate_term_lowers_the_rate(tmp_path):
+    """One fixed batch, block-PCA linear model: λ = 0.5 ends at a lower rate (and higher MSE) than λ = 0."""
+    rng = np.random.default_rng(0)
+    q, _ = np.linalg.qr(rng.standard_normal((192, 192)))
+    basis = tmp_path / "b.safetensors"
+    save_file({"mean": np.full(192, 0.5, np.float32), "basis": q.T.astype(np.float32).copy()}, str(basis))
+    yy, xx = np.mgrid[0:16, 0:16] / 16.0
+    batch = np.stack([np.stack([xx, yy, xx * yy]), np.stack([1 - xx, yy * yy, 0.5 + 0 * xx])]).astype(np.float32)
+    batch += rng.normal(0, 0.05, batch.shape).astype(np.float32)
+    rate, mse = [], []
+    for lam in (0.0, 0.5):
+        out = tmp_path / f"l{lam}"
+        recipe = {"model": {"id": "cheng2018-cae", "config": {"latent_channels": 8, "cae": False,
+                                                              "latent_scale": 20.0, "basis": str(basis)}},
+                  "train": {"steps": 150, "lr": 1e-2, "lmbda": lam, "warmup": 1, "log_every": 1,
+                            "checkpoint_every": 1000}, "validate": {"every": 0}}
+        T.train(recipe, out_dir=out, progress=False, data=_OneBatch(batch))
+        rows = [json.loads(s) for s in (out / "log.jsonl").read_text().splitlines() if '"rate"' in s]
+        rate.append(np.mean([r["rate"] for r in rows[-10:]]))
+        mse.append(np.mean([r["mse"] for r in rows[-10:]]))
+    assert rate[1] < 0.97 * rate[0] and mse[1] > mse[0], (rate, mse)
+
+
+def test_recipes_in_the_repository_are_valid():
+    recipes = sorted((ROOT / "training").glob("*.toml"))
+    assert recipes
+    ids = set()
+    for path in recipes:
+        r = T.load_recipe(path)
+        assert r["model"]["id"] in models.available(), path
+        ids.add(r["model"]["id"])
+    assert {"cheng2018-cae", "ee276-dense", "ee276-cnn", "ee276-unet", "balle2017-gdn", "theis2017-cae"} <= ids
+
+
+def test_bad_recipes_raise_clear_errors(tmp_path):
+    with pytest.raises(swiftlic.InvalidArgumentError, match="rate_proxy"):
+        T.load_recipe({"train": {"rate_proxy": "bits"}})
+    with pytest.raises(swiftlic.InvalidArgumentError, match="does not exist"):
+        T.load_recipe(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = [")
+    with pytest.raises(swiftlic.InvalidArgumentError, match="not valid TOML"):
+        T.load_recipe(bad)
+
+
+def test_train_command_runs_a_recipe_with_overrides(photos, tmp_path, capsys):
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(f"""
+name = "cli"
+[model]
+id = "cheng2018-cae"
+config = {{ channels = [2, 2, 2, 2, 2], latent_channels = 2, linear_path = "none" }}
+[data]
+path = "{photos}"
+patch = 16
+batch_size = 2
+[train]
+steps = 50
+""")
+    rc = cli_main(["train", str(recipe), "--steps", "2", "--out", str(tmp_path / "run"), "--quiet",
+                   "--no-validate", "--set", "train.lr=0.002", "--set", "train.seed=5"])
+    assert rc == 0
+    assert json.loads(capsys.readouterr().out)["step"] == 2
+    run = T.load_checkpoint(tmp_path / "run" / "checkpoint.safetensors")
+    assert run.recipe["train"]["lr"] == 0.002 and run.recipe["train"]["seed"] == 5
