@@ -30,7 +30,7 @@ __all__ = ["compress", "decompress", "load_model", "available_models", "DEFAULT_
            "weights_hash"]
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-DEFAULT_MODEL = "cheng2018-cae-pca"
+DEFAULT_MODEL = "cheng2018-cae-pca192"
 # Quantizer: B bits (Cheng: 12); one latent unit (the training noise width) spans 2^FINE quantizer steps, so
 # bitplane truncation can choose any precision from coarse to 1/2^FINE of the training step.
 BITS = 12
