@@ -8,6 +8,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+# Notebooks that study a data set of ../shared/data (unit tests never need it: they skip without it).
+NEEDS_DATA = {"02-mnist-latents.ipynb": "mnist"}
+
+
+def _data_missing(name: str) -> bool:
+    from swiftlic.data import DataNotFoundError, data_root
+
+    try:
+        return not (data_root() / NEEDS_DATA[name]).exists()
+    except DataNotFoundError:
+        return True
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -24,6 +35,8 @@ def test_notebook_executes(path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
+    if path.name in NEEDS_DATA and _data_missing(path.name):
+        pytest.skip(f"{path.name} needs ../shared/data/{NEEDS_DATA[path.name]} (or SWIFTLIC_DATA)")
     monkeypatch.setenv("SWIFTLIC_NB_SMALL", "1")  # notebooks read this to pick bundled data and few settings
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(path, as_version=4)
