@@ -35,6 +35,8 @@ demo: build
 
 bench: build
 	$(VPY) benchmarks/gemm.py
+	$(VPY) benchmarks/kernels.py
+	$(VPY) benchmarks/entropy.py
 
 clean:
 	rm -rf .build .build-release build dist *.egg-info python/*.egg-info

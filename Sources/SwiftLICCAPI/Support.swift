@@ -86,8 +86,8 @@ public func slic_alloc(_ bytes: Int64, _ out: UnsafeMutablePointer<UnsafeMutable
     guarded { () throws(SLICError) in
         try require(out != nil, "alloc: null output pointer")
         try require(bytes >= 0, "alloc: negative size \(bytes)")
-        var p: UnsafeMutableRawPointer? = nil
-        guard posix_memalign(&p, 64, Int(max(bytes, 1))) == 0, p != nil else {
+        try require(bytes <= Int64(Int.max / 2), "alloc: size \(bytes) is too large")
+        guard let p = BlockCache.allocate(Int(bytes)) else {
             throw SLICError(.outOfMemory, "alloc: could not allocate \(bytes) bytes")
         }
         out!.pointee = p
@@ -95,4 +95,4 @@ public func slic_alloc(_ bytes: Int64, _ out: UnsafeMutablePointer<UnsafeMutable
 }
 
 @_cdecl("slic_free")
-public func slic_free(_ p: UnsafeMutableRawPointer?) { free(p) }
+public func slic_free(_ p: UnsafeMutableRawPointer?) { BlockCache.release(p) }

@@ -18,6 +18,15 @@ final class ConvTests: XCTestCase {
         G(batch: 2, inChannels: 1, height: 6, width: 6, outChannels: 2, kernel: 3, stride: 2, paddingMode: .reflect),
         G(batch: 1, inChannels: 2, height: 3, width: 4, outChannels: 2, kernel: 3, stride: 1, padding: 2,
           paddingMode: .reflect),
+        // Rows wide enough for the eight-wide stride-2 gather/scatter paths, with their scalar tails.
+        G(batch: 1, inChannels: 2, height: 5, width: 41, outChannels: 2, kernel: 3, stride: 2, padding: 1),
+        G(batch: 2, inChannels: 1, height: 4, width: 38, outChannels: 2, kernel: 5, stride: 2, padding: 2,
+          paddingMode: .reflect),
+        // Few output channels take the thin product; these have full 32-column tiles and tails.
+        G(batch: 2, inChannels: 3, height: 9, width: 11, outChannels: 3, kernel: 3, stride: 1, padding: 1),
+        G(batch: 1, inChannels: 4, height: 8, width: 8, outChannels: 1, kernel: 3, stride: 1, padding: 1,
+          paddingMode: .reflect),
+        G(batch: 2, inChannels: 5, height: 6, width: 7, outChannels: 2, kernel: 1),
     ]
 
     static func withOptional<R>(_ a: [Float]?, _ body: (UnsafeBufferPointer<Float>?) -> R) -> R {
@@ -126,14 +135,17 @@ final class ConvTests: XCTestCase {
         for g in [G(batch: 3, inChannels: 5, height: 17, width: 13, outChannels: 8, kernel: 3, stride: 1, padding: 1,
                     paddingMode: .reflect),
                   G(batch: 2, inChannels: 4, height: 15, width: 11, outChannels: 6, kernel: 3, stride: 2, padding: 1),
-                  G(batch: 2, inChannels: 6, height: 9, width: 9, outChannels: 5, kernel: 1)] {
+                  G(batch: 2, inChannels: 6, height: 9, width: 9, outChannels: 5, kernel: 1),
+                  G(batch: 2, inChannels: 4, height: 23, width: 19, outChannels: 3, kernel: 3, stride: 1, padding: 1)] {
             let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount), b = rng.floats(g.outChannels)
             let gy = rng.floats(g.outputCount), slopes = rng.floats(g.outChannels)
             let gw0 = [Float](repeating: 0, count: g.weightCount), gb0 = [Float](repeating: 0, count: g.outChannels)
             func all() -> [[Float]] {
-                NN.withSmallBands(600) {
-                    let (gw, gb) = Self.backwardWeight(g, x, gy, gw0, gb0)
-                    return [Self.forward(g, x, w, b, .prelu, slopes), Self.backwardData(g, gy, w), gw, gb]
+                [600, 1 << 19].flatMap { budget in
+                    NN.withSmallBands(budget) {
+                        let (gw, gb) = Self.backwardWeight(g, x, gy, gw0, gb0)
+                        return [Self.forward(g, x, w, b, .prelu, slopes), Self.backwardData(g, gy, w), gw, gb]
+                    }
                 }
             }
             let one = NN.withThreads(1, all)

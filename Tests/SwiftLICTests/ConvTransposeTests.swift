@@ -15,6 +15,8 @@ final class ConvTransposeTests: XCTestCase {
         G(batch: 3, inChannels: 2, height: 2, width: 3, outChannels: 3, kernel: 2, stride: 2),
         G(batch: 1, inChannels: 2, height: 4, width: 3, outChannels: 1, kernel: 3, stride: 3, padding: 0,
           outputPadding: 2),
+        G(batch: 1, inChannels: 2, height: 3, width: 21, outChannels: 2, kernel: 3, stride: 2, padding: 1,
+          outputPadding: 1),
     ]
 
     static func forward(_ g: G, _ x: [Float], _ w: [Float], _ b: [Float]?) -> [Float] {
@@ -70,6 +72,31 @@ final class ConvTransposeTests: XCTestCase {
                     XCTAssertLessThan(NN.relErr(gw, zip(refW, gw0).map { $0 + Double($1) }), 1e-5, "dw \(g)")
                     XCTAssertLessThan(NN.relErr(gb, zip(refB, gb0).map { $0 + Double($1) }), 1e-5, "db \(g)")
                 }
+            }
+        }
+    }
+
+    func testFusedActivationMatchesSeparatePasses() {
+        var rng = SplitMix64(seed: 14)
+        for g in Self.cases {
+            let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount), b = rng.floats(g.outChannels)
+            let slopes = rng.floats(g.outChannels)
+            let z = ConvTranspose2DReference.forward(g, input: NN.double(x), weight: NN.double(w), bias: NN.double(b))
+            let ohw = g.outHeight * g.outWidth
+            let want = z.indices.map { i in
+                ActivationReference.forward(.prelu, z[i], slope: Double(slopes[(i / ohw) % g.outChannels]))
+            }
+            for budget in [1 << 19, 25] {
+                var y = [Float](repeating: .nan, count: g.outputCount)
+                NN.withSmallBands(budget) {
+                    x.withBuf { x in w.withBuf { w in b.withBuf { b in slopes.withBuf { s in
+                        y.withUnsafeMutableBufferPointer { y in
+                            ConvTranspose2D.forward(g, input: x, weight: w, bias: b, output: y, activation: .prelu,
+                                                    slopes: s)
+                        }
+                    } } } }
+                }
+                XCTAssertLessThan(NN.relErr(y, want), 1e-5, "\(g) \(budget)")
             }
         }
     }

@@ -64,7 +64,8 @@ final class EntropyTests: XCTestCase {
         var ctx = BitContext()
         for b in bits { enc.encode(b, &ctx) }
         let size = Double(enc.finish().count * 8) / Double(n)
-        XCTAssertLessThan(size, 0.2864 * 1.05)
+        // The fast rates (chosen for non-stationary bitplanes) cost ~11% on a stationary skewed source.
+        XCTAssertLessThan(size, 0.2864 * 1.13)
         XCTAssertGreaterThan(size, 0.2864 * 0.95)
     }
 

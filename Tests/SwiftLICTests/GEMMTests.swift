@@ -32,17 +32,53 @@ final class GEMMTests: XCTestCase {
         return worst
     }
 
-    func testMatchesReferenceOnOddShapes() {
-        let shapes = [(1, 1, 1), (7, 13, 5), (6, 16, 1), (5, 17, 33), (13, 31, 64), (64, 48, 300), (1, 100, 9),
-                      (100, 1, 9), (33, 65, 129), (0, 4, 4), (4, 4, 0)]
-        var seed: UInt64 = 10
+    func check(_ shapes: [(Int, Int, Int)], coefficients: [(Float, Float)], seed: UInt64) {
+        var seed = seed
         for (m, n, k) in shapes {
             for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
-                for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-2, 0.25)] {
+                for (alpha, beta) in coefficients {
                     seed += 1
                     let e = compare(m, n, k, transA: ta, transB: tb, alpha: alpha, beta: beta, seed: seed)
                     XCTAssertLessThan(e, 1e-5 * Float(max(k, 1)).squareRoot(),
                                       "m=\(m) n=\(n) k=\(k) ta=\(ta) tb=\(tb) α=\(alpha) β=\(beta)")
+                }
+            }
+        }
+    }
+
+    func testMatchesReferenceOnOddShapes() {
+        check([(1, 1, 1), (7, 13, 5), (6, 16, 1), (5, 17, 33), (13, 31, 64), (64, 48, 300), (1, 100, 9),
+               (100, 1, 9), (33, 65, 129), (0, 4, 4), (4, 4, 0), (0, 0, 3)],
+              coefficients: [(1, 0), (0.5, 1), (-2, 0.25), (0, 0.5), (0, 0)], seed: 10)
+    }
+
+    /// Shapes on either side of the micro-tile (6×16), the k block (320), the row block (144: one sweep vs
+    /// several), the B packing chunk (256 columns) and the column block (4096).
+    func testMatchesReferenceAcrossBlockBoundaries() {
+        check([(5, 15, 319), (6, 16, 320), (7, 17, 321), (12, 32, 641), (143, 9, 20), (144, 10, 7), (151, 23, 330),
+               (3, 255, 17), (2, 256, 3), (4, 273, 40), (19, 530, 11), (150, 530, 3), (2, 4100, 3)],
+              coefficients: [(1, 0), (-0.75, 1.5)], seed: 1000)
+    }
+
+    /// C ← β·C for k = 0 or α = 0, and β = 0 overwrites C (NaN included) on edge tiles and over several k blocks.
+    func testDegenerateCoefficientsAndNaNInC() {
+        for (m, n, k) in [(7, 19, 300), (13, 5, 0), (1, 33, 2)] {
+            for (alpha, beta) in [(Float(1), Float(0)), (0, 0), (0, 2), (1.5, 2)] {
+                var rng = SplitMix64(seed: UInt64(m * 1000 + n * 10 + k))
+                let a = rng.floats(m * k), b = rng.floats(k * n)
+                var c = [Float](repeating: beta == 0 ? .nan : 1, count: m * n)
+                a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
+                    GEMM.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: alpha, a: a.baseAddress!,
+                               lda: max(k, 1), b: b.baseAddress!, ldb: n, beta: beta, c: c.baseAddress!, ldc: n)
+                } } }
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var s = 0.0
+                        for p in 0..<k { s += Double(a[i * k + p]) * Double(b[p * n + j]) }
+                        let want = Double(alpha) * s + (beta == 0 ? 0 : Double(beta))
+                        XCTAssertEqual(Double(c[i * n + j]), want, accuracy: 1e-4 * (1 + abs(want)),
+                                       "m=\(m) n=\(n) k=\(k) α=\(alpha) β=\(beta) at (\(i), \(j))")
+                    }
                 }
             }
         }
@@ -58,24 +94,28 @@ final class GEMMTests: XCTestCase {
         XCTAssertEqual(c, [1, 2, 3, 4])
     }
 
-    func testBitIdenticalForOneAndTwoThreads() {
-        let (m, n, k) = (97, 203, 150)
-        var rng = SplitMix64(seed: 99)
-        let a = rng.floats(m * k), b = rng.floats(k * n)
-        func run(_ threads: Int) -> [Float] {
-            let saved = Parallel.threadCount
-            defer { Parallel.threadCount = saved }
-            Parallel.threadCount = threads
-            var c = [Float](repeating: 0, count: m * n)
-            a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
-                GEMM.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a.baseAddress!, lda: k,
-                           b: b.baseAddress!, ldb: n, beta: 0, c: c.baseAddress!, ldc: n)
-            } } }
-            return c
+    /// Large enough to be split across threads: by columns (m ≤ n) and by rows (m > n), with transposes,
+    /// β ≠ 0 and several k blocks.
+    func testBitIdenticalForAnyThreadCount() {
+        for (m, n, k, ta, tb) in [(97, 203, 150, false, false), (301, 45, 300, true, true), (40, 190, 520, false, true)] {
+            var rng = SplitMix64(seed: UInt64(m + n + k))
+            let a = rng.floats(m * k), b = rng.floats(k * n), c0 = rng.floats(m * n)
+            func run(_ threads: Int) -> [Float] {
+                let saved = Parallel.threadCount
+                defer { Parallel.threadCount = saved }
+                Parallel.threadCount = threads
+                var c = c0
+                a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
+                    GEMM.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.7, a: a.baseAddress!,
+                               lda: ta ? m : k, b: b.baseAddress!, ldb: tb ? k : n, beta: -0.3,
+                               c: c.baseAddress!, ldc: n)
+                } } }
+                return c
+            }
+            let one = run(1)
+            XCTAssertTrue(one == run(2), "1 vs 2 threads differ for m=\(m) n=\(n) k=\(k)")
+            XCTAssertTrue(one == run(3), "1 vs 3 threads differ for m=\(m) n=\(n) k=\(k)")
         }
-        let one = run(1)
-        XCTAssertEqual(one, run(2))
-        XCTAssertEqual(one, run(3))
     }
 
     func testValidateRejectsBadShapes() {

@@ -5,18 +5,17 @@ import XCTest
 enum NN {
     static func double(_ a: [Float]) -> [Double] { a.map(Double.init) }
 
-    /// max |a − b| / (1 + |b|).
-    static func relErr(_ a: [Float], _ b: [Double]) -> Double {
-        precondition(a.count == b.count, "count \(a.count) vs \(b.count)")
-        var worst = 0.0
-        for i in a.indices { worst = max(worst, abs(Double(a[i]) - b[i]) / (1 + abs(b[i]))) }
-        return worst
-    }
+    /// max |a − b| / (1 + |b|); infinity when any value is NaN (max() would silently skip it).
+    static func relErr(_ a: [Float], _ b: [Double]) -> Double { relErr(a.map(Double.init), b) }
 
     static func relErr(_ a: [Double], _ b: [Double]) -> Double {
         precondition(a.count == b.count, "count \(a.count) vs \(b.count)")
         var worst = 0.0
-        for i in a.indices { worst = max(worst, abs(a[i] - b[i]) / (1 + abs(b[i]))) }
+        for i in a.indices {
+            let e = abs(a[i] - b[i]) / (1 + abs(b[i]))
+            if e.isNaN { return .infinity }
+            worst = max(worst, e)
+        }
         return worst
     }
 

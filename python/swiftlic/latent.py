@@ -71,7 +71,7 @@ def _floats(value, shape: tuple[int, ...], name: str):
 
 
 def encode(y, bits: int = 12, target_bytes: int | None = None, *, step: float = 1.0, channel_steps=None,
-           layers: int = 1, pca: str = "none", basis_bits: int = 8, pca_basis=None, pca_mean=None,
+           layers: int = 1, pca: str = "none", basis_bits: int = 6, pca_basis=None, pca_mean=None,
            model_id: str = "", model_hash: int = 0, image_size: tuple[int, int] | None = None,
            color_mode: str | None = None) -> bytes:
     """Encodes a C×h×w latent into a complete stream.

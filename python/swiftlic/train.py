@@ -485,3 +485,13 @@ def add_train_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_train)
     return p
+
+
+class _CallableModule(__import__("types").ModuleType):
+    """Makes ``swiftlic.train(...)`` call :func:`train` although ``swiftlic.train`` is also this module."""
+
+    def __call__(self, *args, **kwargs):
+        return train(*args, **kwargs)
+
+
+__import__("sys").modules[__name__].__class__ = _CallableModule

@@ -65,7 +65,7 @@ def test_per_image_pca_error_is_bounded_by_the_quantizer():
     y = correlated((16, 12, 12))
     data = latent.encode(y, pca="image")
     y_hat, header = latent.decode(data)
-    assert header.pca == "image" and header.basis_bits == 8
+    assert header.pca == "image" and header.basis_bits == 6
     # The rotation is orthonormal, so the total squared error is at most that of the rounding: N·(Δ/2)².
     delta = 1 / 2**11
     assert float(((y_hat - y).astype(np.float64) ** 2).sum()) <= y.size * (delta / 2) ** 2 * 1.01
@@ -120,6 +120,14 @@ def test_target_bytes_is_respected_and_rate_control_works():
         y_hat, _ = latent.decode(data)
         errors.append(float(((y_hat - y) ** 2).mean()))
     assert errors[0] > errors[2] > errors[-1]
+    # Separate encodes at growing budgets: the greedy PCRD fill is not nested by construction (layers are), but
+    # distortion never rose in 702 budgets over 3 seeds when measured; pin it on a fixed input.
+    previous = np.inf
+    for target in range(150, 3000, 60):
+        y_hat, _ = latent.decode(latent.encode(y, target_bytes=target))
+        err = float(((y_hat - y).astype(np.float64) ** 2).sum())
+        assert err <= previous
+        previous = err
     # Step size is the other rate knob.
     assert len(latent.encode(y, step=4.0)) < len(latent.encode(y, step=1.0))
 
@@ -142,6 +150,18 @@ def test_layers_are_embedded_and_truncate_gives_valid_lower_rate_streams():
     np.testing.assert_array_equal(latent.decode(latent.truncate(data, len(data)))[0], latent.decode(data)[0])
     with pytest.raises(InvalidArgumentError):
         latent.truncate(data, header.header_bytes - 1)
+
+
+def test_full_rate_with_layers_is_still_exact_and_embedded():
+    y = laplace((6, 10, 12), scale=0.2)
+    data = latent.encode(y, bits=10, layers=5)
+    np.testing.assert_array_equal(latent.decode(data)[0], quantized(y, 10))
+    header = latent.read_header(data)
+    assert header.layers_present == 5
+    sizes = sorted(layer_boundaries(data))
+    assert len(sizes) >= 3  # header alone, some intermediate layers, the full stream
+    errors = [float(((latent.decode(data[:n])[0] - y).astype(np.float64) ** 2).sum()) for n in sizes]
+    assert all(a >= b for a, b in zip(errors, errors[1:]))
 
 
 def test_results_do_not_depend_on_thread_count():

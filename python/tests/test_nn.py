@@ -405,3 +405,21 @@ def test_torch_state_dict_rename_and_strictness():
                                       "1.weight": np.ones(3)})
     load_torch_state_dict(model, {k: v for k, v in state.items() if "act" not in k},
                           rename=lambda k: mapping.get(k), strict=False)
+
+
+def test_large_native_buffers_are_recycled_safely():
+    from swiftlic import _native
+    f32 = np.dtype(np.float32).num
+    a = _native.empty((1 << 20,), f32)  # 4 MiB: large enough to be kept after it dies
+    a[:] = 1
+    b = _native.empty((1 << 20,), f32)
+    assert a.ctypes.data != b.ctypes.data  # a live block is never handed out twice
+    old = a.ctypes.data
+    del a
+    c = _native.empty((900_000,), f32)  # fits the freed block
+    assert c.ctypes.data == old and c.ctypes.data % 64 == 0
+    b[:] = 3
+    c[:] = 2
+    assert np.all(b == 3)
+    small = _native.empty((3,), f32)
+    assert small.ctypes.data % 64 == 0

@@ -4,6 +4,8 @@ public struct LatentHeader: Sendable, Equatable {
     public static let magic: [UInt8] = [0x53, 0x4C, 0x49, 0x43]  // "SLIC"
     public static let version: UInt8 = 1
     public static let maxChannels = 4096
+    /// PCA costs O(C³) (Jacobi at encode, Gram–Schmidt at decode): a bound keeps crafted streams from stalling.
+    public static let maxPCAChannels = 512
     public static let maxModelID = 255
 
     public enum PCAMode: UInt8, Sendable { case none = 0, image = 1, fixed = 2 }
@@ -112,6 +114,9 @@ public struct LatentHeader: Sendable, Equatable {
                 cs.append(s)
             }
             h.channelSteps = cs
+        }
+        if pca != .none && c > maxPCAChannels {
+            throw .corrupt("PCA mode \(pca.rawValue) with \(c) channels, at most \(maxPCAChannels)")
         }
         switch pca {
         case .none: break

@@ -12,7 +12,7 @@ struct ReferencePlaneState: BitplaneState {
     var flags: [UInt8]
     var mag: [UInt32]
     var plane: [UInt8]
-    var contexts = [BitContext](repeating: BitContext(), count: 18)
+    var contexts = BitplaneCoder.initialContexts
 
     init(height: Int, width: Int) {
         self.height = height

@@ -80,6 +80,13 @@ public struct RangeEncoderCore {
         return bytes
     }
 
+    /// The shortest stream that decodes every symbol coded so far.
+    public mutating func finishShortest() -> [UInt8] {
+        let end = snapshot
+        let full = finish()
+        return Array(full[0..<RangeEncoderCore.truncationLength(full, at: end)])
+    }
+
     /// The shortest prefix length of `stream` (a finished stream) that, zero-padded, still decodes every symbol
     /// coded before `snapshot` was taken. The window value minus `low` is the slack D; removing trailing bytes
     /// lowers the code value by their value T, which is harmless while T ≤ D.

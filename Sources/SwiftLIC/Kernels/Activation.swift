@@ -115,19 +115,22 @@ struct Epilogue {
         if isNoOp || columns.isEmpty { return }
         let this = self
         Parallel.forRanges(channels, granularity: max(1, Activation.grain / columns.count)) { cs in
-            for c in cs {
-                let row = y + c * stride
-                let b = this.bias?[c] ?? 0
-                switch this.activation {
-                case .identity: for i in columns { row[i] += b }
-                case .relu: for i in columns { row[i] = max(row[i] + b, 0) }
-                case .prelu:
-                    let a = this.slopes![c]
-                    for i in columns { let v = row[i] + b; row[i] = v > 0 ? v : a * v }
-                case .sigmoid: for i in columns { row[i] = Activation.sigmoid(row[i] + b) }
-                case .tanh: for i in columns { row[i] = tanhf(row[i] + b) }
-                }
-            }
+            for c in cs { this.apply(channel: c, y + c * stride, columns) }
+        }
+    }
+
+    /// Applies channel `c`'s bias and activation to `row[columns]`.
+    @inline(__always)
+    func apply(channel c: Int, _ row: UnsafeMutablePointer<Float>, _ columns: Range<Int>) {
+        let b = bias?[c] ?? 0
+        switch activation {
+        case .identity: if bias != nil { for i in columns { row[i] += b } }
+        case .relu: for i in columns { row[i] = max(row[i] + b, 0) }
+        case .prelu:
+            let a = slopes![c]
+            for i in columns { let v = row[i] + b; row[i] = v > 0 ? v : a * v }
+        case .sigmoid: for i in columns { row[i] = Activation.sigmoid(row[i] + b) }
+        case .tanh: for i in columns { row[i] = tanhf(row[i] + b) }
         }
     }
 }

@@ -48,6 +48,8 @@ extension Conv2D {
                         if !inside.isEmpty {
                             (dst + inside.lowerBound).update(from: src + inside.lowerBound + off, count: inside.count)
                         }
+                    } else if s == 2 {
+                        gatherEven(dst, src + off, inside, width: g.width - off)
                     } else {
                         for ow in inside { dst[ow] = src[ow * s + off] }
                     }
@@ -58,13 +60,23 @@ extension Conv2D {
     }
 
     /// Adds `col` (rows `rows` of the output) back into `image` (C×H×W): the adjoint of `im2col`.
+    /// Per channel, image rows `zeroing` are cleared first and rows `finishing` get `epilogue` after.
     /// Threads split by channel, so each pixel's additions run in one fixed order.
     static func col2im(_ g: Conv2DGeometry, _ col: UnsafePointer<Float>, rows: Range<Int>,
-                       into image: UnsafeMutablePointer<Float>) {
+                       into image: UnsafeMutablePointer<Float>, zeroing: Range<Int> = 0..<0,
+                       finishing: Range<Int> = 0..<0, epilogue: Epilogue? = nil) {
         let k = g.kernel, s = g.stride, wo = g.outWidth, cols = rows.count * wo
         Parallel.forRanges(g.inChannels, granularity: max(1, 16384 / max(1, cols * k * k))) { channels in
             for c in channels {
                 let plane = image + c * g.height * g.width
+                if !zeroing.isEmpty {
+                    (plane + zeroing.lowerBound * g.width).update(repeating: 0, count: zeroing.count * g.width)
+                }
+                defer {
+                    if let epilogue, !epilogue.isNoOp, !finishing.isEmpty {
+                        epilogue.apply(channel: c, plane, (finishing.lowerBound * g.width)..<(finishing.upperBound * g.width))
+                    }
+                }
                 for ki in 0..<k {
                     for kj in 0..<k {
                         let off = kj - g.padding
@@ -84,6 +96,8 @@ extension Conv2D {
                             if s == 1 {
                                 let d = dst + off
                                 for ow in inside { d[ow] += src[ow] }
+                            } else if s == 2 {
+                                scatterAddEven(src, dst + off, inside, width: g.width - off)
                             } else {
                                 for ow in inside { dst[ow * s + off] += src[ow] }
                             }
@@ -93,5 +107,35 @@ extension Conv2D {
                 }
             }
         }
+    }
+
+    /// dst[i] = src[2i] for i in `range`, eight at a time (stride-2 convolutions read every other pixel).
+    /// `width` bounds the readable part of src (src[0..<width]).
+    @inline(__always)
+    static func gatherEven(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ range: Range<Int>,
+                           width: Int) {
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound && 2 * i + 16 <= width {
+            let v = UnsafeRawPointer(src + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < range.upperBound { dst[i] = src[2 * i]; i += 1 }
+    }
+
+    /// dst[2i] += src[i] for i in `range`, eight at a time (the adjoint of `gatherEven`; each element still gets
+    /// exactly one addition, so the bits match the scalar loop).
+    @inline(__always)
+    static func scatterAddEven(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ range: Range<Int>,
+                               width: Int) {
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound && 2 * i + 16 <= width {
+            let p = UnsafeMutableRawPointer(dst + 2 * i)
+            var d = p.loadUnaligned(as: SIMD16<Float>.self)
+            d.evenHalf += UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
+            p.storeBytes(of: d, as: SIMD16<Float>.self)
+            i += 8
+        }
+        while i < range.upperBound { dst[2 * i] += src[i]; i += 1 }
     }
 }

@@ -129,13 +129,12 @@ extension Conv2D {
                                output: UnsafeMutableBufferPointer<Float>,
                                activation: Activation = .identity, slopes: UnsafeBufferPointer<Float>? = nil) {
         let x = input.baseAddress!, w = weight.baseAddress!, y = output.baseAddress!
-        let hw = g.height * g.width, ohw = g.outHeight * g.outWidth, kk = g.patchSize
+        let hw = g.height * g.width, ohw = g.outHeight * g.outWidth
         let epilogue = Epilogue(bias: bias, activation: activation, slopes: slopes)
         if g.isPointwise {
             for n in 0..<g.batch {
                 let yn = y + n * g.outChannels * ohw
-                GEMM.sgemm(transA: false, transB: false, m: g.outChannels, n: hw, k: kk, alpha: 1, a: w, lda: kk,
-                           b: x + n * g.inChannels * hw, ldb: hw, beta: 0, c: yn, ldc: ohw)
+                product(g, w, x + n * g.inChannels * hw, columns: hw, into: yn, ldc: ohw)
                 epilogue.apply(yn, channels: g.outChannels, stride: ohw, columns: 0..<ohw)
             }
             return
@@ -144,9 +143,47 @@ extension Conv2D {
             let xn = x + n * g.inChannels * hw, yn = y + n * g.outChannels * ohw
             let cols = rows.count * g.outWidth, p0 = rows.lowerBound * g.outWidth
             im2col(g, image: xn, rows: rows, into: col)
-            GEMM.sgemm(transA: false, transB: false, m: g.outChannels, n: cols, k: kk, alpha: 1, a: w, lda: kk,
-                       b: col, ldb: cols, beta: 0, c: yn + p0, ldc: ohw)
+            product(g, w, col, columns: cols, into: yn + p0, ldc: ohw)
             epilogue.apply(yn, channels: g.outChannels, stride: ohw, columns: p0..<(p0 + cols))
+        }
+    }
+
+    /// y = W·b for `columns` columns of b (C·k·k rows, dense): the thin kernel for ≤ 3 output channels, else GEMM.
+    @inline(__always)
+    static func product(_ g: Conv2DGeometry, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, columns: Int,
+                        into y: UnsafeMutablePointer<Float>, ldc: Int) {
+        if g.outChannels <= thinMaxRows {
+            thinProduct(m: g.outChannels, n: columns, k: g.patchSize, a: w, lda: g.patchSize, b: b, ldb: columns,
+                        c: y, ldc: ldc)
+        } else {
+            GEMM.sgemm(transA: false, transB: false, m: g.outChannels, n: columns, k: g.patchSize, alpha: 1, a: w,
+                       lda: g.patchSize, b: b, ldb: columns, beta: 0, c: y, ldc: ldc)
+        }
+    }
+
+    /// b (C·k·k × `columns`, dense) = Wᵀ·gy for `columns` columns of gy (row stride `ldb`).
+    @inline(__always)
+    static func transposedProduct(_ g: Conv2DGeometry, _ w: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
+                                  ldb: Int, columns: Int, into b: UnsafeMutablePointer<Float>) {
+        if g.outChannels <= thinMaxRows {
+            thinTransposedProduct(m: g.outChannels, rows: g.patchSize, n: columns, a: w, lda: g.patchSize, b: gy,
+                                  ldb: ldb, c: b, ldc: columns)
+        } else {
+            GEMM.sgemm(transA: true, transB: false, m: g.patchSize, n: columns, k: g.outChannels, alpha: 1, a: w,
+                       lda: g.patchSize, b: gy, ldb: ldb, beta: 0, c: b, ldc: columns)
+        }
+    }
+
+    /// gW += gy·bᵀ over `columns` columns (gy row stride `ldg`; b is C·k·k × `columns`, dense).
+    @inline(__always)
+    static func accumulateWeightGradient(_ g: Conv2DGeometry, _ gy: UnsafePointer<Float>, ldg: Int,
+                                         _ b: UnsafePointer<Float>, columns: Int, into gw: UnsafeMutablePointer<Float>) {
+        if g.outChannels <= thinMaxRows {
+            thinGradWeight(m: g.outChannels, rows: g.patchSize, n: columns, g: gy, ldg: ldg, col: b, ldcol: columns,
+                           gw: gw, ldw: g.patchSize)
+        } else {
+            GEMM.sgemm(transA: false, transB: true, m: g.outChannels, n: g.patchSize, k: columns, alpha: 1, a: gy,
+                       lda: ldg, b: b, ldb: columns, beta: 1, c: gw, ldc: g.patchSize)
         }
     }
 
@@ -169,22 +206,52 @@ extension Conv2D {
     public static func backwardData(_ g: Conv2DGeometry, gradOutput: UnsafeBufferPointer<Float>,
                                     weight: UnsafeBufferPointer<Float>,
                                     gradInput: UnsafeMutableBufferPointer<Float>) {
+        backwardData(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput,
+                     epilogue: Epilogue(bias: nil, activation: .identity, slopes: nil))
+    }
+
+    /// backward-data followed by `epilogue` on gx (the transposed convolution's forward).
+    ///
+    /// With zero padding, band b's col2im touches input rows [r0·s − p, (r1 − 1)·s − p + k) only, so each band
+    /// zeroes the rows it touches first and, after it, finishes (epilogue) the rows no later band touches, while
+    /// they are in cache: no separate passes over gx. Reflect padding touches mirrored rows anywhere, so it
+    /// zeroes everything first and finishes at the end.
+    static func backwardData(_ g: Conv2DGeometry, gradOutput: UnsafeBufferPointer<Float>,
+                             weight: UnsafeBufferPointer<Float>, gradInput: UnsafeMutableBufferPointer<Float>,
+                             epilogue: Epilogue) {
         let gy = gradOutput.baseAddress!, w = weight.baseAddress!, gx = gradInput.baseAddress!
-        let hw = g.height * g.width, ohw = g.outHeight * g.outWidth, kk = g.patchSize
+        let hw = g.height * g.width, ohw = g.outHeight * g.outWidth
         if g.isPointwise {
             for n in 0..<g.batch {
-                GEMM.sgemm(transA: true, transB: false, m: kk, n: hw, k: g.outChannels, alpha: 1, a: w, lda: kk,
-                           b: gy + n * g.outChannels * ohw, ldb: ohw, beta: 0, c: gx + n * g.inChannels * hw, ldc: hw)
+                let gxn = gx + n * g.inChannels * hw
+                transposedProduct(g, w, gy + n * g.outChannels * ohw, ldb: ohw, columns: hw, into: gxn)
+                epilogue.apply(gxn, channels: g.inChannels, stride: hw, columns: 0..<hw)
             }
             return
         }
-        Parallel.forRanges(g.inputCount, granularity: 4096) { r in (gx + r.lowerBound).update(repeating: 0, count: r.count) }
+        let lazy = g.paddingMode == .zeros
+        if !lazy {
+            Parallel.forRanges(g.inputCount, granularity: 4096) { r in
+                (gx + r.lowerBound).update(repeating: 0, count: r.count)
+            }
+        }
+        var zeroed = 0, finished = 0  // input rows of the current image already zeroed / finished
         forEachBand(g) { n, rows, col in
             let gxn = gx + n * g.inChannels * hw, gyn = gy + n * g.outChannels * ohw
-            let cols = rows.count * g.outWidth, p0 = rows.lowerBound * g.outWidth
-            GEMM.sgemm(transA: true, transB: false, m: kk, n: cols, k: g.outChannels, alpha: 1, a: w, lda: kk,
-                       b: gyn + p0, ldb: ohw, beta: 0, c: col, ldc: cols)
-            col2im(g, col, rows: rows, into: gxn)
+            if rows.lowerBound == 0 { zeroed = 0; finished = 0 }
+            let last = rows.upperBound == g.outHeight
+            // Zeroing runs contiguously from row 0 and the last band clears to the end, so rows no band touches
+            // (stride > kernel, output padding) are cleared too; a row is finished only once it is zeroed.
+            let touchedEnd = last ? g.height : min(g.height, (rows.upperBound - 1) * g.stride - g.padding + g.kernel)
+            let zero = lazy ? zeroed..<max(zeroed, touchedEnd) : 0..<0
+            let nextStart = min(g.height, rows.upperBound * g.stride - g.padding, max(zeroed, zero.upperBound))
+            let doneEnd = last ? g.height : max(finished, nextStart)
+            let finish = lazy ? finished..<doneEnd : (last ? 0..<g.height : 0..<0)
+            transposedProduct(g, w, gyn + rows.lowerBound * g.outWidth, ldb: ohw, columns: rows.count * g.outWidth,
+                              into: col)
+            col2im(g, col, rows: rows, into: gxn, zeroing: zero, finishing: finish, epilogue: epilogue)
+            zeroed = max(zeroed, zero.upperBound)
+            finished = max(finished, finish.upperBound)
         }
     }
 
@@ -194,13 +261,12 @@ extension Conv2D {
                                       gradWeight: UnsafeMutableBufferPointer<Float>,
                                       gradBias: UnsafeMutableBufferPointer<Float>?) {
         let x = input.baseAddress!, gy = gradOutput.baseAddress!, gw = gradWeight.baseAddress!
-        let hw = g.height * g.width, ohw = g.outHeight * g.outWidth, kk = g.patchSize
+        let hw = g.height * g.width, ohw = g.outHeight * g.outWidth
         if let gradBias { sumChannels(gy, batch: g.batch, channels: g.outChannels, spatial: ohw, into: gradBias) }
         if g.isPointwise {
             for n in 0..<g.batch {
-                GEMM.sgemm(transA: false, transB: true, m: g.outChannels, n: kk, k: hw, alpha: 1,
-                           a: gy + n * g.outChannels * ohw, lda: ohw, b: x + n * g.inChannels * hw, ldb: hw,
-                           beta: 1, c: gw, ldc: kk)
+                accumulateWeightGradient(g, gy + n * g.outChannels * ohw, ldg: ohw, x + n * g.inChannels * hw,
+                                         columns: hw, into: gw)
             }
             return
         }
@@ -208,8 +274,7 @@ extension Conv2D {
             let xn = x + n * g.inChannels * hw, gyn = gy + n * g.outChannels * ohw
             let cols = rows.count * g.outWidth, p0 = rows.lowerBound * g.outWidth
             im2col(g, image: xn, rows: rows, into: col)
-            GEMM.sgemm(transA: false, transB: true, m: g.outChannels, n: kk, k: cols, alpha: 1, a: gyn + p0,
-                       lda: ohw, b: col, ldb: cols, beta: 1, c: gw, ldc: kk)
+            accumulateWeightGradient(g, gyn + p0, ldg: ohw, col, columns: cols, into: gw)
         }
     }
 

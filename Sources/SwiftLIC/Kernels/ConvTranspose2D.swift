@@ -71,13 +71,8 @@ extension ConvTranspose2D {
                                weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?,
                                output: UnsafeMutableBufferPointer<Float>,
                                activation: Activation = .identity, slopes: UnsafeBufferPointer<Float>? = nil) {
-        Conv2D.backwardData(g.convolution, gradOutput: input, weight: weight, gradInput: output)
-        let epilogue = Epilogue(bias: bias, activation: activation, slopes: slopes)
-        let ohw = g.outHeight * g.outWidth
-        for n in 0..<g.batch {
-            epilogue.apply(output.baseAddress! + n * g.outChannels * ohw, channels: g.outChannels, stride: ohw,
-                           columns: 0..<ohw)
-        }
+        Conv2D.backwardData(g.convolution, gradOutput: input, weight: weight, gradInput: output,
+                            epilogue: Epilogue(bias: bias, activation: activation, slopes: slopes))
     }
 
     /// gx = ∂L/∂x (overwrites `gradInput`).

@@ -1,10 +1,29 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Single-precision general matrix multiply, row-major: C ← α·op(A)·op(B) + β·C.
 ///
 /// op(A) is m×k (A is k×m when `transA`), op(B) is k×n (B is n×k when `transB`), C is m×n. Leading dimensions
-/// are row strides in elements. When β = 0, C is not read (NaNs in C do not propagate), as in BLAS.
+/// are row strides in elements. When β = 0, C is not read (NaNs in C do not propagate), as in BLAS; when α = 0 or
+/// k = 0, A and B are not read and C ← β·C.
 ///
-/// Results are bit-identical for any `Parallel.threadCount`: threads split C by blocks of rows and columns,
-/// and each element's sum over k runs in the same order whatever the split.
+/// READ ME FIRST (the fast path, Goto/BLIS style):
+/// - op(B) is packed in KC×NC blocks as NR-column micro-panels, op(A) in MC×KC blocks as MR-row micro-panels
+///   (transposes are resolved while packing, Bᵀ with in-register 8×8 transposes; edges are zero-padded), and
+///   a 6×16 FMA micro-kernel keeps its 12 eight-wide accumulators in registers over one KC block (a 4×16
+///   variant takes tiles of ≤ 4 rows, so m = 64 or 128 wastes no FMAs on padding rows).
+/// - B is packed row by row, NB columns at a time, right before first use. Copying a panel's column strip
+///   directly would read KC lines a power-of-two stride apart (ldb = 4096, 16384 in convolutions): they fall
+///   in a few cache sets and evict each other, which made packing cost a third of the time.
+/// - The kernel prefetches its C tile (LLVM's prefetch intrinsic, declared with `@_silgen_name`), because C
+///   rows are far apart and the update at the end would otherwise stall on them.
+/// - Each element of C gets its k-sum in a fixed order: FMA-accumulate one KC block (block bounds depend on k
+///   only), then `C ← α·acc + β·C` for the first block and `C ← α·acc + C` for the next ones. Edge tiles run the
+///   same arithmetic on a copy, so a tile's position never changes its bits.
+/// - Threads split C into column ranges (or row ranges when C is taller than wide), each packing its own blocks;
+///   no element's arithmetic depends on the split, so results are bit-identical for any `Parallel.threadCount`.
+/// - Packing buffers come from `ScratchPool` (reused, huge-page backed), not a fresh allocation per call.
 public enum GEMM {
     /// - Precondition: m, n, k ≥ 0; lda ≥ (transA ? m : k); ldb ≥ (transB ? k : n); ldc ≥ n; buffers large
     ///   enough for those shapes. `validate` checks this for callers at the ABI.
@@ -12,21 +31,26 @@ public enum GEMM {
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
-        // Placeholder row-parallel kernel: correct, to be replaced by the packed micro-kernel.
-        Parallel.forRanges(m) { rows in
-            for i in rows {
-                let ci = c + i * ldc
-                if beta == 0 { for j in 0..<n { ci[j] = 0 } } else if beta != 1 { for j in 0..<n { ci[j] *= beta } }
-                for p in 0..<k {
-                    let x = alpha * (transA ? a[p * lda + i] : a[i * lda + p])
-                    if transB {
-                        for j in 0..<n { ci[j] += x * b[j * ldb + p] }
-                    } else {
-                        let bp = b + p * ldb
-                        for j in 0..<n { ci[j] += x * bp[j] }
-                    }
-                }
-            }
+        if k == 0 || alpha == 0 {
+            scale(m: m, n: n, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        let op = Operands(transA: transA, transB: transB, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+                          k: k, alpha: alpha, beta: beta)
+        // Below ~1 MFLOP a thread hand-off costs more than it saves.
+        let threads = m * n * k < 1 << 19 ? 1 : Parallel.threadCount
+        if threads == 1 {
+            op.run(rows: 0..<m, cols: 0..<n)
+            return
+        }
+        // Split the longer side of C, which duplicates only the packing of the shorter operand. Wide splits get
+        // up to 4 parts per thread (≥ 1024 columns or rows each), so a thread the OS delays is waited on less.
+        let long = max(m, n)
+        let parts = threads * max(1, min(4, long / (threads * 1024)))
+        if m <= n {
+            Parallel.forRanges(n, granularity: Blocking.nr, parts: parts) { cols in op.run(rows: 0..<m, cols: cols) }
+        } else {
+            Parallel.forRanges(m, granularity: Blocking.mr, parts: parts) { rows in op.run(rows: rows, cols: 0..<n) }
         }
     }
 
@@ -44,5 +68,318 @@ public enum GEMM {
         try require(aCount >= need(aRows, aCols, lda), "gemm: A holds \(aCount) values, needs \(need(aRows, aCols, lda))")
         try require(bCount >= need(bRows, bCols, ldb), "gemm: B holds \(bCount) values, needs \(need(bRows, bCols, ldb))")
         try require(cCount >= need(m, n, ldc), "gemm: C holds \(cCount) values, needs \(need(m, n, ldc))")
+    }
+
+    /// Tile and cache-block sizes. The micro-tile is MR×NR; a KC×NR panel of B (≤ 20 KiB) stays in L1 and an
+    /// MC×KC block of A (≤ 180 KiB) in L2 while the kernel sweeps them. B is packed NB columns at a time; with
+    /// a single row block those NB columns (≤ 320 KiB) are all of packed B that is ever live, so it stays in L2,
+    /// otherwise a whole KC×NC block is kept (in L3) for the later row blocks.
+    @usableFromInline enum Blocking {
+        static let mr = 6, nr = 16
+        static let kc = 320, mc = 144, nc = 4096, nb = 256
+    }
+
+    /// C ← β·C (C ← 0 when β = 0, without reading C).
+    static func scale(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if beta == 1 { return }
+        for i in 0..<m {
+            let row = c + i * ldc
+            if beta == 0 { row.update(repeating: 0, count: n) } else { for j in 0..<n { row[j] *= beta } }
+        }
+    }
+}
+
+/// One GEMM call's operands, so a thread can run the blocked loops on its share of C.
+private struct Operands {
+    let transA: Bool, transB: Bool
+    let a: UnsafePointer<Float>, lda: Int
+    let b: UnsafePointer<Float>, ldb: Int
+    let c: UnsafeMutablePointer<Float>, ldc: Int
+    let k: Int, alpha: Float, beta: Float
+
+    typealias Blocking = GEMM.Blocking
+
+    /// Splits `total` into the fewest blocks of at most `limit`, of equal size rounded up to `multiple`: fewer
+    /// ragged blocks than cutting at `limit`. Depends only on its arguments, so every thread agrees.
+    static func blockSize(_ total: Int, limit: Int, multiple: Int) -> Int {
+        let blocks = (total + limit - 1) / limit
+        let size = (total + blocks - 1) / blocks
+        return min(limit, (size + multiple - 1) / multiple * multiple)
+    }
+
+    /// C[rows, cols] ← α·op(A)[rows, :]·op(B)[:, cols] + β·C[rows, cols], single-threaded.
+    func run(rows: Range<Int>, cols: Range<Int>) {
+        let m = rows.count, n = cols.count
+        let kc = Operands.blockSize(k, limit: Blocking.kc, multiple: 1)
+        let mc = Operands.blockSize(m, limit: Blocking.mc, multiple: Blocking.mr)
+        let nc = Operands.blockSize(n, limit: Blocking.nc, multiple: Blocking.nr)
+        let sizeA = (mc * kc + 15) / 16 * 16  // keeps the B panels 64-byte aligned
+        // With one row block, each B panel is used in one sweep only, so one NB-column chunk is reused for all
+        // of B: it stays in L2, instead of every store of the copy costing a read-for-ownership from L3.
+        let sizeB = m <= mc ? Blocking.nb * kc : nc * kc
+        ScratchPool.withFloats(sizeA + sizeB) { scratch in
+            blocked(m: m, n: n, rows: rows, cols: cols, kc: kc, mc: mc, nc: nc, packA: scratch, packB: scratch + sizeA)
+        }
+    }
+
+    func blocked(m: Int, n: Int, rows: Range<Int>, cols: Range<Int>, kc: Int, mc: Int, nc: Int,
+                 packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>) {
+        let mr = Blocking.mr, nr = Blocking.nr
+        for jc in stride(from: 0, to: n, by: nc) {
+            let ncb = min(nc, n - jc), j0 = cols.lowerBound + jc
+            for pc in stride(from: 0, to: k, by: kc) {
+                let kcb = min(kc, k - pc)
+                let betaBlock: Float = pc == 0 ? beta : 1
+                for ic in stride(from: 0, to: m, by: mc) {
+                    let mcb = min(mc, m - ic), tiles = (mcb + mr - 1) / mr
+                    packPanelsOfA(into: packA, i0: rows.lowerBound + ic, mc: mcb, p0: pc, kc: kcb)
+                    let cBlock = c + (rows.lowerBound + ic) * ldc + cols.lowerBound + jc
+                    for jr in stride(from: 0, to: ncb, by: nr) {
+                        let panelB = m <= mc ? packB + (jr % Blocking.nb) * kcb : packB + jr * kcb
+                        // The first sweep packs B a chunk of panels at a time, just before their first use.
+                        if ic == 0 && jr % Blocking.nb == 0 {
+                            packPanelsOfB(into: panelB, p0: pc, kc: kcb, j0: j0 + jr, nc: min(Blocking.nb, ncb - jr))
+                        }
+                        for t in 0..<tiles {
+                            let ir = t * mr
+                            MicroKernel.run(kc: kcb, a: UnsafePointer(packA + ir * kcb), b: UnsafePointer(panelB),
+                                            c: cBlock + ir * ldc + jr, ldc: ldc, rows: min(mr, mcb - ir),
+                                            cols: min(nr, ncb - jr), alpha: alpha, beta: betaBlock)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Packs op(A)[i0..<i0+mc, p0..<p0+kc] as MR-row micro-panels: the panel of rows ir..<ir+MR holds element
+    /// (ir + r, p) at `ir * kc + p * MR + r`; rows past `mc` are zero.
+    func packPanelsOfA(into dest: UnsafeMutablePointer<Float>, i0: Int, mc: Int, p0: Int, kc: Int) {
+        let mr = Blocking.mr
+        for ir in stride(from: 0, to: mc, by: mr) {
+            let panel = dest + ir * kc, rows = min(mr, mc - ir)
+            if transA {
+                // op(A)[i, p] = A[p, i]: each p reads MR contiguous values.
+                var src = a + p0 * lda + i0 + ir
+                var out = panel
+                if rows == mr {
+                    for _ in 0..<kc {
+                        out[0] = src[0]; out[1] = src[1]; out[2] = src[2]
+                        out[3] = src[3]; out[4] = src[4]; out[5] = src[5]
+                        src += lda; out += mr
+                    }
+                } else {
+                    for _ in 0..<kc {
+                        for r in 0..<rows { out[r] = src[r] }
+                        for r in rows..<mr { out[r] = 0 }
+                        src += lda; out += mr
+                    }
+                }
+            } else if rows == mr {
+                // Six row streams in step, so the panel is written sequentially.
+                let r0 = a + (i0 + ir) * lda + p0, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda
+                let r5 = r4 + lda
+                var out = panel
+                for p in 0..<kc {
+                    out[0] = r0[p]; out[1] = r1[p]; out[2] = r2[p]; out[3] = r3[p]; out[4] = r4[p]; out[5] = r5[p]
+                    out += mr
+                }
+            } else {
+                for r in 0..<mr {
+                    var out = panel + r
+                    if r < rows {
+                        let src = a + (i0 + ir + r) * lda + p0
+                        for p in 0..<kc { out.pointee = src[p]; out += mr }
+                    } else {
+                        for _ in 0..<kc { out.pointee = 0; out += mr }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Packs op(B)[p0..<p0+kc, j0..<j0+nc] as NR-column micro-panels: the panel of columns jr..<jr+NR holds
+    /// element (p, jr + j) at `jr * kc + p * NR + j`; columns past `nc` are zero.
+    func packPanelsOfB(into dest: UnsafeMutablePointer<Float>, p0: Int, kc: Int, j0: Int, nc: Int) {
+        typealias V = SIMD8<Float>
+        let nr = Blocking.nr
+        if transB {
+            // op(B)[p, j] = B[j, p]: rows of B become columns of the panel. Full 8×8 blocks are transposed in
+            // registers; the ragged rest is copied one value at a time.
+            let full = nc / nr * nr, kc8 = kc / 8 * 8
+            for j in 0..<((nc + nr - 1) / nr * nr) {
+                let panel = dest + j / nr * nr * kc + j % nr
+                if j < full && j % 8 == 0 {
+                    for p in stride(from: 0, to: kc8, by: 8) {
+                        transpose8x8(from: b + (j0 + j) * ldb + p0 + p, stride: ldb, to: panel + p * nr, stride: nr)
+                    }
+                }
+                var out = panel + (j < full ? kc8 : 0) * nr
+                if j < nc {
+                    let src = b + (j0 + j) * ldb + p0
+                    for p in (j < full ? kc8 : 0)..<kc { out.pointee = src[p]; out += nr }
+                } else {
+                    for _ in 0..<kc { out.pointee = 0; out += nr }
+                }
+            }
+            return
+        }
+        // Row by row: each row of B is read as one contiguous run. Reading a panel's column strip instead would
+        // touch kc lines a power-of-two stride apart, which share a handful of cache sets.
+        let full = nc / nr * nr
+        for p in 0..<kc {
+            let src = b + (p0 + p) * ldb + j0
+            let ahead = src + (p + 2 < kc ? 2 * ldb : 0)
+            var jr = 0
+            while jr < full {
+                prefetchRead(ahead + jr)
+                let raw = UnsafeRawPointer(src + jr), out = UnsafeMutableRawPointer(dest + jr * kc + p * nr)
+                out.storeBytes(of: raw.loadUnaligned(as: V.self), as: V.self)
+                (out + 32).storeBytes(of: (raw + 32).loadUnaligned(as: V.self), as: V.self)
+                jr += nr
+            }
+            if full < nc {
+                let row = dest + full * kc + p * nr
+                for j in 0..<(nc - full) { row[j] = src[full + j] }
+                for j in (nc - full)..<nr { row[j] = 0 }
+            }
+        }
+    }
+}
+
+/// Writes the transpose of the 8×8 block at `src` (rows `srcStride` apart) to `dest` (rows `destStride` apart).
+/// Three perfect unshuffles of the 64 values rotate their index bits (row, column) by three: a transpose.
+@inline(__always)
+private func transpose8x8(from src: UnsafePointer<Float>, stride srcStride: Int,
+                          to dest: UnsafeMutablePointer<Float>, stride destStride: Int) {
+    typealias V = SIMD8<Float>
+    @inline(__always) func row(_ r: Int) -> V { UnsafeRawPointer(src + r * srcStride).loadUnaligned(as: V.self) }
+    @inline(__always) func even(_ x: V, _ y: V) -> V { V(lowHalf: x.evenHalf, highHalf: y.evenHalf) }
+    @inline(__always) func odd(_ x: V, _ y: V) -> V { V(lowHalf: x.oddHalf, highHalf: y.oddHalf) }
+    var (v0, v1, v2, v3, v4, v5, v6, v7) = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
+    for _ in 0..<3 {
+        (v0, v1, v2, v3, v4, v5, v6, v7) = (even(v0, v1), even(v2, v3), even(v4, v5), even(v6, v7),
+                                            odd(v0, v1), odd(v2, v3), odd(v4, v5), odd(v6, v7))
+    }
+    @inline(__always) func put(_ r: Int, _ x: V) {
+        UnsafeMutableRawPointer(dest + r * destStride).storeBytes(of: x, as: V.self)
+    }
+    put(0, v0); put(1, v1); put(2, v2); put(3, v3); put(4, v4); put(5, v5); put(6, v6); put(7, v7)
+}
+
+/// LLVM's prefetch intrinsic (read/write, temporal locality, data cache): a hint with no semantic effect.
+@_silgen_name("llvm.prefetch.p0")
+private func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ dataCache: Int32)
+
+@inline(__always)
+private func prefetch(_ p: UnsafeMutablePointer<Float>) { llvmPrefetch(UnsafeRawPointer(p), 1, 3, 1) }
+
+@inline(__always)
+private func prefetchRead(_ p: UnsafePointer<Float>) { llvmPrefetch(UnsafeRawPointer(p), 0, 3, 1) }
+
+/// The 6×16 register-blocked kernel: C_tile ← α·(Ã·B̃) + β·C_tile over one KC block of packed panels.
+private enum MicroKernel {
+    typealias V = SIMD8<Float>
+
+    /// C_tile ← α·Ã·B̃ + β·C_tile for `rows` ≤ 6 rows and `cols` ≤ 16 columns of a packed 6-row A panel.
+    /// Tiles of at most 4 rows (the last tile when m mod 6 is 1…4) skip the two unused rows' FMAs; each element's
+    /// arithmetic is the same in both variants.
+    @inline(__always)
+    static func run(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                    ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float) {
+        if rows > 4 {
+            run6(kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+        } else {
+            run4(kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+        }
+    }
+
+    // Kept out of line so their vector registers (15 and 11) are allocated in isolation.
+    @inline(never)
+    static func run6(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                     ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float) {
+        tile(live: 6, kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+    }
+
+    @inline(never)
+    static func run4(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                     ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float) {
+        tile(live: 4, kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+    }
+
+    /// `live` (6 or 4) is a constant at each call, so the accumulators of rows past it fold away.
+    @inline(__always)
+    static func tile(live: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                     c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float) {
+        if beta != 0 {
+            // The tile's rows are far apart; start loading them now so the update at the end does not stall.
+            for r in 0..<rows { prefetch(c + r * ldc); prefetch(c + r * ldc + cols - 1) }
+        }
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        /// One k step: the rank-1 update acc += Ã[:, p] · B̃[p, :].
+        @inline(__always) func step(_ a: UnsafePointer<Float>, _ b: UnsafeRawPointer) {
+            let b0 = b.loadUnaligned(as: V.self), b1 = (b + 32).loadUnaligned(as: V.self)
+            var x = V(repeating: a[0])
+            c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+            x = V(repeating: a[1])
+            c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+            x = V(repeating: a[2])
+            c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+            x = V(repeating: a[3])
+            c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+            if live > 4 {
+                x = V(repeating: a[4])
+                c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+                x = V(repeating: a[5])
+                c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+            }
+        }
+        var pa = a, pb = UnsafeRawPointer(b)
+        // Unrolled by two; deeper unrolling makes LLVM hoist loads and spill accumulators.
+        for _ in 0..<(kc / 2) {
+            step(pa, pb)
+            step(pa + 6, pb + 64)
+            pa += 12; pb += 128
+        }
+        if kc % 2 == 1 { step(pa, pb) }
+        let acc = (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
+        if rows == live && cols == GEMM.Blocking.nr {
+            store(c, ldc, alpha, beta, live: live, acc)
+            return
+        }
+        // Edge tile: the same update on a full-size copy, then only the valid part goes back.
+        var tile = (V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V())
+        withUnsafeMutableBytes(of: &tile) { raw in
+            let t = raw.baseAddress!.assumingMemoryBound(to: Float.self), ldt = GEMM.Blocking.nr
+            if beta != 0 {
+                for i in 0..<rows { for j in 0..<cols { t[i * ldt + j] = c[i * ldc + j] } }
+            }
+            store(t, ldt, alpha, beta, live: live, acc)
+            for i in 0..<rows { for j in 0..<cols { c[i * ldc + j] = t[i * ldt + j] } }
+        }
+    }
+
+    @inline(__always)
+    static func store(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float, live: Int,
+                      _ acc: (V, V, V, V, V, V, V, V, V, V, V, V)) {
+        let al = V(repeating: alpha), be = V(repeating: beta)
+        @inline(__always) func row(_ r: Int, _ acc0: V, _ acc1: V) {
+            let p = UnsafeMutableRawPointer(c + r * ldc)
+            // 1·x = x exactly, so skipping the product for α = 1 changes no bits.
+            let v0 = alpha == 1 ? acc0 : al * acc0, v1 = alpha == 1 ? acc1 : al * acc1
+            if beta == 0 {
+                p.storeBytes(of: v0, as: V.self)
+                (p + 32).storeBytes(of: v1, as: V.self)
+            } else if beta == 1 {
+                p.storeBytes(of: v0 + p.loadUnaligned(as: V.self), as: V.self)
+                (p + 32).storeBytes(of: v1 + (p + 32).loadUnaligned(as: V.self), as: V.self)
+            } else {
+                p.storeBytes(of: v0 + be * p.loadUnaligned(as: V.self), as: V.self)
+                (p + 32).storeBytes(of: v1 + be * (p + 32).loadUnaligned(as: V.self), as: V.self)
+            }
+        }
+        row(0, acc.0, acc.1); row(1, acc.2, acc.3); row(2, acc.4, acc.5); row(3, acc.6, acc.7)
+        if live > 4 { row(4, acc.8, acc.9); row(5, acc.10, acc.11) }
     }
 }

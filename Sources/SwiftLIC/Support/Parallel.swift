@@ -1,4 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
+import Synchronization
 
 /// The core's only global mutable state: how many threads a kernel may use.
 ///
@@ -19,28 +23,40 @@ public enum Parallel {
         set { _threads = max(1, min(newValue, 1024)) }
     }
 
-    /// Runs `body(i)` for `i` in `0..<count`, on up to `threadCount` threads. `body` must only write state that
-    /// belongs to index `i`.
+    /// Runs `body(i)` for `i` in `0..<count`, on at most `threadCount` threads (the caller's among them; with
+    /// one thread, or one index, everything runs on the caller). Indices are handed out dynamically, so a
+    /// thread that the OS delays does not hold the others up. `body` must only write state that belongs to `i`.
+    /// Workers come from Dispatch's pool, which parks idle threads rather than spinning, so a busy machine
+    /// degrades gracefully; its few-microsecond hand-off is small next to the work kernels split (GEMM only
+    /// splits calls of ≥ 1 MFLOP).
     @inlinable
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
         if count <= 0 { return }
-        if count == 1 || threadCount == 1 {
+        let workers = min(count, threadCount)
+        if workers == 1 {
             for i in 0..<count { body(i) }
             return
         }
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if i >= count { return }
+                body(i)
+            }
         }
     }
 
-    /// Splits `0..<total` into at most `threadCount` contiguous ranges of roughly equal size (each a multiple of
-    /// `granularity`, except the last) and runs `body` on each.
+    /// Splits `0..<total` into `parts` contiguous ranges (default `threadCount`; fewer when there are not
+    /// enough units) of roughly equal size, each a multiple of `granularity` except the last, and runs `body` on
+    /// each via `forEach`. The ranges depend only on the arguments (and on `threadCount` when `parts` is nil).
     @inlinable
-    public static func forRanges(_ total: Int, granularity: Int = 1, _ body: (Range<Int>) -> Void) {
+    public static func forRanges(_ total: Int, granularity: Int = 1, parts: Int? = nil,
+                                 _ body: (Range<Int>) -> Void) {
         if total <= 0 { return }
         let g = max(1, granularity)
         let units = (total + g - 1) / g
-        let parts = min(threadCount, units)
+        let parts = min(max(1, parts ?? threadCount), units)
         if parts <= 1 { body(0..<total); return }
         forEach(parts) { p in
             let lo = min(total, (units * p / parts) * g)
@@ -49,7 +65,3 @@ public enum Parallel {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

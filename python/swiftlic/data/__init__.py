@@ -25,7 +25,7 @@ Errors (both are :class:`swiftlic.SwiftLICError`)
 
 Example::
 
-    from swiftlic.data import ImageFolder, MNIST
+    from swiftlic.data import ImageFolder, MNIST, data_root
     train = ImageFolder(data_root() / "train", patch=128, batch_size=16, colorspace="ycbcr", seed=7)
     with train.batches(start=resume_step) as stream:
         for step, x in zip(range(resume_step, total_steps), stream):   # x: float32 (16, 3, 128, 128)

@@ -1,0 +1,132 @@
+/// The three products of a convolution with very few output channels (an RGB or grey output layer), where a
+/// packed GEMM spends its 6-row micro-tile on ≤ 3 rows, copies every edge tile, or packs for a k of 3:
+/// - forward y = W·col: each row of `col` streams through registers once for all Cout rows of W (a tile of
+///   3 rows × 32 columns keeps 12 eight-wide accumulators while k runs);
+/// - backward-data col = Wᵀ·gy: each row of col is Cout scaled rows of gy;
+/// - backward-weight gW += gy·colᵀ: each row of col is read once against the Cout rows of gy.
+/// Every output's sum runs in one fixed order and threads split only independent outputs, so results are
+/// bit-identical for any thread count.
+extension Conv2D {
+    static let thinMaxRows = 3
+
+    /// c[i, j] = Σ_p a[i, p]·b[p, j] for i < m ≤ 3 (row-major; β = 0, α = 1).
+    static func thinProduct(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+                            ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        precondition(m >= 1 && m <= thinMaxRows)
+        // Rows past m read row 0 of A and are never stored: the tile always does 3 rows of arithmetic.
+        let a0 = a, a1 = m > 1 ? a + lda : a, a2 = m > 2 ? a + 2 * lda : a
+        Parallel.forRanges(n, granularity: 32) { cols in
+            var j = cols.lowerBound
+            while j + 32 <= cols.upperBound {
+                var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c02 = SIMD8<Float>(), c03 = SIMD8<Float>()
+                var c10 = SIMD8<Float>(), c11 = SIMD8<Float>(), c12 = SIMD8<Float>(), c13 = SIMD8<Float>()
+                var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c22 = SIMD8<Float>(), c23 = SIMD8<Float>()
+                var bp = UnsafeRawPointer(b + j)
+                for p in 0..<k {
+                    let b0 = bp.loadUnaligned(as: SIMD8<Float>.self)
+                    let b1 = bp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                    let b2 = bp.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+                    let b3 = bp.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+                    let w0 = SIMD8<Float>(repeating: a0[p]), w1 = SIMD8<Float>(repeating: a1[p])
+                    let w2 = SIMD8<Float>(repeating: a2[p])
+                    c00.addProduct(w0, b0); c01.addProduct(w0, b1); c02.addProduct(w0, b2); c03.addProduct(w0, b3)
+                    c10.addProduct(w1, b0); c11.addProduct(w1, b1); c12.addProduct(w1, b2); c13.addProduct(w1, b3)
+                    c20.addProduct(w2, b0); c21.addProduct(w2, b1); c22.addProduct(w2, b2); c23.addProduct(w2, b3)
+                    bp += ldb * MemoryLayout<Float>.stride
+                }
+                store(c + j, c00, c01, c02, c03)
+                if m > 1 { store(c + ldc + j, c10, c11, c12, c13) }
+                if m > 2 { store(c + 2 * ldc + j, c20, c21, c22, c23) }
+                j += 32
+            }
+            // Tail columns: the same k-order, one column at a time.
+            while j < cols.upperBound {
+                for i in 0..<m {
+                    let ai = a + i * lda
+                    var s: Float = 0
+                    for p in 0..<k { s.addProduct(ai[p], b[p * ldb + j]) }
+                    c[i * ldc + j] = s
+                }
+                j += 1
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func store(_ p: UnsafeMutablePointer<Float>, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>,
+                              _ v2: SIMD8<Float>, _ v3: SIMD8<Float>) {
+        let out = UnsafeMutableRawPointer(p)
+        out.storeBytes(of: v0, as: SIMD8<Float>.self)
+        out.storeBytes(of: v1, toByteOffset: 32, as: SIMD8<Float>.self)
+        out.storeBytes(of: v2, toByteOffset: 64, as: SIMD8<Float>.self)
+        out.storeBytes(of: v3, toByteOffset: 96, as: SIMD8<Float>.self)
+    }
+
+    /// c[r, j] = Σ_{i<m} a[i, r]·b[i, j] for r < rows, j < n, m ≤ 3 (col = Wᵀ·gy).
+    static func thinTransposedProduct(m: Int, rows: Int, n: Int, a: UnsafePointer<Float>, lda: Int,
+                                      b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        precondition(m >= 1 && m <= thinMaxRows)
+        let b0 = b, b1 = b + (m > 1 ? ldb : 0), b2 = b + (m > 2 ? 2 * ldb : 0)
+        Parallel.forRanges(rows, granularity: max(1, 16384 / max(1, n))) { rs in
+            for r in rs {
+                let w0 = a[r], w1 = m > 1 ? a[lda + r] : 0, w2 = m > 2 ? a[2 * lda + r] : 0
+                let v0 = SIMD8<Float>(repeating: w0), v1 = SIMD8<Float>(repeating: w1)
+                let v2 = SIMD8<Float>(repeating: w2)
+                let out = c + r * ldc
+                var j = 0
+                while j + 8 <= n {
+                    var v = v0 * load8(b0 + j)
+                    if m > 1 { v.addProduct(v1, load8(b1 + j)) }
+                    if m > 2 { v.addProduct(v2, load8(b2 + j)) }
+                    UnsafeMutableRawPointer(out + j).storeBytes(of: v, as: SIMD8<Float>.self)
+                    j += 8
+                }
+                while j < n {
+                    var v = w0 * b0[j]
+                    if m > 1 { v.addProduct(w1, b1[j]) }
+                    if m > 2 { v.addProduct(w2, b2[j]) }
+                    out[j] = v
+                    j += 1
+                }
+            }
+        }
+    }
+
+    /// gw[i, r] += Σ_j g[i, j]·col[r, j] for i < m ≤ 3, r < rows (gW += gy·colᵀ).
+    static func thinGradWeight(m: Int, rows: Int, n: Int, g: UnsafePointer<Float>, ldg: Int,
+                               col: UnsafePointer<Float>, ldcol: Int, gw: UnsafeMutablePointer<Float>, ldw: Int) {
+        precondition(m >= 1 && m <= thinMaxRows)
+        let g0 = g, g1 = g + (m > 1 ? ldg : 0), g2 = g + (m > 2 ? 2 * ldg : 0)
+        Parallel.forRanges(rows, granularity: max(1, 16384 / max(1, n))) { rs in
+            for r in rs {
+                let x = col + r * ldcol
+                // Two chains per output channel hide the FMA latency.
+                var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>()
+                var e0 = SIMD8<Float>(), e1 = SIMD8<Float>(), e2 = SIMD8<Float>()
+                var j = 0
+                while j + 16 <= n {
+                    let xa = load8(x + j), xb = load8(x + j + 8)
+                    a0.addProduct(load8(g0 + j), xa); e0.addProduct(load8(g0 + j + 8), xb)
+                    if m > 1 { a1.addProduct(load8(g1 + j), xa); e1.addProduct(load8(g1 + j + 8), xb) }
+                    if m > 2 { a2.addProduct(load8(g2 + j), xa); e2.addProduct(load8(g2 + j + 8), xb) }
+                    j += 16
+                }
+                var s0 = (a0 + e0).sum(), s1 = (a1 + e1).sum(), s2 = (a2 + e2).sum()
+                while j < n {
+                    s0.addProduct(g0[j], x[j])
+                    if m > 1 { s1.addProduct(g1[j], x[j]) }
+                    if m > 2 { s2.addProduct(g2[j], x[j]) }
+                    j += 1
+                }
+                gw[r] += s0
+                if m > 1 { gw[ldw + r] += s1 }
+                if m > 2 { gw[2 * ldw + r] += s2 }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+}

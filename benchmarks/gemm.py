@@ -1,0 +1,154 @@
+"""GEMM throughput: swiftlic.gemm against numpy.matmul (OpenBLAS) in float32, measured in the same run.
+
+For each thread count both libraries are limited to that many threads (threadpoolctl when installed; otherwise
+each thread count runs in a child process started with OPENBLAS_NUM_THREADS set before NumPy loads). Prints
+GFLOP/s (median of timed runs, the two libraries alternating), the speed ratio swiftlic/numpy, and the share
+of the FMA peak, assuming 32 FLOP/cycle/core (two 8-wide FMA units) at the clock /proc/cpuinfo reports.
+
+    python benchmarks/gemm.py [--threads 1 2] [--repeat 9] [--shapes 256,256,256 576,4096,128,1,0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+# (m, n, k, trans_a, trans_b): square sizes, the convolution forward shape (A = weights Cout×Cin·9, B = im2col),
+# the other convolution shapes, and the transposed calls of the backward passes (data: Wᵀ·dY, weights: dY·colᵀ).
+SHAPES = [(256, 256, 256, False, False), (512, 512, 512, False, False), (1024, 1024, 1024, False, False),
+          (128, 4096, 576, False, False), (64, 16384, 576, False, False), (576, 4096, 128, False, False),
+          (576, 4096, 128, True, False), (128, 576, 4096, False, True)]
+
+
+def cpu_mhz() -> float | None:
+    try:
+        with open("/proc/cpuinfo") as f:
+            values = [float(line.split(":")[1]) for line in f if line.startswith("cpu MHz")]
+        return max(values) if values else None
+    except OSError:
+        return None
+
+
+def measure(threads: int, shapes, repeat: int, clock: str = "wall"):
+    """Times both libraries on each shape, alternating which runs first, so both see the same machine load.
+
+    clock="thread" times 1-thread runs by the calling thread's CPU time (both libraries compute on the calling
+    thread then), which leaves out the time other processes hold the core: a steadier comparison on a busy
+    machine. Runs with more threads always use the wall clock."""
+    timer = time.thread_time if clock == "thread" and threads == 1 else time.perf_counter
+    import numpy as np
+    import swiftlic
+
+    limiter = None
+    try:
+        from threadpoolctl import threadpool_limits
+        limiter = threadpool_limits(limits=threads, user_api="blas")
+    except ImportError:
+        pass  # OPENBLAS_NUM_THREADS was set by the parent before NumPy loaded
+    swiftlic.set_num_threads(threads)
+    rng = np.random.default_rng(0)
+    rows = []
+    for m, n, k, ta, tb in shapes:
+        a = rng.standard_normal((k, m) if ta else (m, k), dtype=np.float32)
+        b = rng.standard_normal((n, k) if tb else (k, n), dtype=np.float32)
+        c = np.empty((m, n), np.float32)
+        a_op, b_op = (a.T if ta else a), (b.T if tb else b)  # numpy hands the transposes to OpenBLAS as flags
+        flops = 2.0 * m * n * k
+        calls = max(1, int(4e8 / flops))  # each timing lasts a few ms even for the small shapes
+
+        def ours():
+            for _ in range(calls):
+                swiftlic.gemm(a, b, out=c, trans_a=ta, trans_b=tb)
+
+        def theirs():
+            for _ in range(calls):
+                np.matmul(a_op, b_op, out=c)
+
+        times = {ours: [], theirs: []}
+        ours(), theirs()  # warm up: page faults, pack buffers, thread start
+        for r in range(repeat):
+            for fn in ((ours, theirs) if r % 2 == 0 else (theirs, ours)):
+                t = timer()
+                fn()
+                times[fn].append((timer() - t) / calls)
+        med = {fn: statistics.median(ts) for fn, ts in times.items()}
+        best = {fn: min(ts) for fn, ts in times.items()}
+        rows.append((m, n, k, ta, tb, threads, flops / med[ours] / 1e9, flops / med[theirs] / 1e9,
+                     med[theirs] / med[ours], best[theirs] / best[ours]))
+    if limiter is not None:
+        limiter.unregister()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--shapes", nargs="+", help="m,n,k[,ta,tb] (ta, tb: 0 or 1)")
+    parser.add_argument("--clock", choices=["wall", "thread"], default="wall",
+                        help="thread: time 1-thread runs by CPU time of the calling thread (for busy machines)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.shapes:
+        shapes = []
+        for spec in args.shapes:
+            f = [int(x) for x in spec.split(",")] + [0, 0]
+            shapes.append((f[0], f[1], f[2], bool(f[3]), bool(f[4])))
+    else:
+        shapes = SHAPES
+
+    if args.child:  # one thread count, environment already set by the parent
+        for row in measure(args.threads[0], shapes, args.repeat, args.clock):
+            print("ROW", *row)
+        return
+
+    try:
+        import threadpoolctl  # noqa: F401
+        have_tpc = True
+    except ImportError:
+        have_tpc = False
+
+    rows = []
+    for t in args.threads:
+        if have_tpc:
+            rows += measure(t, shapes, args.repeat, args.clock)
+        else:
+            env = dict(os.environ, OPENBLAS_NUM_THREADS=str(t), OMP_NUM_THREADS=str(t))
+            cmd = [sys.executable, __file__, "--child", "--threads", str(t), "--repeat", str(args.repeat),
+                   "--clock", args.clock,
+                   "--shapes", *[",".join(str(int(x)) for x in s) for s in shapes]]
+            out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+            for line in out.splitlines():
+                if line.startswith("ROW "):
+                    f = line.split()[1:]
+                    rows.append((int(f[0]), int(f[1]), int(f[2]), f[3] == "True", f[4] == "True", int(f[5]),
+                                 *map(float, f[6:])))
+
+    mhz = cpu_mhz()
+    peak_core = 32 * mhz / 1e3 if mhz else None
+    print(f"thread limiting: {'threadpoolctl' if have_tpc else 'OPENBLAS_NUM_THREADS per child process'}")
+    if peak_core:
+        print(f"peak assumption: 32 FLOP/cycle/core x {mhz:.0f} MHz (/proc/cpuinfo 'cpu MHz') = {peak_core:.1f} "
+              "GFLOP/s per core; boost clocks run higher, so %peak can exceed 100")
+    if args.clock == "thread":
+        print("clock: CPU time of the calling thread for 1-thread rows, wall clock for the others")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print()
+    head = (f"{'m x n x k':>16} {'op':>4} {'thr':>3} {'swiftlic':>9} {'numpy':>9} {'ratio':>6} {'best':>6} "
+            f"{'%peak':>6}")
+    print(head)
+    print("-" * len(head))
+    for m, n, k, ta, tb, t, ours, theirs, ratio, best in rows:
+        op = ("Aᵀ" if ta else "") + ("Bᵀ" if tb else "") or "AB"
+        peak = f"{100 * ours / (peak_core * t):5.1f}%" if peak_core else "   n/a"
+        print(f"{f'{m}x{n}x{k}':>16} {op:>4} {t:>3} {ours:9.1f} {theirs:9.1f} {ratio:6.2f} {best:6.2f} {peak:>6}")
+    print("GFLOP/s from the median time; ratio = numpy time / swiftlic time (median; 'best' from the fastest "
+          "runs); >1 means swiftlic is faster")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""compress / decompress: images ⇄ self-describing swiftlic byte streams.
+
+compress(image, bpp=…) validates the image, converts it to YCbCr planes natively, pads it (reflect) to the
+model's stride, runs the analysis transform, and makes one native call that rotates (optional PCA), quantizes
+and bitplane-codes the latent, truncated by rate–distortion optimisation to the byte budget. decompress mirrors
+it. The stream names its model (id + 64-bit hash of the weights): decoding with other weights raises
+ModelMismatchError instead of producing noise. The rate is always the real length of the bytes.
+
+>>> import numpy as np, swiftlic
+>>> img = swiftlic.samples.load("gradient")                                   # doctest: +SKIP
+>>> data = swiftlic.compress(img, bpp=0.5)                                     # doctest: +SKIP
+>>> swiftlic.decompress(data).shape == img.shape                               # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import latent
+from .color import rgb_to_ycbcr, ycbcr_to_rgb
+from .errors import InvalidArgumentError, ModelMismatchError
+
+__all__ = ["compress", "decompress", "load_model", "available_models", "DEFAULT_MODEL", "StreamInfo", "info",
+           "weights_hash"]
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+DEFAULT_MODEL = "cheng2018-cae-pca192"
+# Quantizer: B bits (Cheng: 12); one latent unit (the training noise width) spans 2^FINE quantizer steps, so
+# bitplane truncation can choose any precision from coarse to 1/2^FINE of the training step.
+BITS = 12
+FINE = 3
+_STEP = float(2 ** (BITS - 1 - FINE))
+
+_CACHE: dict[str, object] = {}
+
+
+def available_models() -> list[str]:
+    """Names of the shipped models (files in swiftlic/weights)."""
+    return sorted(p.stem for p in WEIGHTS_DIR.glob("*.safetensors") if not p.stem.startswith("blockpca"))
+
+
+def weights_hash(model) -> int:
+    """A 64-bit hash of a model's parameters (names, shapes and float32 bytes), stored in every stream."""
+    h = hashlib.blake2b(digest_size=8)
+    for name, value in model.state_dict().items():
+        h.update(name.encode())
+        h.update(repr(value.shape).encode())
+        h.update(np.ascontiguousarray(value, dtype=np.float32).tobytes())
+    return int.from_bytes(h.digest(), "little")
+
+
+def load_model(model=None):
+    """A model by shipped name, by path to a .safetensors file, or a model object (returned as is).
+
+    Returns ``(model_id, model)``; loaded models are cached and in eval mode.
+    """
+    from . import models
+
+    if model is None:
+        model = DEFAULT_MODEL
+    if not isinstance(model, (str, os.PathLike)):
+        return getattr(model, "model_id", model.name), model
+    path = Path(model)
+    if path.suffix != ".safetensors":
+        path = WEIGHTS_DIR / f"{model}.safetensors"
+    if not path.exists():
+        raise InvalidArgumentError(f"unknown model {str(model)!r}: expected a shipped model {available_models()} "
+                                   "or a path to a .safetensors file")
+    key = str(path.resolve())
+    if key not in _CACHE:
+        m = models.load(path)
+        m.eval()
+        object.__setattr__(m, "model_id", path.stem)
+        object.__setattr__(m, "_hash", weights_hash(m))
+        _CACHE[key] = m
+    m = _CACHE[key]
+    return m.model_id, m
+
+
+def _as_image(image) -> np.ndarray:
+    if isinstance(image, (str, os.PathLike)):
+        from PIL import Image
+
+        with Image.open(image) as im:
+            return np.asarray(im.convert("RGB"))
+    if hasattr(image, "convert") and hasattr(image, "size"):  # a PIL image
+        return np.asarray(image.convert("RGB"))
+    arr = np.asarray(image)
+    if arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[2] != 3:
+        raise InvalidArgumentError(f"expected an H×W×3 uint8 image, got {arr.dtype} of shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise InvalidArgumentError(f"expected a non-empty image, got shape {arr.shape}")
+    return arr
+
+
+def _pad(planes: np.ndarray, stride: int) -> np.ndarray:
+    _, h, w = planes.shape
+    ph, pw = (-h) % stride, (-w) % stride
+    if ph == 0 and pw == 0:
+        return planes
+    mode = "reflect" if h > ph and w > pw else "edge"  # reflect needs more pixels than it mirrors
+    return np.ascontiguousarray(np.pad(planes, ((0, 0), (0, ph), (0, pw)), mode=mode))
+
+
+def _model_hash(model) -> int:
+    return getattr(model, "_hash", None) or weights_hash(model)
+
+
+def compress(image, bpp: float | None = None, *, model=None, pca: str = "none", layers: int = 1) -> bytes:
+    """Compresses an RGB image (H×W×3 uint8 array, PIL image or path) to bytes.
+
+    ``bpp``: target rate in bits per pixel of the *whole* stream (header included); None codes every bitplane
+    (the model's highest quality). ``model``: a shipped model name, a .safetensors path or a model object.
+    ``pca``: ``"none"`` or ``"image"`` (per-image PCA of the latent, basis sent as side information).
+    ``layers`` > 1 makes the stream truncatable at lower rates (:func:`swiftlic.latent.truncate`).
+    """
+    img = _as_image(image)
+    h, w = img.shape[:2]
+    if bpp is not None and not (np.isfinite(bpp) and bpp > 0):
+        raise InvalidArgumentError(f"bpp: expected a positive rate, got {bpp}")
+    model_id, m = load_model(model)
+    x = _pad(rgb_to_ycbcr(img, planar=True), m.stride)
+    y = m.encode(x[None])[0]
+    target = None if bpp is None else max(1, int(bpp * h * w / 8))
+    return latent.encode(y, bits=BITS, step=_STEP, target_bytes=target, layers=layers, pca=pca,
+                         model_id=model_id, model_hash=_model_hash(m), image_size=(h, w), color_mode="ycbcr")
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    model_id: str
+    image_size: tuple[int, int]
+    latent_shape: tuple[int, int, int]
+    bytes: int
+    bpp: float
+    header: latent.LatentHeader
+
+
+def info(data) -> StreamInfo:
+    """What a stream holds, from its header alone (every CRC checked, nothing decoded)."""
+    hd = latent.read_header(data)
+    h, w = hd.image_size
+    return StreamInfo(hd.model_id, hd.image_size, hd.shape, len(data), 8 * len(data) / max(1, h * w), hd)
+
+
+def decompress(data, *, model=None) -> np.ndarray:
+    """Decodes a stream made by :func:`compress` into an H×W×3 uint8 RGB image.
+
+    The model is the one the stream names (a shipped model), unless ``model`` is given; either way its weights
+    hash must match the stream's, else :class:`ModelMismatchError`.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise InvalidArgumentError(f"expected bytes, got {type(data).__name__}")
+    hd = latent.read_header(data)
+    if model is None:
+        try:
+            model_id, m = load_model(hd.model_id)
+        except InvalidArgumentError:
+            raise ModelMismatchError(f"the stream needs model {hd.model_id!r}, which is not installed "
+                                     f"(shipped: {available_models()}); pass model=") from None
+    else:
+        model_id, m = load_model(model)
+    y_hat, _ = latent.decode(data, model_hash=_model_hash(m))
+    x_hat = m.decode(y_hat[None])[0]
+    h, w = hd.image_size
+    planes = np.ascontiguousarray(x_hat[:, :h, :w])
+    return ycbcr_to_rgb(planes, planar=False)
