@@ -5,14 +5,14 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 export SWIFT
 
-.PHONY: all venv build test test-swift test-python demo bench bench-all clean
+.PHONY: all venv build test test-swift test-python demo bench clean
 
 all: build
 
 # A local virtual environment with the package (editable) and its test dependencies.
 $(VENV)/.installed: pyproject.toml setup.py
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install -q --upgrade pip "setuptools>=69" wheel "numpy>=2.0"
+	$(VPY) -m pip install -q --upgrade pip "setuptools>=77" wheel "numpy>=2.0"
 	$(VPY) -m pip install -q --no-build-isolation -e ".[test]"
 	touch $@
 

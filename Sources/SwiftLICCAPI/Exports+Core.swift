@@ -4,7 +4,7 @@ import SwiftLIC
 private func direction(_ toRGB: Int32) -> YCbCr.Direction { toRGB != 0 ? .toRGB : .toYCbCr }
 
 private func pixelCount(_ pixels: Int64, _ inCount: Int64, _ outCount: Int64) throws(SLICError) -> Int {
-    try require(pixels >= 0, "color: negative pixel count \(pixels)")
+    try require(pixels >= 0 && pixels <= Int64.max / 3, "color: invalid pixel count \(pixels)")
     try require(inCount == 3 * pixels, "color: input holds \(inCount) values, expected 3×\(pixels)")
     try require(outCount == 3 * pixels, "color: output holds \(outCount) values, expected 3×\(pixels)")
     return Int(pixels)

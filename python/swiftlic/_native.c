@@ -10,12 +10,12 @@ PyArrayObject *slic_input(PyObject *obj, int type, const char *name) {
     /* Floating inputs may be cast to float32 (e.g. float64 → float32); integer targets accept safe casts only. */
     int flags = NPY_ARRAY_IN_ARRAY | (type == NPY_FLOAT32 ? NPY_ARRAY_FORCECAST : 0);
     PyArrayObject *arr = (PyArrayObject *)PyArray_FromAny(obj, want, 0, 0, flags, NULL);
-    if (arr == NULL) {
-        PyObject *type_, *value, *tb;
-        PyErr_Fetch(&type_, &value, &tb);
-        PyErr_Format(PyExc_TypeError, "%s: expected an array convertible to %S, got %.100s", name,
-                     (PyObject *)PyArray_DescrFromType(type), Py_TYPE(obj)->tp_name);
-        Py_XDECREF(type_); Py_XDECREF(value); Py_XDECREF(tb);
+    if (arr == NULL && (PyErr_ExceptionMatches(PyExc_TypeError) || PyErr_ExceptionMatches(PyExc_ValueError))) {
+        PyErr_Clear();
+        PyArray_Descr *d = PyArray_DescrFromType(type);
+        PyErr_Format(PyExc_TypeError, "%s: expected an array convertible to %S, got %.100s", name, (PyObject *)d,
+                     Py_TYPE(obj)->tp_name);
+        Py_XDECREF(d);
     }
     return arr;
 }
@@ -42,8 +42,9 @@ PyArrayObject *slic_output(PyObject *obj, int type, const char *name) {
     }
     PyObject *found = describe(obj);
     if (found == NULL) return NULL;
-    PyErr_Format(PyExc_TypeError, "%s: expected a writable C-contiguous %S array, got %U", name,
-                 (PyObject *)PyArray_DescrFromType(type), found);
+    PyArray_Descr *d = PyArray_DescrFromType(type);
+    PyErr_Format(PyExc_TypeError, "%s: expected a writable C-contiguous %S array, got %U", name, (PyObject *)d, found);
+    Py_XDECREF(d);
     Py_DECREF(found);
     return NULL;
 }
@@ -51,12 +52,17 @@ PyArrayObject *slic_output(PyObject *obj, int type, const char *name) {
 static void free_capsule(PyObject *capsule) { slic_free(PyCapsule_GetPointer(capsule, "swiftlic.buffer")); }
 
 PyObject *slic_new_array(int ndim, const npy_intp *dims, int type) {
+    if (!(PyTypeNum_ISNUMBER(type) || type == NPY_BOOL))
+        return PyErr_Format(PyExc_TypeError, "expected a numeric dtype number, got %d", type);
     npy_intp count = 1;
     for (int i = 0; i < ndim; i++) {
         if (dims[i] < 0) return PyErr_Format(PyExc_ValueError, "negative dimension %zd", (Py_ssize_t)dims[i]);
         count *= dims[i];
     }
-    int64_t bytes = (int64_t)count * (int64_t)PyDataType_ELSIZE(PyArray_DescrFromType(type));
+    PyArray_Descr *d = PyArray_DescrFromType(type);
+    if (d == NULL) return NULL;
+    int64_t bytes = (int64_t)count * (int64_t)PyDataType_ELSIZE(d);
+    Py_DECREF(d);
     void *p = NULL;
     if (slic_check(slic_alloc(bytes, &p)) < 0) return NULL;
     PyObject *capsule = PyCapsule_New(p, "swiftlic.buffer", free_capsule);

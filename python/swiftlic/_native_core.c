@@ -37,7 +37,7 @@ static PyObject *color(PyObject *self, PyObject *args) {
     PyObject *src_obj, *dst_obj;
     long long pixels;
     if (!PyArg_ParseTuple(args, "iOOL", &to_rgb, &src_obj, &dst_obj, &pixels)) return NULL;
-    int src_f32 = PyArray_Check(src_obj) && PyArray_TYPE((PyArrayObject *)src_obj) == NPY_FLOAT32;
+    int src_f32 = !(PyArray_Check(src_obj) && PyArray_TYPE((PyArrayObject *)src_obj) == NPY_UINT8);
     int dst_f32 = PyArray_Check(dst_obj) && PyArray_TYPE((PyArrayObject *)dst_obj) == NPY_FLOAT32;
     PyArrayObject *src = slic_input(src_obj, src_f32 ? NPY_FLOAT32 : NPY_UINT8, "src");
     if (src == NULL) return NULL;

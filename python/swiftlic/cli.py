@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except (SwiftLICError, FileNotFoundError) as e:
+    except (SwiftLICError, OSError) as e:
         print(f"swiftlic {args.command}: error: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
 

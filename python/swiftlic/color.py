@@ -31,8 +31,11 @@ def _convert(to_rgb: int, image, planar_out: bool | None, out):
     if out is None:
         out = _native.empty((3, h, w), np.dtype(np.float32).num) if planar else _native.empty(
             (h, w, 3), np.dtype(np.uint8).num)
-    elif planar and out.shape != (3, h, w) or not planar and out.shape != (h, w, 3):
-        raise InvalidArgumentError(f"out: expected shape {(3, h, w) if planar else (h, w, 3)}, got {out.shape}")
+    else:
+        want = ((3, h, w), np.float32) if planar else ((h, w, 3), np.uint8)
+        if getattr(out, "shape", None) != want[0] or getattr(out, "dtype", None) != want[1]:
+            raise InvalidArgumentError(f"out: expected {np.dtype(want[1])} of shape {want[0]}, got "
+                                       f"{getattr(out, 'dtype', type(out).__name__)} of shape {getattr(out, 'shape', None)}")
     _native.color(to_rgb, arr, out, h * w)
     return out
 

@@ -20,7 +20,11 @@ def run(out="demo-out", bpps=(0.25, 0.5, 1.0), model=None, images=None) -> list[
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = sorted(SAMPLES.glob("*.jpg")) + sorted(SAMPLES.glob("*.png")) if images is None else list(images)
+    paths = sorted(SAMPLES.glob("*.jpg")) + sorted(SAMPLES.glob("*.png")) if images is None else [Path(p) for p in images]
+    if not paths:
+        from .errors import InvalidArgumentError
+
+        raise InvalidArgumentError("demo: no images to compress")
     model_id, _ = codec.load_model(model)
     print(f"model {model_id}; samples: {', '.join(p.name for p in paths)}")
     rows = []

@@ -199,3 +199,25 @@ def test_colour_round_trip_through_planes():
     y = swiftlic.rgb_to_ycbcr(img)
     expected_y = np.clip(np.rint(img @ np.array([0.299, 0.587, 0.114])), 0, 255)
     assert np.abs(y[..., 0].astype(int) - expected_y).max() <= 1
+
+
+def test_absurd_sizes_are_rejected_not_trapped():
+    img = np.zeros((2, 2, 3), np.uint8)
+    with pytest.raises(swiftlic.InvalidArgumentError, match="pixel count"):
+        _native.color(0, img, np.zeros((2, 2, 3), np.uint8), 2**62)
+    a = np.ones(16, np.float32)
+    with pytest.raises(swiftlic.InvalidArgumentError, match="A holds"):
+        _native.gemm(0, 0, 3, 4, 4, 1.0, a, 2**63 - 1, a, 4, 0.0, np.zeros(16, np.float32), 4)
+
+
+def test_swift_arrays_need_a_numeric_dtype():
+    with pytest.raises(TypeError, match="numeric dtype"):
+        _native.empty((2,), 12345)
+    with pytest.raises(TypeError, match="numeric dtype"):
+        _native.empty((2,), np.dtype(object).num)
+
+
+def test_colour_out_of_the_wrong_dtype_is_refused():
+    img = np.zeros((4, 5, 3), np.uint8)
+    with pytest.raises(swiftlic.InvalidArgumentError, match=r"expected float32 of shape \(3, 4, 5\), got uint8"):
+        swiftlic.rgb_to_ycbcr(img, planar=True, out=np.zeros((3, 4, 5), np.uint8))

@@ -64,7 +64,13 @@ public enum GEMM {
         try require(lda >= max(1, aCols), "gemm: lda=\(lda) is smaller than A's \(aCols) columns")
         try require(ldb >= max(1, bCols), "gemm: ldb=\(ldb) is smaller than B's \(bCols) columns")
         try require(ldc >= max(1, n), "gemm: ldc=\(ldc) is smaller than C's \(n) columns")
-        func need(_ rows: Int, _ cols: Int, _ ld: Int) -> Int { rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols }
+        // Saturates instead of overflowing, so absurd shapes are rejected, never trapped on.
+        func need(_ rows: Int, _ cols: Int, _ ld: Int) -> Int {
+            if rows == 0 || cols == 0 { return 0 }
+            let (p, o1) = (rows - 1).multipliedReportingOverflow(by: ld)
+            let (s, o2) = p.addingReportingOverflow(cols)
+            return o1 || o2 ? Int.max : s
+        }
         try require(aCount >= need(aRows, aCols, lda), "gemm: A holds \(aCount) values, needs \(need(aRows, aCols, lda))")
         try require(bCount >= need(bRows, bCols, ldb), "gemm: B holds \(bCount) values, needs \(need(bRows, bCols, ldb))")
         try require(cCount >= need(m, n, ldc), "gemm: C holds \(cCount) values, needs \(need(m, n, ldc))")

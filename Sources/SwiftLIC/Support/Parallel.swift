@@ -9,7 +9,8 @@ import Synchronization
 /// Work is always split by *output* (each task writes a disjoint range) and every reduction is done in a fixed
 /// order, so results are bit-identical for any thread count.
 public enum Parallel {
-    nonisolated(unsafe) private static var _threads: Int = Parallel.hardwareConcurrency
+    // Atomic: Python may set it while kernels on other threads (GIL released) read it.
+    private static let _threads = Atomic<Int>(Parallel.hardwareConcurrency)
 
     /// Number of online CPUs (at least 1).
     public static var hardwareConcurrency: Int {
@@ -19,8 +20,8 @@ public enum Parallel {
 
     /// The thread count kernels use; set from Python by `swiftlic.set_num_threads`.
     public static var threadCount: Int {
-        get { _threads }
-        set { _threads = max(1, min(newValue, 1024)) }
+        get { _threads.load(ordering: .relaxed) }
+        set { _threads.store(max(1, min(newValue, 1024)), ordering: .relaxed) }
     }
 
     /// Runs `body(i)` for `i` in `0..<count`, on at most `threadCount` threads (the caller's among them; with
