@@ -34,7 +34,7 @@ def cpu_mhz() -> float | None:
 
 
 def measure(threads: int, shapes, repeat: int, clock: str = "wall"):
-    """Times both libraries on each shape, alternating which runs first, so both see the same machine load.
+    """Times both libraries on each shape in separate blocks, alternating which runs first between shapes.
 
     clock="thread" times 1-thread runs by the calling thread's CPU time (both libraries compute on the calling
     thread then), which leaves out the time other processes hold the core: a steadier comparison on a busy
@@ -69,9 +69,12 @@ def measure(threads: int, shapes, repeat: int, clock: str = "wall"):
                 np.matmul(a_op, b_op, out=c)
 
         times = {ours: [], theirs: []}
-        ours(), theirs()  # warm up: page faults, pack buffers, thread start
-        for r in range(repeat):
-            for fn in ((ours, theirs) if r % 2 == 0 else (theirs, ours)):
+        # Each library runs its repeats as one block, after a pause: OpenBLAS's workers spin for about 0.1 s
+        # after each call, so interleaved calls would hand the other library a machine with a core taken.
+        for fn in ((ours, theirs) if len(rows) % 2 == 0 else (theirs, ours)):
+            time.sleep(0.3)
+            fn()  # warm up: page faults, pack buffers, thread start
+            for _ in range(repeat):
                 t = timer()
                 fn()
                 times[fn].append((timer() - t) / calls)
