@@ -27,9 +27,11 @@ import Glibc
 public enum GEMM {
     /// - Precondition: m, n, k ≥ 0; lda ≥ (transA ? m : k); ldb ≥ (transB ? k : n); ldc ≥ n; buffers large
     ///   enough for those shapes. `validate` checks this for callers at the ABI.
+    /// - Parameter maxThreads: at most this many threads (nil: `Parallel.threadCount`). Callers that already
+    ///   run several GEMMs in parallel (a convolution's bands) pass 1.
     public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, maxThreads: Int? = nil) {
         if m == 0 || n == 0 { return }
         if k == 0 || alpha == 0 {
             scale(m: m, n: n, beta: beta, c: c, ldc: ldc)
@@ -38,7 +40,7 @@ public enum GEMM {
         let op = Operands(transA: transA, transB: transB, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
                           k: k, alpha: alpha, beta: beta)
         // Below ~1 MFLOP a thread hand-off costs more than it saves.
-        let threads = m * n * k < 1 << 19 ? 1 : Parallel.threadCount
+        let threads = m * n * k < 1 << 19 ? 1 : max(1, min(maxThreads ?? Int.max, Parallel.threadCount))
         if threads == 1 {
             op.run(rows: 0..<m, cols: 0..<n)
             return
