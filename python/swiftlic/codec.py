@@ -27,7 +27,7 @@ from .color import rgb_to_ycbcr, ycbcr_to_rgb
 from .errors import InvalidArgumentError, ModelMismatchError
 
 __all__ = ["compress", "decompress", "load_model", "available_models", "DEFAULT_MODEL", "StreamInfo", "info",
-           "weights_hash"]
+           "weights_hash", "latent_roundtrip"]
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_MODEL = "cheng2018-cae-pca192"
@@ -130,6 +130,17 @@ def compress(image, bpp: float | None = None, *, model=None, pca: str = "none", 
     target = None if bpp is None else max(1, int(bpp * h * w / 8))
     return latent.encode(y, bits=BITS, step=_STEP, target_bytes=target, layers=layers, pca=pca,
                          model_id=model_id, model_hash=_model_hash(m), image_size=(h, w), color_mode="ycbcr")
+
+
+def latent_roundtrip(y, bpp: float, image_size: tuple[int, int], model_id: str = "") -> tuple[np.ndarray, int]:
+    """``(ŷ, stream bytes)``: the latent the decoder of a ``compress(image, bpp)`` stream sees, for the analysis
+    output ``y`` (C×h×w) of an image of ``image_size``. Training with ``quantizer="codec"`` decodes these."""
+    h, w = image_size
+    if not (np.isfinite(bpp) and bpp > 0):
+        raise InvalidArgumentError(f"bpp: expected a positive rate, got {bpp}")
+    data = latent.encode(y, bits=BITS, step=_STEP, target_bytes=max(1, int(bpp * h * w / 8)), model_id=model_id,
+                         image_size=(h, w), color_mode="ycbcr")
+    return latent.decode(data)[0], len(data)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ A recipe is a dict (or a TOML file, see training/*.toml) with four tables::
     [model]    id = "cheng2018-cae"; config = { latent_channels = 32 }
     [data]     kind = "images" | "mnist" | "cifar10"; path = "train" (under swiftlic.data.data_root());
                patch = 128; batch_size = 16; colorspace = "ycbcr"
-    [train]    steps, lr, lr_entropy, warmup, clip, lmbda, rate_proxy = "entropy" | "l1" | "none",
-               quantizer = "noise" | "ste" | "mixed" | "binary" | "none" (default: the model's), seed, log_every,
-               checkpoint_every
+    [train]    steps, lr, lr_schedule = "constant" | "cosine" (to lr_min at steps), lr_min, lr_entropy, warmup,
+               clip, lmbda, rate_proxy = "entropy" | "l1" | "none",
+               quantizer = "noise" | "ste" | "mixed" | "binary" | "none" | "codec" (default: the model's), seed,
+               log_every, checkpoint_every, codec_bpp = [lo, hi], freeze = "" | "encoder"
     [validate] path = "kodak", every, images, crop (images); images (mnist, cifar10: records of the test split)
 
 Loss: L = MSE(x, x̂) + λ·R, with R in bits per pixel: the learned factorized Laplacian estimate of −log₂ p(ỹ)
@@ -50,9 +51,14 @@ DEFAULTS = {
     "data": {"kind": "images", "path": "train", "patch": 128, "batch_size": 16, "colorspace": "ycbcr"},
     "train": {"steps": 1000, "lr": 1e-3, "lr_entropy": 1e-2, "warmup": 100, "clip": 1.0, "lmbda": 0.01,
               "rate_proxy": "entropy", "quantizer": None, "seed": 0, "log_every": 10, "checkpoint_every": 100,
-              "entropy_init_scale": 1.0},
-    "validate": {"path": "kodak", "every": 500, "images": 4, "crop": 256},
+              "entropy_init_scale": 1.0, "lr_schedule": "constant", "lr_min": 0.0, "codec_bpp": [0.1, 2.5],
+              "freeze": ""},
+    "validate": {"path": "kodak", "every": 500, "images": 4, "crop": 256, "bpp": 0.5},
 }
+# "codec": the decoder is trained on what the real codec decodes (swiftlic.codec.latent_roundtrip of each batch
+# item at a rate drawn log-uniformly from codec_bpp: PCRD truncation, bitplane precision and all), the encoder gets
+# the straight-through gradient and the rate term (if any) sees y + u as with "mixed".
+TRAIN_QUANTIZERS = QUANTIZERS + ("codec",)
 RATE_PROXIES = ("entropy", "l1", "none")
 
 
@@ -84,8 +90,15 @@ def load_recipe(recipe) -> dict:
     t = r["train"]
     if t["rate_proxy"] not in RATE_PROXIES:
         raise InvalidArgumentError(f"train.rate_proxy: expected one of {RATE_PROXIES}, got {t['rate_proxy']!r}")
-    if t["quantizer"] is not None and t["quantizer"] not in QUANTIZERS:
-        raise InvalidArgumentError(f"train.quantizer: expected one of {QUANTIZERS}, got {t['quantizer']!r}")
+    if t["lr_schedule"] not in ("constant", "cosine"):
+        raise InvalidArgumentError(f"train.lr_schedule: expected 'constant' or 'cosine', got {t['lr_schedule']!r}")
+    if t["quantizer"] is not None and t["quantizer"] not in TRAIN_QUANTIZERS:
+        raise InvalidArgumentError(f"train.quantizer: expected one of {TRAIN_QUANTIZERS}, got {t['quantizer']!r}")
+    if t["freeze"] not in ("", "encoder"):
+        raise InvalidArgumentError(f"train.freeze: expected '' or 'encoder', got {t['freeze']!r}")
+    lo, hi = (float(b) for b in t["codec_bpp"])
+    if not 0 < lo <= hi:
+        raise InvalidArgumentError(f"train.codec_bpp: expected [lo, hi] with 0 < lo <= hi, got {t['codec_bpp']}")
     if r["data"]["kind"] not in ("images", "mnist", "cifar10"):
         raise InvalidArgumentError(f"data.kind: expected 'images', 'mnist' or 'cifar10', got {r['data']['kind']!r}")
     return r
@@ -196,8 +209,11 @@ class _Run:
         self.model = models.create(recipe["model"]["id"], **recipe["model"].get("config", {}))
         self.quantizer = t["quantizer"] or self.model.quantizer
         self.entropy = None
-        groups = {"model": (dict(self.model.named_parameters()), 1.0)}
-        if t["rate_proxy"] == "entropy" and self.quantizer in ("noise", "ste", "mixed"):
+        # A frozen encoder keeps its weights and skips its backward pass (decoder-only fine-tuning).
+        named = {k: v for k, v in self.model.named_parameters() if not k.startswith(t["freeze"] + ".")} \
+            if t["freeze"] else dict(self.model.named_parameters())
+        groups = {"model": (named, 1.0)}
+        if t["rate_proxy"] == "entropy" and self.quantizer in ("noise", "ste", "mixed", "codec"):
             self.entropy = FactorizedLaplace(self.model.latent_channels, t["entropy_init_scale"])
             groups["entropy"] = (dict(self.entropy.named_parameters()), t["lr_entropy"] / t["lr"])
         self.opt = _Optimizer(groups)
@@ -258,7 +274,10 @@ class _Run:
         if self.entropy is not None:
             self.entropy.zero_grad()
         y = model.encoder.forward(x)
-        yq, qcache = quantize(y, self.quantizer, True, model.rng)
+        if self.quantizer == "codec":
+            yq, qcache = _codec_quantize(y, x.shape[2:], t["codec_bpp"], model.rng), None
+        else:
+            yq, qcache = quantize(y, self.quantizer, True, model.rng)
         xh = model.decoder.forward(yq)
         diff = xh - x
         mse = float(np.mean(diff * diff, dtype=np.float64))
@@ -266,7 +285,8 @@ class _Run:
         pixels = x.shape[0] * x.shape[2] * x.shape[3]
         rate, grate = 0.0, None
         # "mixed": the rate sees y + u while the decoder saw round(y).
-        yr = y + model.rng.uniform(-0.5, 0.5, size=y.shape).astype(np.float32) if self.quantizer == "mixed" else yq
+        mixed = self.quantizer in ("mixed", "codec")
+        yr = y + model.rng.uniform(-0.5, 0.5, size=y.shape).astype(np.float32) if mixed else yq
         if self.entropy is not None:
             rate = self.entropy.forward(yr) / pixels
             # The entropy model minimises the bits whatever λ is (so its estimate stays honest at λ = 0);
@@ -278,12 +298,27 @@ class _Run:
         gyq = model.decoder.backward(gxh.astype(np.float32))
         if grate is not None:
             gyq = gyq + grate
-        model.encoder.backward(quantize_backward(gyq, self.quantizer, qcache))
+        if t["freeze"] != "encoder":
+            model.encoder.backward(quantize_backward(gyq, self.quantizer, qcache))
         lam = t["lmbda"] if grate is not None else 0.0
-        gnorm = clip_grad_norm(model.parameters(), t["clip"]) if t["clip"] else 0.0
-        lr = warmup_lr(step, t["lr"], t["warmup"])
+        gnorm = clip_grad_norm(self.opt.groups["model"][1].params, t["clip"]) if t["clip"] else 0.0
+        # "cosine" decays to lr_min at the recipe's own step count, so `--steps` can stop early or go on at lr_min.
+        horizon = int(t["steps"]) if t["lr_schedule"] == "cosine" else None
+        lr = warmup_lr(step, t["lr"], t["warmup"], horizon, t["lr_min"])
         self.opt.step(lr)
         return {"loss": mse + lam * rate, "mse": mse, "rate": rate, "grad_norm": gnorm, "lr": lr}
+
+
+def _codec_quantize(y: np.ndarray, size, bpp_range, rng: np.random.Generator) -> np.ndarray:
+    """Each batch item through the real codec (:func:`swiftlic.codec.latent_roundtrip`) at a rate drawn
+    log-uniformly from ``bpp_range`` (from ``rng``, so a resumed run draws the same rates)."""
+    from .codec import latent_roundtrip
+
+    lo, hi = (math.log(float(b)) for b in bpp_range)
+    out = np.empty_like(y)
+    for i in range(y.shape[0]):
+        out[i] = latent_roundtrip(y[i], math.exp(rng.uniform(lo, hi)), tuple(size))[0]
+    return out
 
 
 # -- validation --------------------------------------------------------------------------------------------------
@@ -303,13 +338,14 @@ def _real_bytes(y) -> int | None:
 
 
 def evaluate(model, entropy=None, *, kind="images", path="kodak", images=4, crop=256, quantizer=None, seed=0,
-             data_kind=None) -> dict:
+             data_kind=None, codec_bpp: float = 0.5) -> dict:
     """Validation metrics of ``model`` (eval mode).
 
     Images: the first ``images`` Kodak-like images (``crop`` > 0: their centre crop of that size, else the whole
     image, reflect-padded to the model's stride), YCbCr in, RGB PSNR out, for the rounded latent (``psnr``) and the
     noisy one (``psnr_noisy``, the training proxy); ``bpp`` is real when swiftlic.latent exists, else estimated by
-    ``entropy`` (``rate_kind`` says which). MNIST/CIFAR-10: MSE on the first ``images`` test records.
+    ``entropy`` (``rate_kind`` says which). ``quantizer="codec"``: ``psnr``/``bpp`` are those of the real codec
+    at the target rate ``codec_bpp``. MNIST/CIFAR-10: MSE on the first ``images`` test records.
     """
     from . import color, data as sdata
 
@@ -339,12 +375,19 @@ def evaluate(model, entropy=None, *, kind="images", path="kodak", images=4, crop
         ph, pw = -h % s, -w % s
         x = np.pad(x, ((0, 0), (0, ph), (0, pw)), mode="reflect")[None]
         y = model.encode(np.ascontiguousarray(x))
-        yq, _ = quantize(y, q, False, rng)
+        coded = None
+        if q == "codec":
+            from .codec import latent_roundtrip
+
+            yhat, coded = latent_roundtrip(y[0], codec_bpp, (h, w))
+            yq = yhat[None]
+        else:
+            yq, _ = quantize(y, q, False, rng)
         for rec, target in ((yq, psnr), (y + rng.uniform(-0.5, 0.5, y.shape).astype(np.float32), psnr_noisy)):
             xh = np.clip(model.decode(rec)[0, :, :h, :w], 0, 1)
             out = color.ycbcr_to_rgb(np.ascontiguousarray(xh, dtype=np.float32), planar=False)
             target.append(_psnr(out, rgb))
-        nbytes = _real_bytes(y) if q in ("noise", "ste", "mixed") else None
+        nbytes = coded if coded is not None else _real_bytes(y) if q in ("noise", "ste", "mixed") else None
         if nbytes is not None:
             bpp.append(8 * nbytes / (h * w))
         else:
@@ -371,7 +414,7 @@ def _validate(run: _Run) -> dict:
     v, d = run.recipe["validate"], run.recipe["data"]
     kind = d["kind"]
     return evaluate(run.model, run.entropy, kind=kind, path=d["path"] if kind != "images" else v["path"], images=v["images"], crop=v.get("crop", 0),
-                    quantizer=run.quantizer, seed=run.recipe["train"]["seed"])
+                    quantizer=run.quantizer, seed=run.recipe["train"]["seed"], codec_bpp=v.get("bpp", 0.5))
 
 
 def train(recipe, *, out_dir=None, steps: int | None = None, resume: bool = True, progress: bool = True,
@@ -466,6 +509,10 @@ def _cmd_train(args) -> int:
     for a in args.set or []:
         _set_override(recipe, a)
     recipe = load_recipe(recipe)
+    if args.threads is not None:
+        from . import threads
+
+        threads.set_num_threads(args.threads)
     summary = train(recipe, out_dir=args.out, steps=args.steps, resume=not args.no_resume,
                     progress=not args.quiet, validate=not args.no_validate)
     print(json.dumps(summary, indent=1, default=float))
@@ -483,6 +530,7 @@ def add_train_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--no-resume", action="store_true", help="start afresh even if a checkpoint exists")
     p.add_argument("--no-validate", action="store_true", help="skip periodic validation")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--threads", type=int, help="native threads (default: all cores)")
     p.set_defaults(func=_cmd_train)
     return p
 

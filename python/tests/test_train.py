@@ -49,7 +49,8 @@ def _tensors(run_dir):
     return load_file(str(Path(run_dir) / "checkpoint.safetensors"))
 
 
-@pytest.mark.parametrize("proxy, quantizer", [("entropy", "noise"), ("l1", "ste"), ("entropy", "mixed"), ("none", "binary")])
+@pytest.mark.parametrize("proxy, quantizer", [("entropy", "noise"), ("l1", "ste"), ("entropy", "mixed"), ("none", "binary"),
+                                             ("none", "codec")])
 def test_resume_reproduces_an_uninterrupted_run_exactly(photos, tmp_path, proxy, quantizer):
     recipe = _recipe(photos, rate_proxy=proxy, quantizer=quantizer)
     T.train(recipe, out_dir=tmp_path / "straight", steps=4, progress=False)
@@ -64,6 +65,53 @@ def test_resume_reproduces_an_uninterrupted_run_exactly(photos, tmp_path, proxy,
         assert np.array_equal(a[k], b[k]), k
     # …and training really moved the parameters between step 2 and step 4.
     assert any(not np.array_equal(half[k], a[k]) for k in a if k.startswith("model."))
+
+
+def test_codec_quantizer_feeds_the_decoder_what_the_codec_decodes(monkeypatch):
+    """quantizer="codec": every batch item goes through the real stream (encode with a byte budget, decode)."""
+    from swiftlic import codec, latent
+
+    rng = np.random.default_rng(5)
+    y = rng.normal(0, 3, (3, 4, 2, 3)).astype(np.float32)
+    seen = []
+    real = codec.latent_roundtrip
+
+    def spy(yi, bpp, size, model_id=""):
+        seen.append(bpp)
+        return real(yi, bpp, size, model_id)
+
+    monkeypatch.setattr(codec, "latent_roundtrip", spy)
+    out = T._codec_quantize(y, (16, 24), (0.2, 3.0), np.random.default_rng([1, 2]))
+    assert len(seen) == 3 and all(0.2 <= b <= 3.0 for b in seen) and len(set(seen)) == 3
+    for i, b in enumerate(seen):
+        data = latent.encode(y[i], bits=codec.BITS, step=codec._STEP, target_bytes=int(b * 16 * 24 / 8),
+                             image_size=(16, 24), color_mode="ycbcr")
+        assert np.array_equal(out[i], latent.decode(data)[0])
+    # The rates come from the generator: the same draws give the same latents.
+    again = T._codec_quantize(y, (16, 24), (0.2, 3.0), np.random.default_rng([1, 2]))
+    assert np.array_equal(out, again)
+
+
+def test_frozen_encoder_keeps_its_weights_and_the_decoder_trains(photos, tmp_path):
+    recipe = _recipe(photos, rate_proxy="none", quantizer="codec", freeze="encoder", codec_bpp=[0.5, 4.0])
+    before = models.create(TINY_CHENG["id"], **TINY_CHENG["config"]).state_dict()
+    T.train(recipe, out_dir=tmp_path, steps=3, progress=False)
+    after = _tensors(tmp_path)
+    assert not any(k.startswith("optim.m.model.encoder.") for k in after)
+    for k, v in before.items():
+        same = np.array_equal(after["model." + k], v)
+        assert same if k.startswith("encoder.") else True, k
+    assert any(not np.array_equal(after["model." + k], v) for k, v in before.items() if k.startswith("decoder."))
+
+
+def test_cosine_schedule_decays_to_lr_min_at_the_recipe_steps(photos, tmp_path):
+    recipe = _recipe(photos, steps=6, lr=1e-2, warmup=1, lr_schedule="cosine", lr_min=1e-4, log_every=1)
+    T.train(recipe, out_dir=tmp_path, steps=8, progress=False)
+    lrs = [r["lr"] for r in map(json.loads, (tmp_path / "log.jsonl").read_text().splitlines()) if "lr" in r]
+    # warm-up ends at step 1; the decay spans steps 1…6 of the recipe; `steps=8` goes on at lr_min.
+    assert lrs[0] == lrs[1] == pytest.approx(1e-2)
+    assert all(a > b for a, b in zip(lrs[1:7], lrs[2:7]))
+    assert lrs[6:] == [pytest.approx(1e-4)] * 2
 
 
 def test_checkpoint_metadata_and_exported_model(photos, tmp_path):
@@ -150,6 +198,12 @@ def test_recipes_in_the_repository_are_valid():
 def test_bad_recipes_raise_clear_errors(tmp_path):
     with pytest.raises(swiftlic.InvalidArgumentError, match="rate_proxy"):
         T.load_recipe({"train": {"rate_proxy": "bits"}})
+    with pytest.raises(swiftlic.InvalidArgumentError, match="lr_schedule"):
+        T.load_recipe({"train": {"lr_schedule": "linear"}})
+    with pytest.raises(swiftlic.InvalidArgumentError, match="freeze"):
+        T.load_recipe({"train": {"freeze": "decoder"}})
+    with pytest.raises(swiftlic.InvalidArgumentError, match="codec_bpp"):
+        T.load_recipe({"train": {"codec_bpp": [2.0, 1.0]}})
     with pytest.raises(swiftlic.InvalidArgumentError, match="does not exist"):
         T.load_recipe(tmp_path / "missing.toml")
     bad = tmp_path / "bad.toml"
