@@ -241,6 +241,29 @@ def test_block_pca_path_starts_as_the_pca_transform(basis_file):
     assert np.abs(last.weight.grad).sum() > 0
 
 
+def test_decoder_only_residual_has_a_pure_pca_analysis(basis_file, tmp_path):
+    both = models.create("cheng2018-cae", channels=[3, 3, 4, 4, 4], latent_channels=12, basis=basis_file, seed=4)
+    dec = models.create("cheng2018-cae", channels=[3, 3, 4, 4, 4], latent_channels=12, basis=basis_file, seed=4,
+                        cae="decoder")
+    lin = models.create("cheng2018-cae", latent_channels=12, basis=basis_file, cae=False)
+    enc = [k for k in dec.state_dict() if k.startswith("encoder.")]
+    assert enc == ["encoder.1.weight", "encoder.1.bias"]          # the 1×1 PCA convolution alone
+    for p in both.decoder.parameters():          # a trained synthesis residual (non-zero last layer)
+        p.data += 0.01
+    state = both.state_dict()
+    dec.load_state_dict({k: state[k.replace("encoder.", "encoder.a.")] for k in dec.state_dict()})
+    x = _rand((1, 3, 16, 16), 5)
+    y = dec.encode(x)
+    np.testing.assert_array_equal(y, lin.encode(x))
+    np.testing.assert_allclose(dec.decode(y), both.decode(y), atol=1e-6)
+    models.save(dec, tmp_path / "d.safetensors")
+    assert models.load(tmp_path / "d.safetensors").config["cae"] == "decoder"
+    with pytest.raises(swiftlic.InvalidArgumentError, match="cae"):
+        models.create("cheng2018-cae", cae="encoder")
+    with pytest.raises(swiftlic.InvalidArgumentError, match="block-PCA"):
+        models.create("cheng2018-cae", cae="decoder", linear_path="none")
+
+
 def test_per_component_arrangement_shares_one_single_channel_cae():
     m = models.create("cheng2018-cae", channels=[2, 2, 2, 2, 2], latent_channels=2, linear_path="none",
                       per_component=True)

@@ -9,7 +9,9 @@ the briefly trained CAE: 8× pixel-unshuffle + 1×1 conv initialised from a bloc
 (first C principal rows, scaled by ``latent_scale``, mean removed), and its transpose (1×1 conv + pixel shuffle)
 in the decoder. The CAE then runs as a residual beside each linear map with its last layer initialised to zero,
 so the untrained model *is* the block-PCA transform and training can only start from there.
-``cae=False`` keeps only the linear path; ``linear_path="none"`` is the paper's plain CAE.
+``cae=False`` keeps only the linear path, ``cae="decoder"`` puts the residual beside the synthesis only (the
+analysis is then the block PCA alone: encoding costs one 1×1 convolution); ``linear_path="none"`` is the
+paper's plain CAE.
 
 Input: N×3×H×W float32 YCbCr planes in [0, 1] (``swiftlic.rgb_to_ycbcr(img, planar=True)``), H and W multiples of
 8. ``per_component=True`` runs a 1-channel CAE on each of Y, Cb, Cr (the paper's arrangement; shared weights,
@@ -121,12 +123,14 @@ class Cheng2018CAE(CompressionModel):
             raise InvalidArgumentError("per_component=True needs linear_path='none' (the block PCA is joint over Y, Cb, Cr)")
         if linear_path == "blockpca" and in_channels != 3:
             raise InvalidArgumentError(f"the block-PCA path expects 3 input planes, got in_channels={in_channels}")
-        if linear_path == "none" and not cae:
-            raise InvalidArgumentError("cae=False needs the block-PCA linear path")
+        if cae not in (True, False, "decoder"):
+            raise InvalidArgumentError(f"cae: expected true, false or 'decoder', got {cae!r}")
+        if linear_path == "none" and cae is not True:
+            raise InvalidArgumentError(f"cae={cae!r} needs the block-PCA linear path")
         self.config = dict(channels=channels, latent_channels=int(latent_channels), in_channels=int(in_channels),
                            per_component=bool(per_component), linear_path=linear_path,
                            basis=None if basis is None else str(basis), latent_scale=float(latent_scale),
-                           cae=bool(cae), seed=int(seed))
+                           cae=cae, seed=int(seed))
         self.latent_channels = C = int(latent_channels)
         if linear_path == "blockpca" and C > 192:
             raise InvalidArgumentError(f"latent_channels: the block PCA has 192 components, got {C}")
@@ -179,7 +183,8 @@ class Cheng2018CAE(CompressionModel):
                 last = list(branch)[-1]
                 last.weight.data[...] = 0
                 last.bias.data[...] = 0
-            self.encoder = ParallelSum(enc_lin, enc_cae)
+            # "decoder": the analysis is the block PCA alone (fast encoding); only the synthesis has a residual.
+            self.encoder = enc_lin if cae == "decoder" else ParallelSum(enc_lin, enc_cae)
             self.decoder = ParallelSum(dec_lin, dec_cae)
         else:
             self.encoder, self.decoder = enc_lin, dec_lin
