@@ -29,7 +29,21 @@ def swift_driver():
     sys.exit("swiftlic: no Swift toolchain found (set SWIFT=/path/to/swift)")
 
 
+def _replace_file(src, dest) -> None:
+    """Copies src over dest atomically (new inode + rename): a process that has dest mapped (a training run using
+    the in-place build) keeps its old copy instead of crashing on a file truncated under it."""
+    tmp = Path(f"{dest}.tmp{os.getpid()}")
+    shutil.copy2(src, tmp)
+    os.replace(tmp, dest)
+
+
 class BuildSwiftThenExt(build_ext):
+    def copy_file(self, infile, outfile, *args, **kwargs):
+        if self.inplace and not self.dry_run:  # --inplace: outfile may be loaded by a running process
+            _replace_file(infile, outfile)
+            return outfile, 1
+        return super().copy_file(infile, outfile, *args, **kwargs)
+
     def run(self):
         cpu = os.environ.get("SWIFTLIC_TARGET_CPU", "haswell")
         cmd = [swift_driver(), "build", "-c", "release", "--product", "swiftlic",
@@ -46,7 +60,7 @@ class BuildSwiftThenExt(build_ext):
         # The extension finds libswiftlic.so beside itself ($ORIGIN rpath).
         dest = Path(self.get_ext_fullpath("swiftlic._native")).parent
         dest.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(lib, dest / "libswiftlic.so")
+        _replace_file(lib, dest / "libswiftlic.so")
 
 
 native = Extension(

@@ -49,6 +49,34 @@ PyArrayObject *slic_output(PyObject *obj, int type, const char *name) {
     return NULL;
 }
 
+void slic_release(slic_borrowed *b) {
+    for (int i = 0; i < b->n; i++) Py_XDECREF(b->owned[i]);
+    b->n = 0;
+}
+
+int slic_in_f32(slic_borrowed *b, PyObject *obj, const char *name, int optional, const float **p, int64_t *count) {
+    if (optional && obj == Py_None) { *p = NULL; *count = 0; return 0; }
+    if (b->n >= SLIC_MAX_BORROWED) {
+        PyErr_SetString(PyExc_SystemError, "swiftlic: too many borrowed inputs in one call");
+        return -1;
+    }
+    PyArrayObject *a = slic_input(obj, NPY_FLOAT32, name);
+    if (a == NULL) return -1;
+    b->owned[b->n++] = a;
+    *p = (const float *)PyArray_DATA(a);
+    *count = PyArray_SIZE(a);
+    return 0;
+}
+
+int slic_out_f32(PyObject *obj, const char *name, int optional, float **p, int64_t *count) {
+    if (optional && obj == Py_None) { *p = NULL; *count = 0; return 0; }
+    PyArrayObject *a = slic_output(obj, NPY_FLOAT32, name);
+    if (a == NULL) return -1;
+    *p = (float *)PyArray_DATA(a);
+    *count = PyArray_SIZE(a);
+    return 0;
+}
+
 static void free_capsule(PyObject *capsule) { slic_free(PyCapsule_GetPointer(capsule, "swiftlic.buffer")); }
 
 PyObject *slic_new_array(int ndim, const npy_intp *dims, int type) {

@@ -23,6 +23,20 @@ PyArrayObject *slic_input(PyObject *obj, int type, const char *name);
  * or NULL with TypeError naming what was expected and what was found. */
 PyArrayObject *slic_output(PyObject *obj, int type, const char *name);
 
+/* The input arrays one binding borrows (new references, some converted copies), released together. */
+#define SLIC_MAX_BORROWED 8
+typedef struct {
+    PyArrayObject *owned[SLIC_MAX_BORROWED];
+    int n;
+} slic_borrowed;
+void slic_release(slic_borrowed *b);
+
+/* Float32 input borrowed into `b`: its data pointer and element count; with `optional`, None gives NULL and 0.
+ * Returns 0, or -1 with an exception set. */
+int slic_in_f32(slic_borrowed *b, PyObject *obj, const char *name, int optional, const float **p, int64_t *count);
+/* Float32 output (writable, C-contiguous, never copied): pointer and count; `optional` None gives NULL and 0. */
+int slic_out_f32(PyObject *obj, const char *name, int optional, float **p, int64_t *count);
+
 /* A new C-contiguous array whose memory Swift allocated (64-byte aligned); freed through slic_free when the
  * array dies (capsule base). NULL with an exception on failure. */
 PyObject *slic_new_array(int ndim, const npy_intp *dims, int type);

@@ -2,17 +2,6 @@
  * call, map the status; option logic lives in python/swiftlic/latent.py and in Swift. */
 #include "_native.h"
 
-/* Borrows an optional float32 array: None gives (NULL, 0). Returns 0, or -1 with an exception. */
-static int optional_floats(PyObject *obj, const char *name, PyArrayObject **arr, const float **ptr, int64_t *n) {
-    *arr = NULL; *ptr = NULL; *n = 0;
-    if (obj == Py_None) return 0;
-    *arr = slic_input(obj, NPY_FLOAT32, name);
-    if (*arr == NULL) return -1;
-    *ptr = PyArray_DATA(*arr);
-    *n = PyArray_SIZE(*arr);
-    return 0;
-}
-
 static PyObject *latent_encode_bound(PyObject *self, PyObject *args) {
     long long c, h, w, id_bytes;
     int layers;
@@ -34,26 +23,24 @@ static PyObject *latent_encode(PyObject *self, PyObject *args) {
                           &basis_bits, &fbo, &fmo, &id, &hash, &ih, &iw, &color, &outo))
         return NULL;
     PyObject *result = NULL;
-    PyArrayObject *y = NULL, *cs = NULL, *fb = NULL, *fm = NULL;
-    const float *csp, *fbp, *fmp;
-    int64_t csn, fbn, fmn, written = 0;
-    y = slic_input(yo, NPY_FLOAT32, "y");
-    if (y == NULL) goto done;
-    if (optional_floats(cso, "channel_steps", &cs, &csp, &csn) < 0) goto done;
-    if (optional_floats(fbo, "fixed_basis", &fb, &fbp, &fbn) < 0) goto done;
-    if (optional_floats(fmo, "fixed_mean", &fm, &fmp, &fmn) < 0) goto done;
+    slic_borrowed b = {{0}, 0};
+    const float *yp, *csp, *fbp, *fmp;
+    int64_t yn, csn, fbn, fmn, written = 0;
+    if (slic_in_f32(&b, yo, "y", 0, &yp, &yn) || slic_in_f32(&b, cso, "channel_steps", 1, &csp, &csn) ||
+        slic_in_f32(&b, fbo, "fixed_basis", 1, &fbp, &fbn) || slic_in_f32(&b, fmo, "fixed_mean", 1, &fmp, &fmn))
+        goto done;
     PyArrayObject *out = slic_output(outo, NPY_UINT8, "out");
     if (out == NULL) goto done;
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
-    st = slic_latent_encode(PyArray_DATA(y), PyArray_SIZE(y), c, h, w, bits, step, csp, csn, target, layers, pca,
+    st = slic_latent_encode(yp, yn, c, h, w, bits, step, csp, csn, target, layers, pca,
                             basis_bits, fbp, fbn, fmp, fmn, id.buf, id.len, hash, ih, iw, color, PyArray_DATA(out),
                             PyArray_SIZE(out), &written);
     Py_END_ALLOW_THREADS
     if (slic_check(st) == 0) result = PyLong_FromLongLong(written);
 done:
     PyBuffer_Release(&id);
-    Py_XDECREF(y); Py_XDECREF(cs); Py_XDECREF(fb); Py_XDECREF(fm);
+    slic_release(&b);
     return result;
 }
 
@@ -101,11 +88,11 @@ static PyObject *latent_decode(PyObject *self, PyObject *args) {
     PyObject *fbo, *fmo, *outo;
     if (!PyArg_ParseTuple(args, "y*LiKOOO", &data, &max_pixels, &check, &hash, &fbo, &fmo, &outo)) return NULL;
     PyObject *result = NULL;
-    PyArrayObject *fb = NULL, *fm = NULL;
+    slic_borrowed b = {{0}, 0};
     const float *fbp, *fmp;
     int64_t fbn, fmn;
-    if (optional_floats(fbo, "fixed_basis", &fb, &fbp, &fbn) < 0) goto done;
-    if (optional_floats(fmo, "fixed_mean", &fm, &fmp, &fmn) < 0) goto done;
+    if (slic_in_f32(&b, fbo, "fixed_basis", 1, &fbp, &fbn) || slic_in_f32(&b, fmo, "fixed_mean", 1, &fmp, &fmn))
+        goto done;
     PyArrayObject *out = slic_output(outo, NPY_FLOAT32, "out");
     if (out == NULL) goto done;
     int32_t st;
@@ -116,7 +103,7 @@ static PyObject *latent_decode(PyObject *self, PyObject *args) {
     result = slic_status_result(st);
 done:
     PyBuffer_Release(&data);
-    Py_XDECREF(fb); Py_XDECREF(fm);
+    slic_release(&b);
     return result;
 }
 

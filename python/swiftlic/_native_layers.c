@@ -3,45 +3,17 @@
  * C-contiguous float32), release the GIL, call, map the status. Shapes are checked in Swift. */
 #include "_native.h"
 
-#define MAX_IN 4
-
-/* Inputs borrowed for one call: new references released by drop_inputs. */
-typedef struct {
-    PyArrayObject *a[MAX_IN];
-    int count;
-} inputs_t;
-
-static int take_input(inputs_t *in, PyObject *obj, const char *name) {
-    PyArrayObject *arr = slic_input(obj, NPY_FLOAT32, name);
-    if (arr == NULL) return -1;
-    in->a[in->count++] = arr;
-    return 0;
-}
-
-static void drop_inputs(inputs_t *in) {
-    for (int i = 0; i < in->count; i++) Py_DECREF(in->a[i]);
-    in->count = 0;
-}
-
-/* Borrows input x and output y for a call that maps one array to another; 0, or -1 with an exception set. */
-static int take_map(inputs_t *in, PyObject *xo, const char *xname, PyObject *yo, const char *yname,
-                    PyArrayObject **y) {
-    if (take_input(in, xo, xname)) return -1;
-    if ((*y = slic_output(yo, NPY_FLOAT32, yname)) == NULL) {
-        drop_inputs(in);
-        return -1;
-    }
-    return 0;
-}
-
 /* Releases the borrowed inputs and maps the status. */
-static PyObject *finish(inputs_t *in, int32_t st) {
-    drop_inputs(in);
+static PyObject *finish(slic_borrowed *b, int32_t st) {
+    slic_release(b);
     return slic_status_result(st);
 }
 
-#define DATA(arr) ((float *)PyArray_DATA(arr))
-#define SIZE(arr) ((int64_t)PyArray_SIZE(arr))
+/* Borrows input x and output y of a call that maps one array to another; 0, or -1 with an exception set. */
+static int take_map(slic_borrowed *b, PyObject *xo, const char *xname, const float **x, int64_t *xn, PyObject *yo,
+                    const char *yname, float **y, int64_t *yn) {
+    return slic_in_f32(b, xo, xname, 0, x, xn) || slic_out_f32(yo, yname, 0, y, yn) ? -1 : 0;
+}
 
 /* gdn_forward(inverse, n, c, h, w, x, beta, gamma, y) */
 static PyObject *gdn_forward(PyObject *self, PyObject *args) {
@@ -49,18 +21,20 @@ static PyObject *gdn_forward(PyObject *self, PyObject *args) {
     long long n, c, h, w;
     PyObject *xo, *bo, *go, *yo;
     if (!PyArg_ParseTuple(args, "iLLLLOOOO", &inverse, &n, &c, &h, &w, &xo, &bo, &go, &yo)) return NULL;
-    inputs_t in = {{0}, 0};
-    PyArrayObject *y;
-    if (take_input(&in, bo, "beta") || take_input(&in, go, "gamma") || take_map(&in, xo, "x", yo, "y", &y)) {
-        drop_inputs(&in);
+    slic_borrowed b = {{0}, 0};
+    const float *x, *beta, *gamma;
+    float *y;
+    int64_t xn, bn, gn, yn;
+    if (slic_in_f32(&b, bo, "beta", 0, &beta, &bn) || slic_in_f32(&b, go, "gamma", 0, &gamma, &gn) ||
+        take_map(&b, xo, "x", &x, &xn, yo, "y", &y, &yn)) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
-    st = slic_gdn_forward(inverse, n, c, h, w, DATA(in.a[2]), SIZE(in.a[2]), DATA(in.a[0]), SIZE(in.a[0]),
-                          DATA(in.a[1]), SIZE(in.a[1]), DATA(y), SIZE(y));
+    st = slic_gdn_forward(inverse, n, c, h, w, x, xn, beta, bn, gamma, gn, y, yn);
     Py_END_ALLOW_THREADS
-    return finish(&in, st);
+    return finish(&b, st);
 }
 
 /* gdn_backward(inverse, n, c, h, w, x, beta, gamma, grad_y, grad_x, grad_beta, grad_gamma) */
@@ -70,22 +44,22 @@ static PyObject *gdn_backward(PyObject *self, PyObject *args) {
     PyObject *xo, *bo, *go, *gyo, *gxo, *gbo, *ggo;
     if (!PyArg_ParseTuple(args, "iLLLLOOOOOOO", &inverse, &n, &c, &h, &w, &xo, &bo, &go, &gyo, &gxo, &gbo, &ggo))
         return NULL;
-    inputs_t in = {{0}, 0};
-    PyArrayObject *gx, *gb, *gg;
-    if (take_input(&in, xo, "x") || take_input(&in, bo, "beta") || take_input(&in, go, "gamma") ||
-        take_input(&in, gyo, "grad_y") || (gx = slic_output(gxo, NPY_FLOAT32, "grad_x")) == NULL ||
-        (gb = slic_output(gbo, NPY_FLOAT32, "grad_beta")) == NULL ||
-        (gg = slic_output(ggo, NPY_FLOAT32, "grad_gamma")) == NULL) {
-        drop_inputs(&in);
+    slic_borrowed b = {{0}, 0};
+    const float *x, *beta, *gamma, *gy;
+    float *gx, *gb, *gg;
+    int64_t xn, bn, gn, gyn, gxn, gbn, ggn;
+    if (slic_in_f32(&b, xo, "x", 0, &x, &xn) || slic_in_f32(&b, bo, "beta", 0, &beta, &bn) ||
+        slic_in_f32(&b, go, "gamma", 0, &gamma, &gn) || slic_in_f32(&b, gyo, "grad_y", 0, &gy, &gyn) ||
+        slic_out_f32(gxo, "grad_x", 0, &gx, &gxn) || slic_out_f32(gbo, "grad_beta", 0, &gb, &gbn) ||
+        slic_out_f32(ggo, "grad_gamma", 0, &gg, &ggn)) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
-    st = slic_gdn_backward(inverse, n, c, h, w, DATA(in.a[0]), SIZE(in.a[0]), DATA(in.a[1]), SIZE(in.a[1]),
-                           DATA(in.a[2]), SIZE(in.a[2]), DATA(in.a[3]), SIZE(in.a[3]), DATA(gx), SIZE(gx),
-                           DATA(gb), SIZE(gb), DATA(gg), SIZE(gg));
+    st = slic_gdn_backward(inverse, n, c, h, w, x, xn, beta, bn, gamma, gn, gy, gyn, gx, gxn, gb, gbn, gg, ggn);
     Py_END_ALLOW_THREADS
-    return finish(&in, st);
+    return finish(&b, st);
 }
 
 /* maxpool2x2(backward, n, c, h, w, x, grad_y_or_None, out): forward out = y; backward out = grad_x */
@@ -94,20 +68,21 @@ static PyObject *maxpool2x2(PyObject *self, PyObject *args) {
     long long n, c, h, w;
     PyObject *xo, *gyo, *oo;
     if (!PyArg_ParseTuple(args, "iLLLLOOO", &backward, &n, &c, &h, &w, &xo, &gyo, &oo)) return NULL;
-    inputs_t in = {{0}, 0};
-    PyArrayObject *out;
-    if ((backward && take_input(&in, gyo, "grad_y")) || take_map(&in, xo, "x", oo, backward ? "grad_x" : "y", &out)) {
-        drop_inputs(&in);
+    slic_borrowed b = {{0}, 0};
+    const float *x, *gy = NULL;
+    float *out;
+    int64_t xn, gyn = 0, outn;
+    if ((backward && slic_in_f32(&b, gyo, "grad_y", 0, &gy, &gyn)) ||
+        take_map(&b, xo, "x", &x, &xn, oo, backward ? "grad_x" : "y", &out, &outn)) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
-    if (backward)
-        st = slic_maxpool2x2_backward(n, c, h, w, DATA(in.a[1]), SIZE(in.a[1]), DATA(in.a[0]), SIZE(in.a[0]),
-                                      DATA(out), SIZE(out));
-    else st = slic_maxpool2x2_forward(n, c, h, w, DATA(in.a[0]), SIZE(in.a[0]), DATA(out), SIZE(out));
+    if (backward) st = slic_maxpool2x2_backward(n, c, h, w, x, xn, gy, gyn, out, outn);
+    else st = slic_maxpool2x2_forward(n, c, h, w, x, xn, out, outn);
     Py_END_ALLOW_THREADS
-    return finish(&in, st);
+    return finish(&b, st);
 }
 
 /* upsample2x(backward, mode, n, c, h, w, src, dst): forward src = x, dst = y; backward src = grad_y, dst = grad_x */
@@ -116,15 +91,20 @@ static PyObject *upsample2x(PyObject *self, PyObject *args) {
     long long n, c, h, w;
     PyObject *so, *do_;
     if (!PyArg_ParseTuple(args, "iiLLLLOO", &backward, &mode, &n, &c, &h, &w, &so, &do_)) return NULL;
-    inputs_t in = {{0}, 0};
-    PyArrayObject *d;
-    if (take_map(&in, so, backward ? "grad_y" : "x", do_, backward ? "grad_x" : "y", &d)) return NULL;
+    slic_borrowed b = {{0}, 0};
+    const float *src;
+    float *dst;
+    int64_t sn, dn;
+    if (take_map(&b, so, backward ? "grad_y" : "x", &src, &sn, do_, backward ? "grad_x" : "y", &dst, &dn)) {
+        slic_release(&b);
+        return NULL;
+    }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
-    if (backward) st = slic_upsample2x_backward(mode, n, c, h, w, DATA(in.a[0]), SIZE(in.a[0]), DATA(d), SIZE(d));
-    else st = slic_upsample2x_forward(mode, n, c, h, w, DATA(in.a[0]), SIZE(in.a[0]), DATA(d), SIZE(d));
+    if (backward) st = slic_upsample2x_backward(mode, n, c, h, w, src, sn, dst, dn);
+    else st = slic_upsample2x_forward(mode, n, c, h, w, src, sn, dst, dn);
     Py_END_ALLOW_THREADS
-    return finish(&in, st);
+    return finish(&b, st);
 }
 
 /* pixel_shuffle(unshuffle, r, n, c, h, w, x, y) */
@@ -133,14 +113,19 @@ static PyObject *pixel_shuffle(PyObject *self, PyObject *args) {
     long long r, n, c, h, w;
     PyObject *xo, *yo;
     if (!PyArg_ParseTuple(args, "iLLLLLOO", &unshuffle, &r, &n, &c, &h, &w, &xo, &yo)) return NULL;
-    inputs_t in = {{0}, 0};
-    PyArrayObject *y;
-    if (take_map(&in, xo, "x", yo, "y", &y)) return NULL;
+    slic_borrowed b = {{0}, 0};
+    const float *x;
+    float *y;
+    int64_t xn, yn;
+    if (take_map(&b, xo, "x", &x, &xn, yo, "y", &y, &yn)) {
+        slic_release(&b);
+        return NULL;
+    }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
-    st = slic_pixel_shuffle(unshuffle, r, n, c, h, w, DATA(in.a[0]), SIZE(in.a[0]), DATA(y), SIZE(y));
+    st = slic_pixel_shuffle(unshuffle, r, n, c, h, w, x, xn, y, yn);
     Py_END_ALLOW_THREADS
-    return finish(&in, st);
+    return finish(&b, st);
 }
 
 /* quantize(kind, seed, offset, x, y, p=0): kind 0 = uniform noise, 1 = round half even, 2 = stochastic
@@ -152,19 +137,22 @@ static PyObject *quantize(PyObject *self, PyObject *args) {
     float p = 0;
     if (!PyArg_ParseTuple(args, "iKKOO|f", &kind, &seed, &offset, &xo, &yo, &p)) return NULL;
     if (kind < 0 || kind > 3) return PyErr_Format(PyExc_ValueError, "quantize: unknown kind %d", kind);
-    inputs_t in = {{0}, 0};
-    PyArrayObject *y;
-    if (take_map(&in, xo, "x", yo, "y", &y)) return NULL;
-    float *xd = DATA(in.a[0]), *yd = DATA(y);
-    int64_t xn = SIZE(in.a[0]), yn = SIZE(y);
+    slic_borrowed b = {{0}, 0};
+    const float *x;
+    float *y;
+    int64_t xn, yn;
+    if (take_map(&b, xo, "x", &x, &xn, yo, "y", &y, &yn)) {
+        slic_release(&b);
+        return NULL;
+    }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
-    if (kind == 0) st = slic_uniform_noise_add(seed, offset, xd, xn, yd, yn);
-    else if (kind == 1) st = slic_round_half_even(xd, xn, yd, yn);
-    else if (kind == 2) st = slic_binarize_stochastic(seed, offset, xd, xn, yd, yn);
-    else st = slic_dropout(p, seed, offset, xd, xn, yd, yn);
+    if (kind == 0) st = slic_uniform_noise_add(seed, offset, x, xn, y, yn);
+    else if (kind == 1) st = slic_round_half_even(x, xn, y, yn);
+    else if (kind == 2) st = slic_binarize_stochastic(seed, offset, x, xn, y, yn);
+    else st = slic_dropout(p, seed, offset, x, xn, y, yn);
     Py_END_ALLOW_THREADS
-    return finish(&in, st);
+    return finish(&b, st);
 }
 
 /* random_uniform(seed, offset, out) */
@@ -172,11 +160,12 @@ static PyObject *random_uniform(PyObject *self, PyObject *args) {
     unsigned long long seed, offset;
     PyObject *oo;
     if (!PyArg_ParseTuple(args, "KKO", &seed, &offset, &oo)) return NULL;
-    PyArrayObject *out = slic_output(oo, NPY_FLOAT32, "out");
-    if (out == NULL) return NULL;
+    float *out;
+    int64_t count;
+    if (slic_out_f32(oo, "out", 0, &out, &count)) return NULL;
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
-    st = slic_random_uniform(seed, offset, DATA(out), SIZE(out));
+    st = slic_random_uniform(seed, offset, out, count);
     Py_END_ALLOW_THREADS
     return slic_status_result(st);
 }
@@ -189,20 +178,20 @@ static PyObject *adam_step(PyObject *self, PyObject *args) {
     long long step;
     if (!PyArg_ParseTuple(args, "OOOOfffffiL", &po, &go, &mo, &vo, &lr, &b1, &b2, &eps, &wd, &decoupled, &step))
         return NULL;
-    inputs_t in = {{0}, 0};
-    PyArrayObject *p, *m, *v;
-    if ((p = slic_output(po, NPY_FLOAT32, "param")) == NULL || take_input(&in, go, "grad") ||
-        (m = slic_output(mo, NPY_FLOAT32, "exp_avg")) == NULL ||
-        (v = slic_output(vo, NPY_FLOAT32, "exp_avg_sq")) == NULL) {
-        drop_inputs(&in);
+    slic_borrowed b = {{0}, 0};
+    const float *g;
+    float *p, *m, *v;
+    int64_t pn, gn, mn, vn;
+    if (slic_out_f32(po, "param", 0, &p, &pn) || slic_in_f32(&b, go, "grad", 0, &g, &gn) ||
+        slic_out_f32(mo, "exp_avg", 0, &m, &mn) || slic_out_f32(vo, "exp_avg_sq", 0, &v, &vn)) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
-    st = slic_adam_step(DATA(p), SIZE(p), DATA(in.a[0]), SIZE(in.a[0]), DATA(m), SIZE(m), DATA(v), SIZE(v), lr, b1,
-                        b2, eps, wd, decoupled, step);
+    st = slic_adam_step(p, pn, g, gn, m, mn, v, vn, lr, b1, b2, eps, wd, decoupled, step);
     Py_END_ALLOW_THREADS
-    return finish(&in, st);
+    return finish(&b, st);
 }
 
 /* reduce(kind, x, target_or_None, grad_or_None) -> float: kind 0 = MSE, 1 = L1 (with target and optional grad),
@@ -211,21 +200,22 @@ static PyObject *reduce(PyObject *self, PyObject *args) {
     int kind;
     PyObject *xo, *to, *go;
     if (!PyArg_ParseTuple(args, "iOOO", &kind, &xo, &to, &go)) return NULL;
-    inputs_t in = {{0}, 0};
-    PyArrayObject *g = NULL;
-    if (take_input(&in, xo, kind == 2 ? "x" : "pred") || (kind != 2 && take_input(&in, to, "target")) ||
-        (kind != 2 && go != Py_None && (g = slic_output(go, NPY_FLOAT32, "grad")) == NULL)) {
-        drop_inputs(&in);
+    slic_borrowed b = {{0}, 0};
+    const float *x, *t = NULL;
+    float *g = NULL;
+    int64_t xn, tn = 0, gn = 0;
+    if (slic_in_f32(&b, xo, kind == 2 ? "x" : "pred", 0, &x, &xn) ||
+        (kind != 2 && (slic_in_f32(&b, to, "target", 0, &t, &tn) || slic_out_f32(go, "grad", 1, &g, &gn)))) {
+        slic_release(&b);
         return NULL;
     }
     double out = 0;
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
-    if (kind == 2) st = slic_sum_of_squares(DATA(in.a[0]), SIZE(in.a[0]), &out);
-    else st = slic_loss(kind, DATA(in.a[0]), SIZE(in.a[0]), DATA(in.a[1]), SIZE(in.a[1]), g ? DATA(g) : NULL,
-                        g ? SIZE(g) : 0, &out);
+    if (kind == 2) st = slic_sum_of_squares(x, xn, &out);
+    else st = slic_loss(kind, x, xn, t, tn, g, gn, &out);
     Py_END_ALLOW_THREADS
-    drop_inputs(&in);
+    slic_release(&b);
     if (slic_check(st)) return NULL;
     return PyFloat_FromDouble(out);
 }

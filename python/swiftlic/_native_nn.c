@@ -2,39 +2,6 @@
  * call, map the status. Shapes are passed through; Swift validates them. Optional buffers are None. */
 #include "_native.h"
 
-#define MAX_BUFS 6
-
-/* The buffers one call borrows: inputs are new references (maybe converted), outputs borrowed. */
-typedef struct {
-    PyArrayObject *owned[MAX_BUFS];
-    int n;
-} Borrowed;
-
-static void release(Borrowed *b) {
-    for (int i = 0; i < b->n; i++) Py_XDECREF(b->owned[i]);
-    b->n = 0;
-}
-
-/* Float32 input, or NULL pointer + count 0 when obj is None and optional. Returns 0, or -1 with an exception. */
-static int in_f32(Borrowed *b, PyObject *obj, const char *name, int optional, const float **p, int64_t *count) {
-    if (optional && obj == Py_None) { *p = NULL; *count = 0; return 0; }
-    PyArrayObject *a = slic_input(obj, NPY_FLOAT32, name);
-    if (a == NULL) return -1;
-    b->owned[b->n++] = a;
-    *p = (const float *)PyArray_DATA(a);
-    *count = PyArray_SIZE(a);
-    return 0;
-}
-
-static int out_f32(PyObject *obj, const char *name, int optional, float **p, int64_t *count) {
-    if (optional && obj == Py_None) { *p = NULL; *count = 0; return 0; }
-    PyArrayObject *a = slic_output(obj, NPY_FLOAT32, name);
-    if (a == NULL) return -1;
-    *p = (float *)PyArray_DATA(a);
-    *count = PyArray_SIZE(a);
-    return 0;
-}
-
 /* conv2d_forward(x, w, bias|None, y, n, c, h, w, cout, k, stride, padding, padding_mode, activation, slopes|None) */
 static PyObject *conv2d_forward(PyObject *self, PyObject *args) {
     PyObject *xo, *wo, *bo, *yo, *so;
@@ -43,21 +10,21 @@ static PyObject *conv2d_forward(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOOLLLLLLLLiiO", &xo, &wo, &bo, &yo, &n, &c, &h, &wd, &cout, &k, &s, &p, &mode,
                           &act, &so))
         return NULL;
-    Borrowed b = {{0}, 0};
+    slic_borrowed b = {{0}, 0};
     const float *x, *w, *bias, *slopes;
     float *y;
     int64_t xc, wc, bc, yc, sc;
-    if (in_f32(&b, xo, "input", 0, &x, &xc) < 0 || in_f32(&b, wo, "weight", 0, &w, &wc) < 0 ||
-        in_f32(&b, bo, "bias", 1, &bias, &bc) < 0 || in_f32(&b, so, "slopes", 1, &slopes, &sc) < 0 ||
-        out_f32(yo, "out", 0, &y, &yc) < 0) {
-        release(&b);
+    if (slic_in_f32(&b, xo, "input", 0, &x, &xc) < 0 || slic_in_f32(&b, wo, "weight", 0, &w, &wc) < 0 ||
+        slic_in_f32(&b, bo, "bias", 1, &bias, &bc) < 0 || slic_in_f32(&b, so, "slopes", 1, &slopes, &sc) < 0 ||
+        slic_out_f32(yo, "out", 0, &y, &yc) < 0) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = slic_conv2d_forward(x, xc, w, wc, bias, bc, y, yc, n, c, h, wd, cout, k, s, p, mode, act, slopes, sc);
     Py_END_ALLOW_THREADS
-    release(&b);
+    slic_release(&b);
     return slic_status_result(st);
 }
 
@@ -68,20 +35,20 @@ static PyObject *conv2d_backward_data(PyObject *self, PyObject *args) {
     int mode;
     if (!PyArg_ParseTuple(args, "OOOLLLLLLLLi", &gyo, &wo, &gxo, &n, &c, &h, &wd, &cout, &k, &s, &p, &mode))
         return NULL;
-    Borrowed b = {{0}, 0};
+    slic_borrowed b = {{0}, 0};
     const float *gy, *w;
     float *gx;
     int64_t gyc, wc, gxc;
-    if (in_f32(&b, gyo, "grad_output", 0, &gy, &gyc) < 0 || in_f32(&b, wo, "weight", 0, &w, &wc) < 0 ||
-        out_f32(gxo, "grad_input", 0, &gx, &gxc) < 0) {
-        release(&b);
+    if (slic_in_f32(&b, gyo, "grad_output", 0, &gy, &gyc) < 0 || slic_in_f32(&b, wo, "weight", 0, &w, &wc) < 0 ||
+        slic_out_f32(gxo, "grad_input", 0, &gx, &gxc) < 0) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = slic_conv2d_backward_data(gy, gyc, w, wc, gx, gxc, n, c, h, wd, cout, k, s, p, mode);
     Py_END_ALLOW_THREADS
-    release(&b);
+    slic_release(&b);
     return slic_status_result(st);
 }
 
@@ -92,20 +59,20 @@ static PyObject *conv2d_backward_weight(PyObject *self, PyObject *args) {
     int mode;
     if (!PyArg_ParseTuple(args, "OOOOLLLLLLLLi", &xo, &gyo, &gwo, &gbo, &n, &c, &h, &wd, &cout, &k, &s, &p, &mode))
         return NULL;
-    Borrowed b = {{0}, 0};
+    slic_borrowed b = {{0}, 0};
     const float *x, *gy;
     float *gw, *gb;
     int64_t xc, gyc, gwc, gbc;
-    if (in_f32(&b, xo, "input", 0, &x, &xc) < 0 || in_f32(&b, gyo, "grad_output", 0, &gy, &gyc) < 0 ||
-        out_f32(gwo, "grad_weight", 0, &gw, &gwc) < 0 || out_f32(gbo, "grad_bias", 1, &gb, &gbc) < 0) {
-        release(&b);
+    if (slic_in_f32(&b, xo, "input", 0, &x, &xc) < 0 || slic_in_f32(&b, gyo, "grad_output", 0, &gy, &gyc) < 0 ||
+        slic_out_f32(gwo, "grad_weight", 0, &gw, &gwc) < 0 || slic_out_f32(gbo, "grad_bias", 1, &gb, &gbc) < 0) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = slic_conv2d_backward_weight(x, xc, gy, gyc, gw, gwc, gb, gbc, n, c, h, wd, cout, k, s, p, mode);
     Py_END_ALLOW_THREADS
-    release(&b);
+    slic_release(&b);
     return slic_status_result(st);
 }
 
@@ -118,14 +85,14 @@ static PyObject *conv_transpose2d_forward(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOOLLLLLLLLLiO", &xo, &wo, &bo, &yo, &n, &c, &h, &wd, &cout, &k, &s, &p, &op,
                           &act, &so))
         return NULL;
-    Borrowed b = {{0}, 0};
+    slic_borrowed b = {{0}, 0};
     const float *x, *w, *bias, *slopes;
     float *y;
     int64_t xc, wc, bc, yc, sc;
-    if (in_f32(&b, xo, "input", 0, &x, &xc) < 0 || in_f32(&b, wo, "weight", 0, &w, &wc) < 0 ||
-        in_f32(&b, bo, "bias", 1, &bias, &bc) < 0 || in_f32(&b, so, "slopes", 1, &slopes, &sc) < 0 ||
-        out_f32(yo, "out", 0, &y, &yc) < 0) {
-        release(&b);
+    if (slic_in_f32(&b, xo, "input", 0, &x, &xc) < 0 || slic_in_f32(&b, wo, "weight", 0, &w, &wc) < 0 ||
+        slic_in_f32(&b, bo, "bias", 1, &bias, &bc) < 0 || slic_in_f32(&b, so, "slopes", 1, &slopes, &sc) < 0 ||
+        slic_out_f32(yo, "out", 0, &y, &yc) < 0) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
@@ -133,7 +100,7 @@ static PyObject *conv_transpose2d_forward(PyObject *self, PyObject *args) {
     st = slic_conv_transpose2d_forward(x, xc, w, wc, bias, bc, y, yc, n, c, h, wd, cout, k, s, p, op, act, slopes,
                                        sc);
     Py_END_ALLOW_THREADS
-    release(&b);
+    slic_release(&b);
     return slic_status_result(st);
 }
 
@@ -143,20 +110,20 @@ static PyObject *conv_transpose2d_backward_data(PyObject *self, PyObject *args) 
     long long n, c, h, wd, cout, k, s, p, op;
     if (!PyArg_ParseTuple(args, "OOOLLLLLLLLL", &gyo, &wo, &gxo, &n, &c, &h, &wd, &cout, &k, &s, &p, &op))
         return NULL;
-    Borrowed b = {{0}, 0};
+    slic_borrowed b = {{0}, 0};
     const float *gy, *w;
     float *gx;
     int64_t gyc, wc, gxc;
-    if (in_f32(&b, gyo, "grad_output", 0, &gy, &gyc) < 0 || in_f32(&b, wo, "weight", 0, &w, &wc) < 0 ||
-        out_f32(gxo, "grad_input", 0, &gx, &gxc) < 0) {
-        release(&b);
+    if (slic_in_f32(&b, gyo, "grad_output", 0, &gy, &gyc) < 0 || slic_in_f32(&b, wo, "weight", 0, &w, &wc) < 0 ||
+        slic_out_f32(gxo, "grad_input", 0, &gx, &gxc) < 0) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = slic_conv_transpose2d_backward_data(gy, gyc, w, wc, gx, gxc, n, c, h, wd, cout, k, s, p, op);
     Py_END_ALLOW_THREADS
-    release(&b);
+    slic_release(&b);
     return slic_status_result(st);
 }
 
@@ -166,20 +133,20 @@ static PyObject *conv_transpose2d_backward_weight(PyObject *self, PyObject *args
     long long n, c, h, wd, cout, k, s, p, op;
     if (!PyArg_ParseTuple(args, "OOOOLLLLLLLLL", &xo, &gyo, &gwo, &gbo, &n, &c, &h, &wd, &cout, &k, &s, &p, &op))
         return NULL;
-    Borrowed b = {{0}, 0};
+    slic_borrowed b = {{0}, 0};
     const float *x, *gy;
     float *gw, *gb;
     int64_t xc, gyc, gwc, gbc;
-    if (in_f32(&b, xo, "input", 0, &x, &xc) < 0 || in_f32(&b, gyo, "grad_output", 0, &gy, &gyc) < 0 ||
-        out_f32(gwo, "grad_weight", 0, &gw, &gwc) < 0 || out_f32(gbo, "grad_bias", 1, &gb, &gbc) < 0) {
-        release(&b);
+    if (slic_in_f32(&b, xo, "input", 0, &x, &xc) < 0 || slic_in_f32(&b, gyo, "grad_output", 0, &gy, &gyc) < 0 ||
+        slic_out_f32(gwo, "grad_weight", 0, &gw, &gwc) < 0 || slic_out_f32(gbo, "grad_bias", 1, &gb, &gbc) < 0) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = slic_conv_transpose2d_backward_weight(x, xc, gy, gyc, gw, gwc, gb, gbc, n, c, h, wd, cout, k, s, p, op);
     Py_END_ALLOW_THREADS
-    release(&b);
+    slic_release(&b);
     return slic_status_result(st);
 }
 
@@ -188,20 +155,20 @@ static PyObject *linear_forward(PyObject *self, PyObject *args) {
     PyObject *xo, *wo, *bo, *yo;
     long long n, fin, fout;
     if (!PyArg_ParseTuple(args, "OOOOLLL", &xo, &wo, &bo, &yo, &n, &fin, &fout)) return NULL;
-    Borrowed b = {{0}, 0};
+    slic_borrowed b = {{0}, 0};
     const float *x, *w, *bias;
     float *y;
     int64_t xc, wc, bc, yc;
-    if (in_f32(&b, xo, "input", 0, &x, &xc) < 0 || in_f32(&b, wo, "weight", 0, &w, &wc) < 0 ||
-        in_f32(&b, bo, "bias", 1, &bias, &bc) < 0 || out_f32(yo, "out", 0, &y, &yc) < 0) {
-        release(&b);
+    if (slic_in_f32(&b, xo, "input", 0, &x, &xc) < 0 || slic_in_f32(&b, wo, "weight", 0, &w, &wc) < 0 ||
+        slic_in_f32(&b, bo, "bias", 1, &bias, &bc) < 0 || slic_out_f32(yo, "out", 0, &y, &yc) < 0) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = slic_linear_forward(x, xc, w, wc, bias, bc, y, yc, n, fin, fout);
     Py_END_ALLOW_THREADS
-    release(&b);
+    slic_release(&b);
     return slic_status_result(st);
 }
 
@@ -210,21 +177,21 @@ static PyObject *linear_backward(PyObject *self, PyObject *args) {
     PyObject *xo, *wo, *gyo, *gxo, *gwo, *gbo;
     long long n, fin, fout;
     if (!PyArg_ParseTuple(args, "OOOOOOLLL", &xo, &wo, &gyo, &gxo, &gwo, &gbo, &n, &fin, &fout)) return NULL;
-    Borrowed b = {{0}, 0};
+    slic_borrowed b = {{0}, 0};
     const float *x, *w, *gy;
     float *gx, *gw, *gb;
     int64_t xc, wc, gyc, gxc, gwc, gbc;
-    if (in_f32(&b, xo, "input", 0, &x, &xc) < 0 || in_f32(&b, wo, "weight", 0, &w, &wc) < 0 ||
-        in_f32(&b, gyo, "grad_output", 0, &gy, &gyc) < 0 || out_f32(gxo, "grad_input", 1, &gx, &gxc) < 0 ||
-        out_f32(gwo, "grad_weight", 0, &gw, &gwc) < 0 || out_f32(gbo, "grad_bias", 1, &gb, &gbc) < 0) {
-        release(&b);
+    if (slic_in_f32(&b, xo, "input", 0, &x, &xc) < 0 || slic_in_f32(&b, wo, "weight", 0, &w, &wc) < 0 ||
+        slic_in_f32(&b, gyo, "grad_output", 0, &gy, &gyc) < 0 || slic_out_f32(gxo, "grad_input", 1, &gx, &gxc) < 0 ||
+        slic_out_f32(gwo, "grad_weight", 0, &gw, &gwc) < 0 || slic_out_f32(gbo, "grad_bias", 1, &gb, &gbc) < 0) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = slic_linear_backward(x, xc, w, wc, gy, gyc, gx, gxc, gw, gwc, gb, gbc, n, fin, fout);
     Py_END_ALLOW_THREADS
-    release(&b);
+    slic_release(&b);
     return slic_status_result(st);
 }
 
@@ -233,19 +200,19 @@ static PyObject *activation_forward(PyObject *self, PyObject *args) {
     PyObject *xo, *yo;
     int kind;
     if (!PyArg_ParseTuple(args, "iOO", &kind, &xo, &yo)) return NULL;
-    Borrowed b = {{0}, 0};
+    slic_borrowed b = {{0}, 0};
     const float *x;
     float *y;
     int64_t xc, yc;
-    if (in_f32(&b, xo, "input", 0, &x, &xc) < 0 || out_f32(yo, "out", 0, &y, &yc) < 0) {
-        release(&b);
+    if (slic_in_f32(&b, xo, "input", 0, &x, &xc) < 0 || slic_out_f32(yo, "out", 0, &y, &yc) < 0) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = slic_activation_forward(kind, x, xc, y, yc);
     Py_END_ALLOW_THREADS
-    release(&b);
+    slic_release(&b);
     return slic_status_result(st);
 }
 
@@ -254,20 +221,20 @@ static PyObject *activation_backward(PyObject *self, PyObject *args) {
     PyObject *yo, *gyo, *gxo;
     int kind;
     if (!PyArg_ParseTuple(args, "iOOO", &kind, &yo, &gyo, &gxo)) return NULL;
-    Borrowed b = {{0}, 0};
+    slic_borrowed b = {{0}, 0};
     const float *y, *gy;
     float *gx;
     int64_t yc, gyc, gxc;
-    if (in_f32(&b, yo, "output", 0, &y, &yc) < 0 || in_f32(&b, gyo, "grad_output", 0, &gy, &gyc) < 0 ||
-        out_f32(gxo, "grad_input", 0, &gx, &gxc) < 0) {
-        release(&b);
+    if (slic_in_f32(&b, yo, "output", 0, &y, &yc) < 0 || slic_in_f32(&b, gyo, "grad_output", 0, &gy, &gyc) < 0 ||
+        slic_out_f32(gxo, "grad_input", 0, &gx, &gxc) < 0) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = slic_activation_backward(kind, y, yc, gy, gyc, gx, gxc);
     Py_END_ALLOW_THREADS
-    release(&b);
+    slic_release(&b);
     return slic_status_result(st);
 }
 
@@ -276,20 +243,20 @@ static PyObject *prelu_forward(PyObject *self, PyObject *args) {
     PyObject *xo, *ao, *yo;
     long long n, c, sp;
     if (!PyArg_ParseTuple(args, "OOOLLL", &xo, &ao, &yo, &n, &c, &sp)) return NULL;
-    Borrowed b = {{0}, 0};
+    slic_borrowed b = {{0}, 0};
     const float *x, *a;
     float *y;
     int64_t xc, ac, yc;
-    if (in_f32(&b, xo, "input", 0, &x, &xc) < 0 || in_f32(&b, ao, "slopes", 0, &a, &ac) < 0 ||
-        out_f32(yo, "out", 0, &y, &yc) < 0) {
-        release(&b);
+    if (slic_in_f32(&b, xo, "input", 0, &x, &xc) < 0 || slic_in_f32(&b, ao, "slopes", 0, &a, &ac) < 0 ||
+        slic_out_f32(yo, "out", 0, &y, &yc) < 0) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = slic_prelu_forward(x, xc, a, ac, y, yc, n, c, sp);
     Py_END_ALLOW_THREADS
-    release(&b);
+    slic_release(&b);
     return slic_status_result(st);
 }
 
@@ -298,21 +265,21 @@ static PyObject *prelu_backward(PyObject *self, PyObject *args) {
     PyObject *xo, *ao, *gyo, *gxo, *gao;
     long long n, c, sp;
     if (!PyArg_ParseTuple(args, "OOOOOLLL", &xo, &ao, &gyo, &gxo, &gao, &n, &c, &sp)) return NULL;
-    Borrowed b = {{0}, 0};
+    slic_borrowed b = {{0}, 0};
     const float *x, *a, *gy;
     float *gx, *ga;
     int64_t xc, ac, gyc, gxc, gac;
-    if (in_f32(&b, xo, "input", 0, &x, &xc) < 0 || in_f32(&b, ao, "slopes", 0, &a, &ac) < 0 ||
-        in_f32(&b, gyo, "grad_output", 0, &gy, &gyc) < 0 || out_f32(gxo, "grad_input", 0, &gx, &gxc) < 0 ||
-        out_f32(gao, "grad_slopes", 0, &ga, &gac) < 0) {
-        release(&b);
+    if (slic_in_f32(&b, xo, "input", 0, &x, &xc) < 0 || slic_in_f32(&b, ao, "slopes", 0, &a, &ac) < 0 ||
+        slic_in_f32(&b, gyo, "grad_output", 0, &gy, &gyc) < 0 || slic_out_f32(gxo, "grad_input", 0, &gx, &gxc) < 0 ||
+        slic_out_f32(gao, "grad_slopes", 0, &ga, &gac) < 0) {
+        slic_release(&b);
         return NULL;
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = slic_prelu_backward(x, xc, a, ac, gy, gyc, gx, gxc, ga, gac, n, c, sp);
     Py_END_ALLOW_THREADS
-    release(&b);
+    slic_release(&b);
     return slic_status_result(st);
 }
 
