@@ -22,7 +22,8 @@ Built in (names for :func:`get`):
 ``avif``       libavif through Pillow (≥ 11.3), 4:2:0, speed 6, one thread; knob quality 0..100; listed only
                when Pillow has the AVIF plugin
 ``fmm``        the Five Modulus Method (:mod:`swiftlic.fmm`), modulus as knob (5 is the paper's point)
-``swiftlic``   the learned codec, ``swiftlic.compress(image, bpp=…)``; listed once that function exists
+``swiftlic``   the learned codec, ``swiftlic.compress(image, bpp=…)``; listed once that function exists;
+               ``swiftlic:MODEL`` runs another model (a shipped name or a .safetensors path)
 =============  ==========================================================================================
 
 :func:`encode` runs a codec at a target rate and measures it: for the knob codecs it bisects the knob for the
@@ -39,6 +40,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -270,19 +272,25 @@ class SwiftLIC:
 
     name = "swiftlic"
 
-    def __init__(self, **options):
+    def __init__(self, model=None, **options):
         import swiftlic
 
         if not callable(getattr(swiftlic, "compress", None)):
             raise InvalidArgumentError("swiftlic: swiftlic.compress is not available in this build yet")
         self._swiftlic = swiftlic
+        self.model = model
         self.options = options
+        if model is not None:
+            from .codec import load_model
+
+            load_model(model)                       # fails here, clearly, for a model that does not exist
+            self.name = f"swiftlic:{Path(str(model)).stem}"
 
     def encode(self, image, bpp: float) -> bytes:
-        return bytes(self._swiftlic.compress(image, bpp=bpp, **self.options))
+        return bytes(self._swiftlic.compress(image, bpp=bpp, model=self.model, **self.options))
 
     def decode(self, data: bytes) -> np.ndarray:
-        return as_rgb(self._swiftlic.decompress(data))
+        return as_rgb(self._swiftlic.decompress(data, model=self.model))
 
 
 def _swiftlic_available() -> bool:
@@ -322,6 +330,8 @@ def get(codec) -> Codec:
         if isinstance(codec, Codec):
             return codec
         raise InvalidArgumentError(f"expected a codec name or an object with name/encode/decode, got {codec!r}")
+    if codec.startswith("swiftlic:") and _swiftlic_available():
+        return SwiftLIC(model=codec.split(":", 1)[1])
     if codec not in _REGISTRY:
         raise InvalidArgumentError(f"unknown codec {codec!r}; registered: {', '.join(_REGISTRY)}")
     factory, ok = _REGISTRY[codec]

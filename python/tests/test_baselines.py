@@ -161,11 +161,26 @@ def test_bad_inputs_raise_clear_errors(small):
 
 def test_swiftlic_codec_is_listed_only_when_compress_exists(monkeypatch):
     assert ("swiftlic" in baselines.available()) == callable(getattr(swiftlic, "compress", None))
-    monkeypatch.setattr(swiftlic, "compress", lambda image, bpp: b"x" * 10, raising=False)
-    monkeypatch.setattr(swiftlic, "decompress", lambda data: np.zeros((4, 4, 3), np.uint8), raising=False)
+    monkeypatch.setattr(swiftlic, "compress", lambda image, bpp, model=None: b"x" * 10, raising=False)
+    monkeypatch.setattr(swiftlic, "decompress", lambda data, model=None: np.zeros((4, 4, 3), np.uint8), raising=False)
     assert "swiftlic" in baselines.available()
     r = baselines.encode("swiftlic", np.zeros((4, 4, 3), np.uint8), bpp=1.0)
     assert r.bpp == 8 * 10 / 16
+
+
+def test_swiftlic_with_another_model_file(tmp_path):
+    from swiftlic import models
+
+    path = tmp_path / "mine.safetensors"
+    models.save(models.create("cheng2018-cae", latent_channels=24, cae=False, latent_scale=4.0), path)
+    codec = baselines.get(f"swiftlic:{path}")
+    assert codec.name == "swiftlic:mine"
+    img = np.asarray(baselines.as_rgb(SAMPLES / "leaves.jpg"))[:64, :96]
+    r = baselines.encode(codec, np.ascontiguousarray(img), bpp=1.0)
+    assert r.bpp <= 1.0 and swiftlic.codec.info(r.data).model_id == "mine"
+    assert r.decoded.shape == img.shape and np.abs(r.decoded.astype(int) - img).mean() < 30
+    with pytest.raises(swiftlic.InvalidArgumentError, match="unknown model"):
+        baselines.get("swiftlic:no-such-model")
 
 
 # ------------------------------------------------------------------------------------------------------------- FMM
