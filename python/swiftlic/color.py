@@ -11,7 +11,7 @@ import numpy as np
 from . import _native
 from .errors import InvalidArgumentError
 
-__all__ = ["rgb_to_ycbcr", "ycbcr_to_rgb"]
+__all__ = ["rgb_to_ycbcr", "ycbcr_to_rgb", "ycbcr_to_rgb_affine"]
 
 
 def _convert(to_rgb: int, image, planar_out: bool | None, out):
@@ -57,3 +57,12 @@ def rgb_to_ycbcr(image, *, planar: bool | None = None, out=None):
 def ycbcr_to_rgb(image, *, planar: bool | None = None, out=None):
     """Converts YCbCr to RGB; layouts and options as in :func:`rgb_to_ycbcr`."""
     return _convert(1, image, planar, out)
+
+
+def ycbcr_to_rgb_affine():
+    """``(M, c)``, float64, with rgb = M·ycbcr + c per pixel on the [0, 1] scale, probed from the native converter
+    itself (so it is exactly the map :func:`ycbcr_to_rgb` applies before rounding)."""
+    probe = np.array([[0.5, 0.5, 0.5], [0.6, 0.5, 0.5], [0.5, 0.6, 0.5], [0.5, 0.5, 0.6]], np.float32)
+    rgb = ycbcr_to_rgb(np.ascontiguousarray(probe.T.reshape(3, 4, 1)), planar=True)[:, :, 0].T.astype(np.float64)
+    M = (rgb[1:] - rgb[0]).T / 0.1
+    return M, rgb[0] - M @ probe[0]

@@ -9,10 +9,14 @@ A recipe is a dict (or a TOML file, see training/*.toml) with four tables::
     [train]    steps, lr, lr_schedule = "constant" | "cosine" (to lr_min at steps), lr_min, lr_entropy, warmup,
                clip, lmbda, rate_proxy = "entropy" | "l1" | "none",
                quantizer = "noise" | "ste" | "mixed" | "binary" | "none" | "codec" (default: the model's), seed,
-               log_every, checkpoint_every, codec_bpp = [lo, hi], freeze = "" | "encoder"
+               log_every, checkpoint_every, codec_bpp = [lo, hi], freeze = "" | "encoder",
+               distortion = "mse" | "log_mse", loss_space = "input" | "rgb"
     [validate] path = "kodak", every, images, crop (images); images (mnist, cifar10: records of the test split)
 
-Loss: L = MSE(x, x̂) + λ·R, with R in bits per pixel: the learned factorized Laplacian estimate of −log₂ p(ỹ)
+Loss: L = D + λ·R with D = MSE(x, x̂) (``distortion="log_mse"``: the batch mean of 10·log₁₀ of each item's MSE,
+i.e. −PSNR up to a constant, so a patch coded at a low rate does not outweigh one coded at a high rate; then λ is
+in dB per bpp). ``loss_space="rgb"`` measures the error of YCbCr data after the linear map to RGB, where the PSNR
+is reported. R is in bits per pixel: the learned factorized Laplacian estimate of −log₂ p(ỹ)
 (``rate_proxy="entropy"``, its parameters trained with ``lr_entropy``) or Cheng's amplitude Σ|ỹ| per pixel
 (``"l1"``). Validation reports RGB PSNR of the rounded and of the noisy latent, and the rate: the real coded size
 through ``swiftlic.latent`` when that module exists (``rate_kind="real"``), else the entropy model's estimate
@@ -37,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import models
+from . import color, models
 from .errors import InvalidArgumentError, ModelMismatchError
 from .models.base import QUANTIZERS, quantize, quantize_backward
 from .models.entropy import FactorizedLaplace
@@ -52,7 +56,7 @@ DEFAULTS = {
     "train": {"steps": 1000, "lr": 1e-3, "lr_entropy": 1e-2, "warmup": 100, "clip": 1.0, "lmbda": 0.01,
               "rate_proxy": "entropy", "quantizer": None, "seed": 0, "log_every": 10, "checkpoint_every": 100,
               "entropy_init_scale": 1.0, "lr_schedule": "constant", "lr_min": 0.0, "codec_bpp": [0.1, 2.5],
-              "freeze": ""},
+              "freeze": "", "distortion": "mse", "loss_space": "input"},
     "validate": {"path": "kodak", "every": 500, "images": 4, "crop": 256, "bpp": 0.5},
 }
 # "codec": the decoder is trained on what the real codec decodes (swiftlic.codec.latent_roundtrip of each batch
@@ -96,6 +100,11 @@ def load_recipe(recipe) -> dict:
         raise InvalidArgumentError(f"train.quantizer: expected one of {TRAIN_QUANTIZERS}, got {t['quantizer']!r}")
     if t["freeze"] not in ("", "encoder"):
         raise InvalidArgumentError(f"train.freeze: expected '' or 'encoder', got {t['freeze']!r}")
+    if t["distortion"] not in ("mse", "log_mse"):
+        raise InvalidArgumentError(f"train.distortion: expected 'mse' or 'log_mse', got {t['distortion']!r}")
+    if t["loss_space"] not in ("input", "rgb") or (t["loss_space"] == "rgb" and r["data"].get("colorspace") != "ycbcr"):
+        raise InvalidArgumentError(f"train.loss_space: expected 'input', or 'rgb' with YCbCr data, got "
+                                   f"{t['loss_space']!r} with colorspace {r['data'].get('colorspace')!r}")
     lo, hi = (float(b) for b in t["codec_bpp"])
     if not 0 < lo <= hi:
         raise InvalidArgumentError(f"train.codec_bpp: expected [lo, hi] with 0 < lo <= hi, got {t['codec_bpp']}")
@@ -279,9 +288,7 @@ class _Run:
         else:
             yq, qcache = quantize(y, self.quantizer, True, model.rng)
         xh = model.decoder.forward(yq)
-        diff = xh - x
-        mse = float(np.mean(diff * diff, dtype=np.float64))
-        gxh = (2.0 / diff.size) * diff
+        mse, dist, gxh = _distortion(xh, x, t["distortion"], t["loss_space"])
         pixels = x.shape[0] * x.shape[2] * x.shape[3]
         rate, grate = 0.0, None
         # "mixed": the rate sees y + u while the decoder saw round(y).
@@ -306,7 +313,27 @@ class _Run:
         horizon = int(t["steps"]) if t["lr_schedule"] == "cosine" else None
         lr = warmup_lr(step, t["lr"], t["warmup"], horizon, t["lr_min"])
         self.opt.step(lr)
-        return {"loss": mse + lam * rate, "mse": mse, "rate": rate, "grad_norm": gnorm, "lr": lr}
+        return {"loss": dist + lam * rate, "mse": mse, "rate": rate, "grad_norm": gnorm, "lr": lr}
+
+
+def _distortion(xh: np.ndarray, x: np.ndarray, kind: str, space: str) -> tuple[float, float, np.ndarray]:
+    """(MSE, distortion term, its gradient with respect to x̂) for a batch; see the module docstring."""
+    diff = xh - x
+    M = None
+    if space == "rgb":  # the offset of the affine YCbCr → RGB map cancels in a difference
+        M = color.ycbcr_to_rgb_affine()[0].astype(np.float32)
+        diff = np.einsum("rc,nchw->nrhw", M, diff, optimize=True)
+    mse = float(np.mean(diff * diff, dtype=np.float64))
+    if kind == "mse":
+        dist, g = mse, (2.0 / diff.size) * diff
+    else:
+        per = np.mean(diff * diff, axis=(1, 2, 3), dtype=np.float64) + 1e-12
+        dist = float(np.mean(10 * np.log10(per)))
+        scale = (10 / math.log(10)) * 2.0 / (per * diff[0].size * diff.shape[0])
+        g = diff * scale.astype(np.float32)[:, None, None, None]
+    if M is not None:
+        g = np.einsum("rc,nrhw->nchw", M, g, optimize=True)
+    return mse, dist, np.ascontiguousarray(g, dtype=np.float32)
 
 
 def _codec_quantize(y: np.ndarray, size, bpp_range, rng: np.random.Generator) -> np.ndarray:

@@ -104,6 +104,30 @@ def test_frozen_encoder_keeps_its_weights_and_the_decoder_trains(photos, tmp_pat
     assert any(not np.array_equal(after["model." + k], v) for k, v in before.items() if k.startswith("decoder."))
 
 
+@pytest.mark.parametrize("kind", ["mse", "log_mse"])
+@pytest.mark.parametrize("space", ["input", "rgb"])
+def test_distortion_terms_and_their_gradients(kind, space):
+    rng = np.random.default_rng(8)
+    x = rng.random((3, 3, 4, 5)).astype(np.float32)
+    xh = (x + rng.normal(0, 1, x.shape) * np.array([0.01, 0.1, 0.3])[:, None, None, None]).astype(np.float32)
+    mse, dist, g = T._distortion(xh, x, kind, space)
+    d = xh.astype(np.float64) - x
+    if space == "rgb":
+        d = np.einsum("rc,nchw->nrhw", swiftlic.color.ycbcr_to_rgb_affine()[0], d)
+        assert swiftlic.color.ycbcr_to_rgb_affine()[0][0, 0] == pytest.approx(1.0, abs=1e-3)   # R = Y + …
+    assert mse == pytest.approx(np.mean(d * d), rel=1e-5)
+    per = np.mean(d * d, axis=(1, 2, 3))
+    assert dist == pytest.approx(mse if kind == "mse" else np.mean(10 * np.log10(per)), rel=1e-5)
+    eps = 1e-3
+    for idx in [(0, 0, 1, 1), (1, 2, 3, 4), (2, 1, 0, 2)]:
+        a, b = xh.astype(np.float64), xh.astype(np.float64)
+        a[idx] += eps
+        b[idx] -= eps
+        numeric = (T._distortion(a.astype(np.float32), x, kind, space)[1]
+                   - T._distortion(b.astype(np.float32), x, kind, space)[1]) / (2 * eps)
+        assert g[idx] == pytest.approx(numeric, rel=2e-3, abs=1e-6)
+
+
 def test_cosine_schedule_decays_to_lr_min_at_the_recipe_steps(photos, tmp_path):
     recipe = _recipe(photos, steps=6, lr=1e-2, warmup=1, lr_schedule="cosine", lr_min=1e-4, log_every=1)
     T.train(recipe, out_dir=tmp_path, steps=8, progress=False)
@@ -202,6 +226,10 @@ def test_bad_recipes_raise_clear_errors(tmp_path):
         T.load_recipe({"train": {"lr_schedule": "linear"}})
     with pytest.raises(swiftlic.InvalidArgumentError, match="freeze"):
         T.load_recipe({"train": {"freeze": "decoder"}})
+    with pytest.raises(swiftlic.InvalidArgumentError, match="distortion"):
+        T.load_recipe({"train": {"distortion": "ssim"}})
+    with pytest.raises(swiftlic.InvalidArgumentError, match="loss_space"):
+        T.load_recipe({"train": {"loss_space": "rgb"}, "data": {"colorspace": "rgb"}})
     with pytest.raises(swiftlic.InvalidArgumentError, match="codec_bpp"):
         T.load_recipe({"train": {"codec_bpp": [2.0, 1.0]}})
     with pytest.raises(swiftlic.InvalidArgumentError, match="does not exist"):

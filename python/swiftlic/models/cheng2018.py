@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..color import ycbcr_to_rgb_affine
 from ..errors import InvalidArgumentError, ModelMismatchError
 from ..nn.module import Module, Sequential
 from . import _layers as L
@@ -35,16 +36,6 @@ from . import register
 __all__ = ["Cheng2018CAE", "load_block_pca", "DEFAULT_BASIS"]
 
 DEFAULT_BASIS = Path(__file__).resolve().parent.parent / "weights" / "blockpca8.safetensors"
-
-
-def _ycbcr_to_rgb_affine():
-    """(M, c) with rgb = M·ycbcr + c per pixel on the [0, 1] scale, probed from the native converter itself."""
-    from ..color import ycbcr_to_rgb
-
-    probe = np.array([[0.5, 0.5, 0.5], [0.6, 0.5, 0.5], [0.5, 0.6, 0.5], [0.5, 0.5, 0.6]], np.float32)
-    rgb = ycbcr_to_rgb(np.ascontiguousarray(probe.T.reshape(3, 4, 1)), planar=True)[:, :, 0].T.astype(np.float64)
-    M = (rgb[1:] - rgb[0]).T / 0.1
-    return M, rgb[0] - M @ probe[0]
 
 
 def load_block_pca(path=None):
@@ -75,7 +66,7 @@ def load_block_pca(path=None):
         return mean.astype(np.float32), P.astype(np.float32), P.T.astype(np.float32)
     if space != "rgb":
         raise ModelMismatchError(f"{path}: expected colorspace 'rgb' or 'ycbcr', found {space!r}")
-    M, c = _ycbcr_to_rgb_affine()
+    M, c = ycbcr_to_rgb_affine()
     K = np.kron(M, np.eye(64))
     Kinv = np.linalg.inv(K)
     mean_ycc = Kinv @ (mean - np.repeat(c, 64))
