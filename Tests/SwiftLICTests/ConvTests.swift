@@ -27,6 +27,10 @@ final class ConvTests: XCTestCase {
         G(batch: 1, inChannels: 4, height: 8, width: 8, outChannels: 1, kernel: 3, stride: 1, padding: 1,
           paddingMode: .reflect),
         G(batch: 2, inChannels: 5, height: 6, width: 7, outChannels: 2, kernel: 1),
+        // Batches of zero-padded images cut into many bands (backward-data's even/odd phases); k = 5 needs bands
+        // of ≥ 4 rows.
+        G(batch: 3, inChannels: 4, height: 20, width: 16, outChannels: 7, kernel: 3, stride: 1, padding: 1),
+        G(batch: 2, inChannels: 3, height: 14, width: 10, outChannels: 5, kernel: 5, stride: 1, padding: 2),
     ]
 
     static func withOptional<R>(_ a: [Float]?, _ body: (UnsafeBufferPointer<Float>?) -> R) -> R {
@@ -39,7 +43,8 @@ final class ConvTests: XCTestCase {
         var y = [Float](repeating: .nan, count: g.outputCount)
         x.withBuf { x in w.withBuf { w in withOptional(b) { b in withOptional(slopes) { s in
             y.withUnsafeMutableBufferPointer { y in
-                Conv2D.forward(g, input: x, weight: w, bias: b, output: y, activation: act, slopes: s)
+                Conv2D.forward(g, input: x, weight: w, bias: b, output: y, activation: act, slopes: s,
+                               bandBudget: NN.bandBudget)
             }
         } } } }
         return y
@@ -48,7 +53,7 @@ final class ConvTests: XCTestCase {
     static func backwardData(_ g: G, _ gy: [Float], _ w: [Float]) -> [Float] {
         var gx = [Float](repeating: .nan, count: g.inputCount)
         gy.withBuf { gy in w.withBuf { w in gx.withUnsafeMutableBufferPointer { gx in
-            Conv2D.backwardData(g, gradOutput: gy, weight: w, gradInput: gx)
+            Conv2D.backwardData(g, gradOutput: gy, weight: w, gradInput: gx, bandBudget: NN.bandBudget)
         } } }
         return gx
     }
@@ -58,7 +63,8 @@ final class ConvTests: XCTestCase {
         var gw = gw, gb = gb
         x.withBuf { x in gy.withBuf { gy in gw.withUnsafeMutableBufferPointer { gw in
             gb.withUnsafeMutableBufferPointer { gb in
-                Conv2D.backwardWeight(g, input: x, gradOutput: gy, gradWeight: gw, gradBias: gb)
+                Conv2D.backwardWeight(g, input: x, gradOutput: gy, gradWeight: gw, gradBias: gb,
+                                      bandBudget: NN.bandBudget)
             }
         } } }
         return (gw, gb)
@@ -136,7 +142,10 @@ final class ConvTests: XCTestCase {
                     paddingMode: .reflect),
                   G(batch: 2, inChannels: 4, height: 15, width: 11, outChannels: 6, kernel: 3, stride: 2, padding: 1),
                   G(batch: 2, inChannels: 6, height: 9, width: 9, outChannels: 5, kernel: 1),
-                  G(batch: 2, inChannels: 4, height: 23, width: 19, outChannels: 3, kernel: 3, stride: 1, padding: 1)] {
+                  G(batch: 2, inChannels: 4, height: 23, width: 19, outChannels: 3, kernel: 3, stride: 1, padding: 1),
+                  G(batch: 3, inChannels: 4, height: 20, width: 16, outChannels: 7, kernel: 3, stride: 1, padding: 1),
+                  G(batch: 2, inChannels: 3, height: 14, width: 10, outChannels: 5, kernel: 5, stride: 1, padding: 2),
+                  G(batch: 1, inChannels: 3, height: 31, width: 12, outChannels: 6, kernel: 3, stride: 2, padding: 1)] {
             let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount), b = rng.floats(g.outChannels)
             let gy = rng.floats(g.outputCount), slopes = rng.floats(g.outChannels)
             let gw0 = [Float](repeating: 0, count: g.weightCount), gb0 = [Float](repeating: 0, count: g.outChannels)

@@ -110,11 +110,14 @@ struct Epilogue {
 
     var isNoOp: Bool { bias == nil && activation == .identity }
 
-    /// Applies to `columns` of rows `0..<channels` of the matrix at `y` (row stride `stride`).
-    func apply(_ y: UnsafeMutablePointer<Float>, channels: Int, stride: Int, columns: Range<Int>) {
+    /// Applies to `columns` of rows `0..<channels` of the matrix at `y` (row stride `stride`); `serial`: on the
+    /// calling thread only.
+    func apply(_ y: UnsafeMutablePointer<Float>, channels: Int, stride: Int, columns: Range<Int>,
+               serial: Bool = false) {
         if isNoOp || columns.isEmpty { return }
         let this = self
-        Parallel.forRanges(channels, granularity: max(1, Activation.grain / columns.count)) { cs in
+        Parallel.forRanges(channels, granularity: max(1, Activation.grain / columns.count),
+                           parts: serial ? 1 : nil) { cs in
             for c in cs { this.apply(channel: c, y + c * stride, columns) }
         }
     }

@@ -18,18 +18,20 @@ extension Conv2D {
         return lo..<max(lo, hi)
     }
 
-    /// Unrolls output rows `rows` of `image` (C×H×W) into `col`.
-    static func im2col(_ g: Conv2DGeometry, image: UnsafePointer<Float>, rows: Range<Int>,
-                       into col: UnsafeMutablePointer<Float>) {
+    /// Unrolls rows `patchRows` of the col matrix of output rows `rows` of `image` (C×H×W) into `col`
+    /// (`patchRows.count` × rows·Wo). `serial`: on the calling thread only.
+    static func im2col(_ g: Conv2DGeometry, image: UnsafePointer<Float>, rows: Range<Int>, patchRows: Range<Int>,
+                       into col: UnsafeMutablePointer<Float>, serial: Bool) {
         let k = g.kernel, s = g.stride, wo = g.outWidth, cols = rows.count * wo
-        let patch = g.patchSize
-        Parallel.forRanges(patch, granularity: max(1, 65536 / max(1, cols))) { patchRows in
-            for row in patchRows {
+        let first = patchRows.lowerBound
+        Parallel.forRanges(patchRows.count, granularity: max(1, 65536 / max(1, cols)), parts: serial ? 1 : nil) {
+            part in
+            for row in (first + part.lowerBound)..<(first + part.upperBound) {
                 let c = row / (k * k), ki = (row / k) % k, kj = row % k
                 let plane = image + c * g.height * g.width
                 let off = kj - g.padding
                 let inside = insideColumns(g, kj)
-                var dst = col + row * cols
+                var dst = col + (row - first) * cols
                 for oh in rows {
                     var ih = oh * s - g.padding + ki
                     if ih < 0 || ih >= g.height {
@@ -61,12 +63,14 @@ extension Conv2D {
 
     /// Adds `col` (rows `rows` of the output) back into `image` (C×H×W): the adjoint of `im2col`.
     /// Per channel, image rows `zeroing` are cleared first and rows `finishing` get `epilogue` after.
-    /// Threads split by channel, so each pixel's additions run in one fixed order.
+    /// Threads split by channel, so each pixel's additions run in one fixed order. `serial`: on the calling
+    /// thread only.
     static func col2im(_ g: Conv2DGeometry, _ col: UnsafePointer<Float>, rows: Range<Int>,
                        into image: UnsafeMutablePointer<Float>, zeroing: Range<Int> = 0..<0,
-                       finishing: Range<Int> = 0..<0, epilogue: Epilogue? = nil) {
+                       finishing: Range<Int> = 0..<0, epilogue: Epilogue? = nil, serial: Bool) {
         let k = g.kernel, s = g.stride, wo = g.outWidth, cols = rows.count * wo
-        Parallel.forRanges(g.inChannels, granularity: max(1, 16384 / max(1, cols * k * k))) { channels in
+        Parallel.forRanges(g.inChannels, granularity: max(1, 16384 / max(1, cols * k * k)),
+                           parts: serial ? 1 : nil) { channels in
             for c in channels {
                 let plane = image + c * g.height * g.width
                 if !zeroing.isEmpty {

@@ -11,11 +11,11 @@ extension Conv2D {
 
     /// c[i, j] = Σ_p a[i, p]·b[p, j] for i < m ≤ 3 (row-major; β = 0, α = 1).
     static func thinProduct(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-                            ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                            ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, serial: Bool) {
         precondition(m >= 1 && m <= thinMaxRows)
         // Rows past m read row 0 of A and are never stored: the tile always does 3 rows of arithmetic.
         let a0 = a, a1 = m > 1 ? a + lda : a, a2 = m > 2 ? a + 2 * lda : a
-        Parallel.forRanges(n, granularity: 32) { cols in
+        Parallel.forRanges(n, granularity: 32, parts: serial ? 1 : nil) { cols in
             var j = cols.lowerBound
             while j + 32 <= cols.upperBound {
                 var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c02 = SIMD8<Float>(), c03 = SIMD8<Float>()
@@ -64,10 +64,11 @@ extension Conv2D {
 
     /// c[r, j] = Σ_{i<m} a[i, r]·b[i, j] for r < rows, j < n, m ≤ 3 (col = Wᵀ·gy).
     static func thinTransposedProduct(m: Int, rows: Int, n: Int, a: UnsafePointer<Float>, lda: Int,
-                                      b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                                      b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                      serial: Bool) {
         precondition(m >= 1 && m <= thinMaxRows)
         let b0 = b, b1 = b + (m > 1 ? ldb : 0), b2 = b + (m > 2 ? 2 * ldb : 0)
-        Parallel.forRanges(rows, granularity: max(1, 16384 / max(1, n))) { rs in
+        Parallel.forRanges(rows, granularity: max(1, 16384 / max(1, n)), parts: serial ? 1 : nil) { rs in
             for r in rs {
                 let w0 = a[r], w1 = m > 1 ? a[lda + r] : 0, w2 = m > 2 ? a[2 * lda + r] : 0
                 let v0 = SIMD8<Float>(repeating: w0), v1 = SIMD8<Float>(repeating: w1)
@@ -94,10 +95,11 @@ extension Conv2D {
 
     /// gw[i, r] += Σ_j g[i, j]·col[r, j] for i < m ≤ 3, r < rows (gW += gy·colᵀ).
     static func thinGradWeight(m: Int, rows: Int, n: Int, g: UnsafePointer<Float>, ldg: Int,
-                               col: UnsafePointer<Float>, ldcol: Int, gw: UnsafeMutablePointer<Float>, ldw: Int) {
+                               col: UnsafePointer<Float>, ldcol: Int, gw: UnsafeMutablePointer<Float>, ldw: Int,
+                               serial: Bool) {
         precondition(m >= 1 && m <= thinMaxRows)
         let g0 = g, g1 = g + (m > 1 ? ldg : 0), g2 = g + (m > 2 ? 2 * ldg : 0)
-        Parallel.forRanges(rows, granularity: max(1, 16384 / max(1, n))) { rs in
+        Parallel.forRanges(rows, granularity: max(1, 16384 / max(1, n)), parts: serial ? 1 : nil) { rs in
             for r in rs {
                 let x = col + r * ldcol
                 // Two chains per output channel hide the FMA latency.
