@@ -23,7 +23,10 @@ struct ConvBands {
     ///   never touch the same input row (backward-data runs even and odd bands in two phases).
     init(_ g: Conv2DGeometry, budget: Int) {
         let minRows = max(1, (g.kernel + g.stride - 1) / g.stride - 1)
-        rows = max(1, min(g.outHeight, max(minRows, budget / max(1, g.patchSize * g.outWidth))))
+        // The band's output (Cout × rows·Wo) also stays within a core's L2, so the fused epilogue reads it there.
+        let byOutput = (budget / 4) / max(1, g.outChannels * g.outWidth)
+        let byScratch = budget / max(1, g.patchSize * g.outWidth)
+        rows = max(1, min(g.outHeight, max(minRows, min(byScratch, byOutput))))
         perImage = (g.outHeight + rows - 1) / rows
         batch = g.batch
         outHeight = g.outHeight

@@ -320,11 +320,17 @@ extension Conv2D {
                 var total: Float = 0
                 for n in 0..<batch {
                     let p = t + (n * channels + c) * spatial
-                    var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+                    // Sixteen partial sums in two vectors; one scalar chain would be bound by the add latency.
+                    var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
                     var i = 0
-                    while i + 4 <= spatial { s0 += p[i]; s1 += p[i + 1]; s2 += p[i + 2]; s3 += p[i + 3]; i += 4 }
-                    while i < spatial { s0 += p[i]; i += 1 }
-                    total += (s0 + s1) + (s2 + s3)
+                    while i + 16 <= spatial {
+                        s0 += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+                        s1 += UnsafeRawPointer(p + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+                        i += 16
+                    }
+                    var s = (s0 + s1).sum()
+                    while i < spatial { s += p[i]; i += 1 }
+                    total += s
                 }
                 out[c] += total
             }
