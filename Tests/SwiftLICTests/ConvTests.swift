@@ -86,6 +86,16 @@ final class ConvTests: XCTestCase {
         }
     }
 
+    func testThinForwardIsTheSameForAnyChunking() {
+        // The thin kernel continues each output's FMA chain across channel chunks, so the bits do not depend on
+        // the band budget.
+        var rng = SplitMix64(seed: 6)
+        for g in Self.cases where g.outChannels <= Conv2D.thinMaxRows && !g.isPointwise {
+            let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount), b = rng.floats(g.outChannels)
+            XCTAssertEqual(Self.forward(g, x, w, b), NN.withSmallBands(30) { Self.forward(g, x, w, b) }, "\(g)")
+        }
+    }
+
     func testFusedEpilogueMatchesSeparatePasses() {
         var rng = SplitMix64(seed: 2)
         let g = Self.cases[2]

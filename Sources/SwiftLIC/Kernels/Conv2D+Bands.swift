@@ -14,6 +14,7 @@ extension Conv2D {
 ///   items to keep the threads busy, items run one after the other with threaded inner kernels instead; the
 ///   inner kernels are bit-identical for any thread count, so both schedules give the same bits.
 struct ConvBands {
+    let budget: Int
     let rows: Int
     let perImage: Int
     let batch: Int
@@ -22,6 +23,7 @@ struct ConvBands {
     /// - Parameter budget: im2col floats per band. Bands hold at least ⌈k/s⌉ − 1 rows so that bands b and b + 2
     ///   never touch the same input row (backward-data runs even and odd bands in two phases).
     init(_ g: Conv2DGeometry, budget: Int) {
+        self.budget = budget
         let minRows = max(1, (g.kernel + g.stride - 1) / g.stride - 1)
         // The band's output (Cout × rows·Wo) also stays within a core's L2, so the fused epilogue reads it there.
         let byOutput = (budget / 4) / max(1, g.outChannels * g.outWidth)

@@ -61,17 +61,18 @@ extension Conv2D {
         }
     }
 
-    /// Adds `col` (rows `rows` of the output) back into `image` (C×H×W): the adjoint of `im2col`.
-    /// Per channel, image rows `zeroing` are cleared first and rows `finishing` get `epilogue` after.
-    /// Threads split by channel, so each pixel's additions run in one fixed order. `serial`: on the calling
-    /// thread only.
-    static func col2im(_ g: Conv2DGeometry, _ col: UnsafePointer<Float>, rows: Range<Int>,
+    /// Adds `col` (the rows of input channels `channels`, for output rows `rows`) back into `image` (C×H×W):
+    /// the adjoint of `im2col`. Per channel, image rows `zeroing` are cleared first and rows `finishing` get
+    /// `epilogue` after. Threads split by channel, so each pixel's additions run in one fixed order. `serial`:
+    /// on the calling thread only.
+    static func col2im(_ g: Conv2DGeometry, _ col: UnsafePointer<Float>, rows: Range<Int>, channels: Range<Int>,
                        into image: UnsafeMutablePointer<Float>, zeroing: Range<Int> = 0..<0,
                        finishing: Range<Int> = 0..<0, epilogue: Epilogue? = nil, serial: Bool) {
         let k = g.kernel, s = g.stride, wo = g.outWidth, cols = rows.count * wo
-        Parallel.forRanges(g.inChannels, granularity: max(1, 16384 / max(1, cols * k * k)),
-                           parts: serial ? 1 : nil) { channels in
-            for c in channels {
+        let c0 = channels.lowerBound
+        Parallel.forRanges(channels.count, granularity: max(1, 16384 / max(1, cols * k * k)),
+                           parts: serial ? 1 : nil) { part in
+            for c in (c0 + part.lowerBound)..<(c0 + part.upperBound) {
                 let plane = image + c * g.height * g.width
                 if !zeroing.isEmpty {
                     (plane + zeroing.lowerBound * g.width).update(repeating: 0, count: zeroing.count * g.width)
@@ -85,7 +86,7 @@ extension Conv2D {
                     for kj in 0..<k {
                         let off = kj - g.padding
                         let inside = insideColumns(g, kj)
-                        var src = col + ((c * k + ki) * k + kj) * cols
+                        var src = col + (((c - c0) * k + ki) * k + kj) * cols
                         for oh in rows {
                             var ih = oh * s - g.padding + ki
                             if ih < 0 || ih >= g.height {

@@ -9,9 +9,11 @@
 extension Conv2D {
     static let thinMaxRows = 3
 
-    /// c[i, j] = Σ_p a[i, p]·b[p, j] for i < m ≤ 3 (row-major; β = 0, α = 1).
+    /// c[i, j] = Σ_p a[i, p]·b[p, j] for i < m ≤ 3 (row-major; β = 0, α = 1); with `accumulate`, the sum
+    /// continues from c (c[i, j] + Σ_p …, one FMA chain), so splitting k into consecutive calls changes no bits.
     static func thinProduct(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-                            ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, serial: Bool) {
+                            ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
+                            serial: Bool) {
         precondition(m >= 1 && m <= thinMaxRows)
         // Rows past m read row 0 of A and are never stored: the tile always does 3 rows of arithmetic.
         let a0 = a, a1 = m > 1 ? a + lda : a, a2 = m > 2 ? a + 2 * lda : a
@@ -21,6 +23,11 @@ extension Conv2D {
                 var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c02 = SIMD8<Float>(), c03 = SIMD8<Float>()
                 var c10 = SIMD8<Float>(), c11 = SIMD8<Float>(), c12 = SIMD8<Float>(), c13 = SIMD8<Float>()
                 var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c22 = SIMD8<Float>(), c23 = SIMD8<Float>()
+                if accumulate {
+                    (c00, c01, c02, c03) = load(c + j)
+                    if m > 1 { (c10, c11, c12, c13) = load(c + ldc + j) }
+                    if m > 2 { (c20, c21, c22, c23) = load(c + 2 * ldc + j) }
+                }
                 var bp = UnsafeRawPointer(b + j)
                 for p in 0..<k {
                     let b0 = bp.loadUnaligned(as: SIMD8<Float>.self)
@@ -43,13 +50,18 @@ extension Conv2D {
             while j < cols.upperBound {
                 for i in 0..<m {
                     let ai = a + i * lda
-                    var s: Float = 0
+                    var s: Float = accumulate ? c[i * ldc + j] : 0
                     for p in 0..<k { s.addProduct(ai[p], b[p * ldb + j]) }
                     c[i * ldc + j] = s
                 }
                 j += 1
             }
         }
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafePointer<Float>) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        (load8(p), load8(p + 8), load8(p + 16), load8(p + 24))
     }
 
     @inline(__always)
@@ -125,6 +137,14 @@ extension Conv2D {
                 if m > 2 { gw[2 * ldw + r] += s2 }
             }
         }
+    }
+
+    /// Input channels per chunk of the unrolled input for the thin kernels: they do ≤ 3 FMAs per col element,
+    /// so col is unrolled a few channels at a time and consumed while it is in L2 instead of streaming a whole
+    /// band of it through memory.
+    /// `budget` is the band budget (`ConvBands`); chunks get an eighth of it (256 KiB by default).
+    static func thinChunkChannels(_ g: Conv2DGeometry, columns: Int, budget: Int) -> Int {
+        max(1, (budget / 8) / max(1, g.kernel * g.kernel * columns))
     }
 
     @inline(__always)

@@ -134,6 +134,13 @@ extension Conv2D {
             let cols = rows.count * g.outWidth, p0 = rows.lowerBound * g.outWidth
             if g.isPointwise {
                 product(g, w, xn + p0, ldb: hw, columns: cols, into: yn + p0, ldc: ohw, serial: serial)
+            } else if g.outChannels <= thinMaxRows {
+                thinChunks(g, columns: cols, budget: bands.budget) { _, patchRows, col in
+                    im2col(g, image: xn, rows: rows, patchRows: patchRows, into: col, serial: serial)
+                    thinProduct(m: g.outChannels, n: cols, k: patchRows.count, a: w + patchRows.lowerBound,
+                                lda: g.patchSize, b: col, ldb: cols, c: yn + p0, ldc: ohw,
+                                accumulate: patchRows.lowerBound > 0, serial: serial)
+                }
             } else {
                 ScratchPool.withFloats(g.patchSize * cols) { col in
                     im2col(g, image: xn, rows: rows, patchRows: 0..<g.patchSize, into: col, serial: serial)
@@ -158,17 +165,35 @@ extension Conv2D {
         }
     }
 
-    /// b (C·k·k × `columns`, row stride `ldc`) = Wᵀ·gy for `columns` columns of gy (row stride `ldb`).
+    /// b (`patchRows.count` × `columns`, row stride `ldc`) = rows `patchRows` of Wᵀ·gy for `columns` columns of
+    /// gy (row stride `ldb`).
     @inline(__always)
     static func transposedProduct(_ g: Conv2DGeometry, _ w: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
-                                  ldb: Int, columns: Int, into b: UnsafeMutablePointer<Float>, ldc: Int,
-                                  serial: Bool) {
+                                  ldb: Int, columns: Int, patchRows: Range<Int>, into b: UnsafeMutablePointer<Float>,
+                                  ldc: Int, serial: Bool) {
+        let wp = w + patchRows.lowerBound
         if g.outChannels <= thinMaxRows {
-            thinTransposedProduct(m: g.outChannels, rows: g.patchSize, n: columns, a: w, lda: g.patchSize, b: gy,
-                                  ldb: ldb, c: b, ldc: ldc, serial: serial)
+            thinTransposedProduct(m: g.outChannels, rows: patchRows.count, n: columns, a: wp, lda: g.patchSize,
+                                  b: gy, ldb: ldb, c: b, ldc: ldc, serial: serial)
         } else {
-            GEMM.sgemm(transA: true, transB: false, m: g.patchSize, n: columns, k: g.outChannels, alpha: 1, a: w,
-                       lda: g.patchSize, b: gy, ldb: ldb, beta: 0, c: b, ldc: ldc, maxThreads: serial ? 1 : nil)
+            GEMM.sgemm(transA: true, transB: false, m: patchRows.count, n: columns, k: g.outChannels, alpha: 1,
+                       a: wp, lda: g.patchSize, b: gy, ldb: ldb, beta: 0, c: b, ldc: ldc,
+                       maxThreads: serial ? 1 : nil)
+        }
+    }
+
+    /// Runs `body(input channels, their col rows, col scratch)` over consecutive chunks of input channels sized
+    /// for the thin kernels (`thinChunkChannels`).
+    static func thinChunks(_ g: Conv2DGeometry, columns: Int, budget: Int,
+                           _ body: (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        let chunk = thinChunkChannels(g, columns: columns, budget: budget), kk = g.kernel * g.kernel
+        ScratchPool.withFloats(min(g.inChannels, chunk) * kk * columns) { col in
+            var c0 = 0
+            while c0 < g.inChannels {
+                let c1 = min(g.inChannels, c0 + chunk)
+                body(c0..<c1, (c0 * kk)..<(c1 * kk), col)
+                c0 = c1
+            }
         }
     }
 
@@ -219,20 +244,26 @@ extension Conv2D {
         // Band b's col, scattered into image n: zeroing and finishing the given input rows.
         func band(_ n: Int, _ b: Int, zeroing: Range<Int>, finishing: Range<Int>, serial: Bool) {
             let rows = bands.rows(ofBand: b), cols = rows.count * g.outWidth
-            let gxn = gx + n * g.inChannels * hw, gyn = gy + n * g.outChannels * ohw
-            ScratchPool.withFloats(g.patchSize * cols) { col in
-                transposedProduct(g, w, gyn + rows.lowerBound * g.outWidth, ldb: ohw, columns: cols, into: col,
-                                  ldc: cols, serial: serial)
-                col2im(g, col, rows: rows, into: gxn, zeroing: zeroing, finishing: finishing, epilogue: epilogue,
-                       serial: serial)
+            let gxn = gx + n * g.inChannels * hw, gyb = gy + n * g.outChannels * ohw + rows.lowerBound * g.outWidth
+            // Each channel is zeroed, summed and finished within one chunk, so chunking changes no bits.
+            func scatter(_ channels: Range<Int>, _ patchRows: Range<Int>, _ col: UnsafeMutablePointer<Float>) {
+                transposedProduct(g, w, gyb, ldb: ohw, columns: cols, patchRows: patchRows, into: col, ldc: cols,
+                                  serial: serial)
+                col2im(g, col, rows: rows, channels: channels, into: gxn, zeroing: zeroing, finishing: finishing,
+                       epilogue: epilogue, serial: serial)
+            }
+            if g.outChannels <= thinMaxRows {
+                thinChunks(g, columns: cols, budget: bands.budget, scatter)
+            } else {
+                ScratchPool.withFloats(g.patchSize * cols) { col in scatter(0..<g.inChannels, 0..<g.patchSize, col) }
             }
         }
         if g.isPointwise {
             ConvBands.run(bands.count) { item, serial in
                 let n = item / bands.perImage, rows = bands.rows(ofBand: item % bands.perImage)
                 let gxn = gx + n * g.inChannels * hw, p0 = rows.lowerBound * g.width, cols = rows.count * g.width
-                transposedProduct(g, w, gy + n * g.outChannels * ohw + p0, ldb: ohw, columns: cols, into: gxn + p0,
-                                  ldc: hw, serial: serial)
+                transposedProduct(g, w, gy + n * g.outChannels * ohw + p0, ldb: ohw, columns: cols,
+                                  patchRows: 0..<g.patchSize, into: gxn + p0, ldc: hw, serial: serial)
                 epilogue.apply(gxn, channels: g.inChannels, stride: hw, columns: p0..<(p0 + cols), serial: serial)
             }
             return
@@ -301,10 +332,20 @@ extension Conv2D {
                     accumulateWeightGradient(g, gyn + p0, ldg: ohw, xn + patchRows.lowerBound * hw + p0, ldb: hw,
                                              columns: cols, patchRows: patchRows, into: gw, serial: serial)
                 } else {
-                    ScratchPool.withFloats(patchRows.count * cols) { col in
-                        im2col(g, image: xn, rows: rows, patchRows: patchRows, into: col, serial: serial)
-                        accumulateWeightGradient(g, gyn + p0, ldg: ohw, col, ldb: cols, columns: cols,
-                                                 patchRows: patchRows, into: gw, serial: serial)
+                    // The thin kernel unrolls a few channels' worth of rows at a time (each gW element is still
+                    // one dot product per band); GEMM takes the whole range.
+                    let thin = g.outChannels <= thinMaxRows
+                    let step = thin ? thinChunkChannels(g, columns: cols, budget: bands.budget) * g.kernel * g.kernel
+                                    : patchRows.count
+                    ScratchPool.withFloats(min(step, patchRows.count) * cols) { col in
+                        var r0 = patchRows.lowerBound
+                        while r0 < patchRows.upperBound {
+                            let chunk = r0..<min(patchRows.upperBound, r0 + step)
+                            im2col(g, image: xn, rows: rows, patchRows: chunk, into: col, serial: serial)
+                            accumulateWeightGradient(g, gyn + p0, ldg: ohw, col, ldb: cols, columns: cols,
+                                                     patchRows: chunk, into: gw, serial: serial)
+                            r0 = chunk.upperBound
+                        }
                     }
                 }
             }
