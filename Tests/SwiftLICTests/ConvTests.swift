@@ -96,6 +96,34 @@ final class ConvTests: XCTestCase {
         }
     }
 
+    func testThinDirectForwardMatchesUnrolledProductBits() {
+        // Stride-1 zero-padded thin convolutions read a padded band instead of im2col; same FMA chains, same bits.
+        var rng = SplitMix64(seed: 7)
+        for g in [G(batch: 2, inChannels: 3, height: 9, width: 11, outChannels: 3, kernel: 3, stride: 1, padding: 1),
+                  G(batch: 1, inChannels: 2, height: 6, width: 37, outChannels: 2, kernel: 5, stride: 1, padding: 2),
+                  G(batch: 1, inChannels: 2, height: 7, width: 70, outChannels: 1, kernel: 4, stride: 1, padding: 3),
+                  G(batch: 1, inChannels: 3, height: 5, width: 64, outChannels: 3, kernel: 3, stride: 1)] {
+            XCTAssertTrue(Conv2D.thinDirect(g))
+            let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount)
+            let ohw = g.outHeight * g.outWidth, hw = g.height * g.width
+            var want = [Float](repeating: .nan, count: g.outputCount)
+            var col = [Float](repeating: .nan, count: g.patchSize * ohw)
+            x.withBuf { x in w.withBuf { w in col.withUnsafeMutableBufferPointer { col in
+                want.withUnsafeMutableBufferPointer { y in
+                    for n in 0..<g.batch {
+                        Conv2D.im2col(g, image: x.baseAddress! + n * g.inChannels * hw, rows: 0..<g.outHeight,
+                                      patchRows: 0..<g.patchSize, into: col.baseAddress!, serial: true)
+                        Conv2D.thinProduct(m: g.outChannels, n: ohw, k: g.patchSize, a: w.baseAddress!,
+                                           lda: g.patchSize, b: col.baseAddress!, ldb: ohw,
+                                           c: y.baseAddress! + n * g.outChannels * ohw, ldc: ohw, serial: true)
+                    }
+                }
+            } } }
+            XCTAssertEqual(Self.forward(g, x, w, nil), want, "\(g)")
+            XCTAssertEqual(NN.withSmallBands(30) { Self.forward(g, x, w, nil) }, want, "bands \(g)")
+        }
+    }
+
     func testFusedEpilogueMatchesSeparatePasses() {
         var rng = SplitMix64(seed: 2)
         let g = Self.cases[2]

@@ -47,9 +47,7 @@ extension Conv2D {
                         for ow in inside.upperBound..<wo { dst[ow] = src[reflect(ow * s + off, g.width)] }
                     }
                     if s == 1 {
-                        if !inside.isEmpty {
-                            (dst + inside.lowerBound).update(from: src + inside.lowerBound + off, count: inside.count)
-                        }
+                        copyRow(dst + inside.lowerBound, src + inside.lowerBound + off, count: inside.count)
                     } else if s == 2 {
                         gatherEven(dst, src + off, inside, width: g.width - off)
                     } else {
@@ -112,6 +110,26 @@ extension Conv2D {
                 }
             }
         }
+    }
+
+    /// dst[0..<count] = src[0..<count], inline: rows are often 16–64 floats, where a memmove call costs more
+    /// than the copy.
+    @inline(__always)
+    static func copyRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let a = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
+            let b = UnsafeRawPointer(src + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: a, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + i + 8).storeBytes(of: b, as: SIMD8<Float>.self)
+            i += 16
+        }
+        if i + 8 <= count {
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self),
+                                                        as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { dst[i] = src[i]; i += 1 }
     }
 
     /// dst[i] = src[2i] for i in `range`, eight at a time (stride-2 convolutions read every other pixel).

@@ -139,6 +139,80 @@ extension Conv2D {
         }
     }
 
+    /// True when the thin forward can read a zero-padded copy of the input band directly instead of unrolling
+    /// it (stride 1, zero padding): 8× less memory traffic than im2col for a 3×3 kernel.
+    static func thinDirect(_ g: Conv2DGeometry) -> Bool {
+        g.outChannels <= thinMaxRows && g.stride == 1 && g.paddingMode == .zeros && !g.isPointwise
+    }
+
+    /// y[:, rows] of one image (C×H×W at `image`, output Cout×Ho×Wo at `y`) for a `thinDirect` geometry.
+    ///
+    /// Copies input rows [r0 − p, r1 − 1 − p + k) of every channel into a zero-padded scratch band (row length
+    /// Wp ≥ ⌈Wo/32⌉·32 + k − 1, column q holding x column q − p), so that the col entry (c, ki, kj; oh, ow) is
+    /// band[c, oh − r0 + ki, ow + kj]. Each output runs the same FMA chain over p = (c·k + ki)·k + kj as
+    /// `thinProduct` on the unrolled col, zeros included, so the bits match the im2col path exactly.
+    static func thinDirectForward(_ g: Conv2DGeometry, weight w: UnsafePointer<Float>, image: UnsafePointer<Float>,
+                                  rows: Range<Int>, into y: UnsafeMutablePointer<Float>) {
+        let m = g.outChannels, k = g.kernel, pad = g.padding, wo = g.outWidth, ohw = g.outHeight * wo
+        let rowsIn = rows.count + k - 1, tiles = (wo + 31) / 32
+        let wp = tiles * 32 + k - 1, plane = rowsIn * wp, patch = g.patchSize
+        let a0 = w, a1 = m > 1 ? w + patch : w, a2 = m > 2 ? w + 2 * patch : w
+        ScratchPool.withFloats(g.inChannels * plane + 32 * thinMaxRows) { band in
+            let spill = band + g.inChannels * plane  // one partial tile at the right edge
+            for c in 0..<g.inChannels {
+                let src = image + c * g.height * g.width
+                for r in 0..<rowsIn {
+                    let dst = band + c * plane + r * wp, ih = rows.lowerBound - pad + r
+                    dst.update(repeating: 0, count: wp)
+                    if ih >= 0 && ih < g.height {
+                        // Columns q = iw + p; clip what falls past the padded row (p > k − 1 never reads them).
+                        let n = min(g.width, wp - pad)
+                        if n > 0 { copyRow(dst + pad, src + ih * g.width, count: n) }
+                    }
+                }
+            }
+            for oh in rows {
+                let r = oh - rows.lowerBound
+                for t in 0..<tiles {
+                    let j = t * 32
+                    var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c02 = SIMD8<Float>(), c03 = SIMD8<Float>()
+                    var c10 = SIMD8<Float>(), c11 = SIMD8<Float>(), c12 = SIMD8<Float>(), c13 = SIMD8<Float>()
+                    var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c22 = SIMD8<Float>(), c23 = SIMD8<Float>()
+                    var p = 0
+                    for c in 0..<g.inChannels {
+                        for ki in 0..<k {
+                            var bp = UnsafeRawPointer(band + c * plane + (r + ki) * wp + j)
+                            for _ in 0..<k {
+                                let b0 = bp.loadUnaligned(as: SIMD8<Float>.self)
+                                let b1 = bp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                                let b2 = bp.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+                                let b3 = bp.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+                                let w0 = SIMD8<Float>(repeating: a0[p]), w1 = SIMD8<Float>(repeating: a1[p])
+                                let w2 = SIMD8<Float>(repeating: a2[p])
+                                c00.addProduct(w0, b0); c01.addProduct(w0, b1)
+                                c02.addProduct(w0, b2); c03.addProduct(w0, b3)
+                                c10.addProduct(w1, b0); c11.addProduct(w1, b1)
+                                c12.addProduct(w1, b2); c13.addProduct(w1, b3)
+                                c20.addProduct(w2, b0); c21.addProduct(w2, b1)
+                                c22.addProduct(w2, b2); c23.addProduct(w2, b3)
+                                bp += MemoryLayout<Float>.stride
+                                p += 1
+                            }
+                        }
+                    }
+                    let full = j + 32 <= wo
+                    let out = y + oh * wo + j
+                    store(full ? out : spill, c00, c01, c02, c03)
+                    if m > 1 { store(full ? out + ohw : spill + 32, c10, c11, c12, c13) }
+                    if m > 2 { store(full ? out + 2 * ohw : spill + 64, c20, c21, c22, c23) }
+                    if !full {
+                        for i in 0..<m { (out + i * ohw).update(from: spill + 32 * i, count: wo - j) }
+                    }
+                }
+            }
+        }
+    }
+
     /// Input channels per chunk of the unrolled input for the thin kernels: they do ≤ 3 FMAs per col element,
     /// so col is unrolled a few channels at a time and consumed while it is in L2 instead of streaming a whole
     /// band of it through memory.

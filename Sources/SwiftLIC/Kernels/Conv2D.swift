@@ -134,6 +134,8 @@ extension Conv2D {
             let cols = rows.count * g.outWidth, p0 = rows.lowerBound * g.outWidth
             if g.isPointwise {
                 product(g, w, xn + p0, ldb: hw, columns: cols, into: yn + p0, ldc: ohw, serial: serial)
+            } else if thinDirect(g) {
+                thinDirectForward(g, weight: w, image: xn, rows: rows, into: yn)
             } else if g.outChannels <= thinMaxRows {
                 thinChunks(g, columns: cols, budget: bands.budget) { _, patchRows, col in
                     im2col(g, image: xn, rows: rows, patchRows: patchRows, into: col, serial: serial)
