@@ -213,6 +213,84 @@ extension Conv2D {
         }
     }
 
+    /// gx[:, inputRows] of one image for a `thinDirect` geometry (overwrites those rows, then `epilogue`):
+    /// gx[c, ih, iw] = Σ_{o, ki, kj} w[o, c, ki, kj]·gy[o, ih + p − ki, iw + p − kj], gathered from a zero-padded
+    /// copy of the gy rows the band needs (band[o, r, q] = gy[o, i0 + p − (k−1) + r, q − (k−1) + p]), three input
+    /// channels × 32 columns per tile. Each gx element is one FMA chain over (o, ki, kj): no col, no scatter, and
+    /// bands of input rows never overlap.
+    static func thinDirectBackwardData(_ g: Conv2DGeometry, weight w: UnsafePointer<Float>,
+                                       gradOutput gy: UnsafePointer<Float>, inputRows: Range<Int>,
+                                       into gx: UnsafeMutablePointer<Float>, epilogue: Epilogue) {
+        let m = g.outChannels, k = g.kernel, pad = g.padding, wo = g.outWidth, ho = g.outHeight
+        let width = g.width, hw = g.height * width, kk = k * k, patch = g.patchSize
+        let rowsIn = inputRows.count + k - 1, tiles = (width + 31) / 32
+        let wp = tiles * 32 + k - 1, plane = rowsIn * wp
+        let shift = k - 1 - pad  // q = ow + shift
+        ScratchPool.withFloats(m * plane + 32 * thinMaxRows) { band in
+            let spill = band + m * plane
+            for o in 0..<m {
+                for r in 0..<rowsIn {
+                    let dst = band + o * plane + r * wp, oh = inputRows.lowerBound + pad - (k - 1) + r
+                    dst.update(repeating: 0, count: wp)
+                    guard oh >= 0 && oh < ho else { continue }
+                    // Columns q = ow + shift inside 0..<wp.
+                    let lo = max(0, -shift), hi = min(wo, wp - shift)
+                    if lo < hi { copyRow(dst + lo + shift, gy + o * ho * wo + oh * wo + lo, count: hi - lo) }
+                }
+            }
+            var c = 0
+            while c < g.inChannels {
+                let live = min(thinMaxRows, g.inChannels - c)
+                // Channels past `live` repeat channel c's weights and are never stored.
+                let w0 = w + c * kk, w1 = w + (live > 1 ? c + 1 : c) * kk, w2 = w + (live > 2 ? c + 2 : c) * kk
+                for ih in inputRows {
+                    let r = ih - inputRows.lowerBound
+                    for t in 0..<tiles {
+                        let j = t * 32
+                        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c02 = SIMD8<Float>(), c03 = SIMD8<Float>()
+                        var c10 = SIMD8<Float>(), c11 = SIMD8<Float>(), c12 = SIMD8<Float>(), c13 = SIMD8<Float>()
+                        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c22 = SIMD8<Float>(), c23 = SIMD8<Float>()
+                        for o in 0..<m {
+                            let wo0 = w0 + o * patch, wo1 = w1 + o * patch, wo2 = w2 + o * patch
+                            for ki in 0..<k {
+                                let row = band + o * plane + (r + k - 1 - ki) * wp + j + k - 1
+                                for kj in 0..<k {
+                                    let bp = UnsafeRawPointer(row - kj)
+                                    let b0 = bp.loadUnaligned(as: SIMD8<Float>.self)
+                                    let b1 = bp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                                    let b2 = bp.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+                                    let b3 = bp.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+                                    let e = ki * k + kj
+                                    let v0 = SIMD8<Float>(repeating: wo0[e]), v1 = SIMD8<Float>(repeating: wo1[e])
+                                    let v2 = SIMD8<Float>(repeating: wo2[e])
+                                    c00.addProduct(v0, b0); c01.addProduct(v0, b1)
+                                    c02.addProduct(v0, b2); c03.addProduct(v0, b3)
+                                    c10.addProduct(v1, b0); c11.addProduct(v1, b1)
+                                    c12.addProduct(v1, b2); c13.addProduct(v1, b3)
+                                    c20.addProduct(v2, b0); c21.addProduct(v2, b1)
+                                    c22.addProduct(v2, b2); c23.addProduct(v2, b3)
+                                }
+                            }
+                        }
+                        let full = j + 32 <= width
+                        let out = gx + c * hw + ih * width + j
+                        store(full ? out : spill, c00, c01, c02, c03)
+                        if live > 1 { store(full ? out + hw : spill + 32, c10, c11, c12, c13) }
+                        if live > 2 { store(full ? out + 2 * hw : spill + 64, c20, c21, c22, c23) }
+                        if !full {
+                            for i in 0..<live { (out + i * hw).update(from: spill + 32 * i, count: width - j) }
+                        }
+                    }
+                }
+                if !epilogue.isNoOp {
+                    let span = (inputRows.lowerBound * width)..<(inputRows.upperBound * width)
+                    for i in 0..<live { epilogue.apply(channel: c + i, gx + (c + i) * hw, span) }
+                }
+                c += live
+            }
+        }
+    }
+
     /// Input channels per chunk of the unrolled input for the thin kernels: they do ≤ 3 FMAs per col element,
     /// so col is unrolled a few channels at a time and consumed while it is in L2 instead of streaming a whole
     /// band of it through memory.

@@ -270,6 +270,17 @@ extension Conv2D {
             }
             return
         }
+        if thinDirect(g) {
+            // Gathered per band of input rows: bands write disjoint rows, so no phases.
+            let perImage = (g.height + bands.rows - 1) / bands.rows
+            ConvBands.run(g.batch * perImage) { item, _ in
+                let n = item / perImage, i0 = (item % perImage) * bands.rows
+                thinDirectBackwardData(g, weight: w, gradOutput: gy + n * g.outChannels * ohw,
+                                       inputRows: i0..<min(g.height, i0 + bands.rows),
+                                       into: gx + n * g.inChannels * hw, epilogue: epilogue)
+            }
+            return
+        }
         if g.paddingMode == .reflect {
             Parallel.forRanges(g.inputCount, granularity: 4096) { r in
                 (gx + r.lowerBound).update(repeating: 0, count: r.count)
