@@ -20,30 +20,14 @@ extension Conv2D {
         Parallel.forRanges(n, granularity: 32, parts: serial ? 1 : nil) { cols in
             var j = cols.lowerBound
             while j + 32 <= cols.upperBound {
-                var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c02 = SIMD8<Float>(), c03 = SIMD8<Float>()
-                var c10 = SIMD8<Float>(), c11 = SIMD8<Float>(), c12 = SIMD8<Float>(), c13 = SIMD8<Float>()
-                var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c22 = SIMD8<Float>(), c23 = SIMD8<Float>()
-                if accumulate {
-                    (c00, c01, c02, c03) = load(c + j)
-                    if m > 1 { (c10, c11, c12, c13) = load(c + ldc + j) }
-                    if m > 2 { (c20, c21, c22, c23) = load(c + 2 * ldc + j) }
-                }
+                var tile = ThinTile()
+                if accumulate { tile.load(c + j, ldc: ldc, rows: m) }
                 var bp = UnsafeRawPointer(b + j)
                 for p in 0..<k {
-                    let b0 = bp.loadUnaligned(as: SIMD8<Float>.self)
-                    let b1 = bp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                    let b2 = bp.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-                    let b3 = bp.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
-                    let w0 = SIMD8<Float>(repeating: a0[p]), w1 = SIMD8<Float>(repeating: a1[p])
-                    let w2 = SIMD8<Float>(repeating: a2[p])
-                    c00.addProduct(w0, b0); c01.addProduct(w0, b1); c02.addProduct(w0, b2); c03.addProduct(w0, b3)
-                    c10.addProduct(w1, b0); c11.addProduct(w1, b1); c12.addProduct(w1, b2); c13.addProduct(w1, b3)
-                    c20.addProduct(w2, b0); c21.addProduct(w2, b1); c22.addProduct(w2, b2); c23.addProduct(w2, b3)
+                    tile.add(bp, a0[p], a1[p], a2[p])
                     bp += ldb * MemoryLayout<Float>.stride
                 }
-                store(c + j, c00, c01, c02, c03)
-                if m > 1 { store(c + ldc + j, c10, c11, c12, c13) }
-                if m > 2 { store(c + 2 * ldc + j, c20, c21, c22, c23) }
+                tile.store(c + j, ldc: ldc, rows: m)
                 j += 32
             }
             // Tail columns: the same k-order, one column at a time.
@@ -57,21 +41,6 @@ extension Conv2D {
                 j += 1
             }
         }
-    }
-
-    @inline(__always)
-    private static func load(_ p: UnsafePointer<Float>) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-        (load8(p), load8(p + 8), load8(p + 16), load8(p + 24))
-    }
-
-    @inline(__always)
-    private static func store(_ p: UnsafeMutablePointer<Float>, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>,
-                              _ v2: SIMD8<Float>, _ v3: SIMD8<Float>) {
-        let out = UnsafeMutableRawPointer(p)
-        out.storeBytes(of: v0, as: SIMD8<Float>.self)
-        out.storeBytes(of: v1, toByteOffset: 32, as: SIMD8<Float>.self)
-        out.storeBytes(of: v2, toByteOffset: 64, as: SIMD8<Float>.self)
-        out.storeBytes(of: v3, toByteOffset: 96, as: SIMD8<Float>.self)
     }
 
     /// c[r, j] = Σ_{i<m} a[i, r]·b[i, j] for r < rows, j < n, m ≤ 3 (col = Wᵀ·gy).
@@ -175,26 +144,13 @@ extension Conv2D {
                 let r = oh - rows.lowerBound
                 for t in 0..<tiles {
                     let j = t * 32
-                    var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c02 = SIMD8<Float>(), c03 = SIMD8<Float>()
-                    var c10 = SIMD8<Float>(), c11 = SIMD8<Float>(), c12 = SIMD8<Float>(), c13 = SIMD8<Float>()
-                    var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c22 = SIMD8<Float>(), c23 = SIMD8<Float>()
+                    var tile = ThinTile()
                     var p = 0
                     for c in 0..<g.inChannels {
                         for ki in 0..<k {
                             var bp = UnsafeRawPointer(band + c * plane + (r + ki) * wp + j)
                             for _ in 0..<k {
-                                let b0 = bp.loadUnaligned(as: SIMD8<Float>.self)
-                                let b1 = bp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                                let b2 = bp.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-                                let b3 = bp.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
-                                let w0 = SIMD8<Float>(repeating: a0[p]), w1 = SIMD8<Float>(repeating: a1[p])
-                                let w2 = SIMD8<Float>(repeating: a2[p])
-                                c00.addProduct(w0, b0); c01.addProduct(w0, b1)
-                                c02.addProduct(w0, b2); c03.addProduct(w0, b3)
-                                c10.addProduct(w1, b0); c11.addProduct(w1, b1)
-                                c12.addProduct(w1, b2); c13.addProduct(w1, b3)
-                                c20.addProduct(w2, b0); c21.addProduct(w2, b1)
-                                c22.addProduct(w2, b2); c23.addProduct(w2, b3)
+                                tile.add(bp, a0[p], a1[p], a2[p])
                                 bp += MemoryLayout<Float>.stride
                                 p += 1
                             }
@@ -202,9 +158,7 @@ extension Conv2D {
                     }
                     let full = j + 32 <= wo
                     let out = y + oh * wo + j
-                    store(full ? out : spill, c00, c01, c02, c03)
-                    if m > 1 { store(full ? out + ohw : spill + 32, c10, c11, c12, c13) }
-                    if m > 2 { store(full ? out + 2 * ohw : spill + 64, c20, c21, c22, c23) }
+                    tile.store(full ? out : spill, ldc: full ? ohw : 32, rows: m)
                     if !full {
                         for i in 0..<m { (out + i * ohw).update(from: spill + 32 * i, count: wo - j) }
                     }
@@ -247,36 +201,20 @@ extension Conv2D {
                     let r = ih - inputRows.lowerBound
                     for t in 0..<tiles {
                         let j = t * 32
-                        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c02 = SIMD8<Float>(), c03 = SIMD8<Float>()
-                        var c10 = SIMD8<Float>(), c11 = SIMD8<Float>(), c12 = SIMD8<Float>(), c13 = SIMD8<Float>()
-                        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c22 = SIMD8<Float>(), c23 = SIMD8<Float>()
+                        var tile = ThinTile()
                         for o in 0..<m {
                             let wo0 = w0 + o * patch, wo1 = w1 + o * patch, wo2 = w2 + o * patch
                             for ki in 0..<k {
                                 let row = band + o * plane + (r + k - 1 - ki) * wp + j + k - 1
                                 for kj in 0..<k {
-                                    let bp = UnsafeRawPointer(row - kj)
-                                    let b0 = bp.loadUnaligned(as: SIMD8<Float>.self)
-                                    let b1 = bp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                                    let b2 = bp.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-                                    let b3 = bp.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
                                     let e = ki * k + kj
-                                    let v0 = SIMD8<Float>(repeating: wo0[e]), v1 = SIMD8<Float>(repeating: wo1[e])
-                                    let v2 = SIMD8<Float>(repeating: wo2[e])
-                                    c00.addProduct(v0, b0); c01.addProduct(v0, b1)
-                                    c02.addProduct(v0, b2); c03.addProduct(v0, b3)
-                                    c10.addProduct(v1, b0); c11.addProduct(v1, b1)
-                                    c12.addProduct(v1, b2); c13.addProduct(v1, b3)
-                                    c20.addProduct(v2, b0); c21.addProduct(v2, b1)
-                                    c22.addProduct(v2, b2); c23.addProduct(v2, b3)
+                                    tile.add(UnsafeRawPointer(row - kj), wo0[e], wo1[e], wo2[e])
                                 }
                             }
                         }
                         let full = j + 32 <= width
                         let out = gx + c * hw + ih * width + j
-                        store(full ? out : spill, c00, c01, c02, c03)
-                        if live > 1 { store(full ? out + hw : spill + 32, c10, c11, c12, c13) }
-                        if live > 2 { store(full ? out + 2 * hw : spill + 64, c20, c21, c22, c23) }
+                        tile.store(full ? out : spill, ldc: full ? hw : 32, rows: live)
                         if !full {
                             for i in 0..<live { (out + i * hw).update(from: spill + 32 * i, count: width - j) }
                         }
@@ -302,5 +240,60 @@ extension Conv2D {
     @inline(__always)
     private static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+}
+
+/// The thin kernels' register tile: 3 rows × 32 columns of FMA accumulators (12 eight-wide vectors).
+struct ThinTile {
+    var r0 = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+    var r1 = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+    var r2 = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+
+    /// row i += w_i · b[0..<32] for the three rows (one FMA each, so a chain of calls is one FMA chain).
+    @inline(__always)
+    mutating func add(_ b: UnsafeRawPointer, _ w0: Float, _ w1: Float, _ w2: Float) {
+        let b0 = b.loadUnaligned(as: SIMD8<Float>.self)
+        let b1 = b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        let b2 = b.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+        let b3 = b.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+        let v0 = SIMD8<Float>(repeating: w0), v1 = SIMD8<Float>(repeating: w1), v2 = SIMD8<Float>(repeating: w2)
+        r0.0.addProduct(v0, b0); r0.1.addProduct(v0, b1); r0.2.addProduct(v0, b2); r0.3.addProduct(v0, b3)
+        r1.0.addProduct(v1, b0); r1.1.addProduct(v1, b1); r1.2.addProduct(v1, b2); r1.3.addProduct(v1, b3)
+        r2.0.addProduct(v2, b0); r2.1.addProduct(v2, b1); r2.2.addProduct(v2, b2); r2.3.addProduct(v2, b3)
+    }
+
+    /// Loads the first `rows` rows from c (row stride `ldc`).
+    @inline(__always)
+    mutating func load(_ c: UnsafePointer<Float>, ldc: Int, rows: Int) {
+        r0 = Self.load(c)
+        if rows > 1 { r1 = Self.load(c + ldc) }
+        if rows > 2 { r2 = Self.load(c + 2 * ldc) }
+    }
+
+    /// Stores the first `rows` rows to c (row stride `ldc`).
+    @inline(__always)
+    func store(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int) {
+        Self.store(c, r0)
+        if rows > 1 { Self.store(c + ldc, r1) }
+        if rows > 2 { Self.store(c + 2 * ldc, r2) }
+    }
+
+    typealias Row = (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+
+    @inline(__always)
+    private static func load(_ p: UnsafePointer<Float>) -> Row {
+        let raw = UnsafeRawPointer(p)
+        return (raw.loadUnaligned(as: SIMD8<Float>.self), raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self),
+                raw.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self),
+                raw.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
+    }
+
+    @inline(__always)
+    private static func store(_ p: UnsafeMutablePointer<Float>, _ v: Row) {
+        let out = UnsafeMutableRawPointer(p)
+        out.storeBytes(of: v.0, as: SIMD8<Float>.self)
+        out.storeBytes(of: v.1, toByteOffset: 32, as: SIMD8<Float>.self)
+        out.storeBytes(of: v.2, toByteOffset: 64, as: SIMD8<Float>.self)
+        out.storeBytes(of: v.3, toByteOffset: 96, as: SIMD8<Float>.self)
     }
 }
