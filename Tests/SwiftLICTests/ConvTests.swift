@@ -27,6 +27,10 @@ final class ConvTests: XCTestCase {
         G(batch: 1, inChannels: 4, height: 8, width: 8, outChannels: 1, kernel: 3, stride: 1, padding: 1,
           paddingMode: .reflect),
         G(batch: 2, inChannels: 5, height: 6, width: 7, outChannels: 2, kernel: 1),
+        // Batches of zero-padded images cut into many bands (backward-data's even/odd phases); k = 5 needs bands
+        // of ≥ 4 rows.
+        G(batch: 3, inChannels: 4, height: 20, width: 16, outChannels: 7, kernel: 3, stride: 1, padding: 1),
+        G(batch: 2, inChannels: 3, height: 14, width: 10, outChannels: 5, kernel: 5, stride: 1, padding: 2),
     ]
 
     static func withOptional<R>(_ a: [Float]?, _ body: (UnsafeBufferPointer<Float>?) -> R) -> R {
@@ -39,7 +43,8 @@ final class ConvTests: XCTestCase {
         var y = [Float](repeating: .nan, count: g.outputCount)
         x.withBuf { x in w.withBuf { w in withOptional(b) { b in withOptional(slopes) { s in
             y.withUnsafeMutableBufferPointer { y in
-                Conv2D.forward(g, input: x, weight: w, bias: b, output: y, activation: act, slopes: s)
+                Conv2D.forward(g, input: x, weight: w, bias: b, output: y, activation: act, slopes: s,
+                               bandBudget: NN.bandBudget)
             }
         } } } }
         return y
@@ -48,7 +53,7 @@ final class ConvTests: XCTestCase {
     static func backwardData(_ g: G, _ gy: [Float], _ w: [Float]) -> [Float] {
         var gx = [Float](repeating: .nan, count: g.inputCount)
         gy.withBuf { gy in w.withBuf { w in gx.withUnsafeMutableBufferPointer { gx in
-            Conv2D.backwardData(g, gradOutput: gy, weight: w, gradInput: gx)
+            Conv2D.backwardData(g, gradOutput: gy, weight: w, gradInput: gx, bandBudget: NN.bandBudget)
         } } }
         return gx
     }
@@ -58,7 +63,8 @@ final class ConvTests: XCTestCase {
         var gw = gw, gb = gb
         x.withBuf { x in gy.withBuf { gy in gw.withUnsafeMutableBufferPointer { gw in
             gb.withUnsafeMutableBufferPointer { gb in
-                Conv2D.backwardWeight(g, input: x, gradOutput: gy, gradWeight: gw, gradBias: gb)
+                Conv2D.backwardWeight(g, input: x, gradOutput: gy, gradWeight: gw, gradBias: gb,
+                                      bandBudget: NN.bandBudget)
             }
         } } }
         return (gw, gb)
@@ -77,6 +83,44 @@ final class ConvTests: XCTestCase {
             XCTAssertLessThan(NN.relErr(NN.withSmallBands(40) { Self.forward(g, x, w, b) }, ref), 1e-5, "bands \(g)")
             let noBias = Conv2DReference.forward(g, input: NN.double(x), weight: NN.double(w), bias: nil)
             XCTAssertLessThan(NN.relErr(Self.forward(g, x, w, nil), noBias), 1e-5, "no bias \(g)")
+        }
+    }
+
+    func testThinForwardIsTheSameForAnyChunking() {
+        // The thin kernel continues each output's FMA chain across channel chunks, so the bits do not depend on
+        // the band budget.
+        var rng = SplitMix64(seed: 6)
+        for g in Self.cases where g.outChannels <= Conv2D.thinMaxRows && !g.isPointwise {
+            let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount), b = rng.floats(g.outChannels)
+            XCTAssertEqual(Self.forward(g, x, w, b), NN.withSmallBands(30) { Self.forward(g, x, w, b) }, "\(g)")
+        }
+    }
+
+    func testThinDirectForwardMatchesUnrolledProductBits() {
+        // Stride-1 zero-padded thin convolutions read a padded band instead of im2col; same FMA chains, same bits.
+        var rng = SplitMix64(seed: 7)
+        for g in [G(batch: 2, inChannels: 3, height: 9, width: 11, outChannels: 3, kernel: 3, stride: 1, padding: 1),
+                  G(batch: 1, inChannels: 2, height: 6, width: 37, outChannels: 2, kernel: 5, stride: 1, padding: 2),
+                  G(batch: 1, inChannels: 2, height: 7, width: 70, outChannels: 1, kernel: 4, stride: 1, padding: 3),
+                  G(batch: 1, inChannels: 3, height: 5, width: 64, outChannels: 3, kernel: 3, stride: 1)] {
+            XCTAssertTrue(Conv2D.thinDirect(g))
+            let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount)
+            let ohw = g.outHeight * g.outWidth, hw = g.height * g.width
+            var want = [Float](repeating: .nan, count: g.outputCount)
+            var col = [Float](repeating: .nan, count: g.patchSize * ohw)
+            x.withBuf { x in w.withBuf { w in col.withUnsafeMutableBufferPointer { col in
+                want.withUnsafeMutableBufferPointer { y in
+                    for n in 0..<g.batch {
+                        Conv2D.im2col(g, image: x.baseAddress! + n * g.inChannels * hw, rows: 0..<g.outHeight,
+                                      patchRows: 0..<g.patchSize, into: col.baseAddress!, serial: true)
+                        Conv2D.thinProduct(m: g.outChannels, n: ohw, k: g.patchSize, a: w.baseAddress!,
+                                           lda: g.patchSize, b: col.baseAddress!, ldb: ohw,
+                                           c: y.baseAddress! + n * g.outChannels * ohw, ldc: ohw, serial: true)
+                    }
+                }
+            } } }
+            XCTAssertEqual(Self.forward(g, x, w, nil), want, "\(g)")
+            XCTAssertEqual(NN.withSmallBands(30) { Self.forward(g, x, w, nil) }, want, "bands \(g)")
         }
     }
 
@@ -136,7 +180,10 @@ final class ConvTests: XCTestCase {
                     paddingMode: .reflect),
                   G(batch: 2, inChannels: 4, height: 15, width: 11, outChannels: 6, kernel: 3, stride: 2, padding: 1),
                   G(batch: 2, inChannels: 6, height: 9, width: 9, outChannels: 5, kernel: 1),
-                  G(batch: 2, inChannels: 4, height: 23, width: 19, outChannels: 3, kernel: 3, stride: 1, padding: 1)] {
+                  G(batch: 2, inChannels: 4, height: 23, width: 19, outChannels: 3, kernel: 3, stride: 1, padding: 1),
+                  G(batch: 3, inChannels: 4, height: 20, width: 16, outChannels: 7, kernel: 3, stride: 1, padding: 1),
+                  G(batch: 2, inChannels: 3, height: 14, width: 10, outChannels: 5, kernel: 5, stride: 1, padding: 2),
+                  G(batch: 1, inChannels: 3, height: 31, width: 12, outChannels: 6, kernel: 3, stride: 2, padding: 1)] {
             let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount), b = rng.floats(g.outChannels)
             let gy = rng.floats(g.outputCount), slopes = rng.floats(g.outChannels)
             let gw0 = [Float](repeating: 0, count: g.weightCount), gb0 = [Float](repeating: 0, count: g.outChannels)

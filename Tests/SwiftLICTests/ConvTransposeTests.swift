@@ -22,7 +22,7 @@ final class ConvTransposeTests: XCTestCase {
     static func forward(_ g: G, _ x: [Float], _ w: [Float], _ b: [Float]?) -> [Float] {
         var y = [Float](repeating: .nan, count: g.outputCount)
         x.withBuf { x in w.withBuf { w in ConvTests.withOptional(b) { b in y.withUnsafeMutableBufferPointer { y in
-            ConvTranspose2D.forward(g, input: x, weight: w, bias: b, output: y)
+            ConvTranspose2D.forward(g, input: x, weight: w, bias: b, output: y, bandBudget: NN.bandBudget)
         } } } }
         return y
     }
@@ -30,7 +30,7 @@ final class ConvTransposeTests: XCTestCase {
     static func backwardData(_ g: G, _ gy: [Float], _ w: [Float]) -> [Float] {
         var gx = [Float](repeating: .nan, count: g.inputCount)
         gy.withBuf { gy in w.withBuf { w in gx.withUnsafeMutableBufferPointer { gx in
-            ConvTranspose2D.backwardData(g, gradOutput: gy, weight: w, gradInput: gx)
+            ConvTranspose2D.backwardData(g, gradOutput: gy, weight: w, gradInput: gx, bandBudget: NN.bandBudget)
         } } }
         return gx
     }
@@ -39,7 +39,8 @@ final class ConvTransposeTests: XCTestCase {
         var gw = gw, gb = gb
         x.withBuf { x in gy.withBuf { gy in gw.withUnsafeMutableBufferPointer { gw in
             gb.withUnsafeMutableBufferPointer { gb in
-                ConvTranspose2D.backwardWeight(g, input: x, gradOutput: gy, gradWeight: gw, gradBias: gb)
+                ConvTranspose2D.backwardWeight(g, input: x, gradOutput: gy, gradWeight: gw, gradBias: gb,
+                                               bandBudget: NN.bandBudget)
             }
         } } }
         return (gw, gb)
@@ -92,7 +93,7 @@ final class ConvTransposeTests: XCTestCase {
                     x.withBuf { x in w.withBuf { w in b.withBuf { b in slopes.withBuf { s in
                         y.withUnsafeMutableBufferPointer { y in
                             ConvTranspose2D.forward(g, input: x, weight: w, bias: b, output: y, activation: .prelu,
-                                                    slopes: s)
+                                                    slopes: s, bandBudget: NN.bandBudget)
                         }
                     } } } }
                 }

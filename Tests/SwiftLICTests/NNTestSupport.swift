@@ -42,11 +42,14 @@ enum NN {
         return body()
     }
 
+    /// The im2col band budget the convolution test helpers pass (test-side state; the core has no such global).
+    nonisolated(unsafe) static var bandBudget = Conv2D.defaultBandBudget
+
     /// Runs `body` with a tiny im2col band budget so convolutions go through many bands.
     static func withSmallBands<R>(_ floats: Int, _ body: () -> R) -> R {
-        let saved = Conv2D.bandBudget
-        defer { Conv2D.bandBudget = saved }
-        Conv2D.bandBudget = floats
+        let saved = bandBudget
+        defer { bandBudget = saved }
+        bandBudget = floats
         return body()
     }
 }

@@ -81,12 +81,26 @@ public enum PReLU {
             for c in cs {
                 let slope = a[c]
                 var total: Float = 0
+                let slopes = SIMD8<Float>(repeating: slope)
                 for n in 0..<batch {
-                    let base = (n * channels + c) * spatial
-                    var s: Float = 0
-                    for i in base..<(base + spatial) {
+                    let base = (n * channels + c) * spatial, end = base + spatial
+                    // Eight partial sums: one scalar chain would be bound by the add latency.
+                    var lanes = SIMD8<Float>()
+                    var i = base
+                    while i + 8 <= end {
+                        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+                        let g = UnsafeRawPointer(gy + i).loadUnaligned(as: SIMD8<Float>.self)
+                        let positive = v .> 0
+                        UnsafeMutableRawPointer(gx + i).storeBytes(of: (slopes * g).replacing(with: g, where: positive),
+                                                                   as: SIMD8<Float>.self)
+                        lanes += (g * v).replacing(with: 0, where: positive)
+                        i += 8
+                    }
+                    var s = lanes.sum()
+                    while i < end {
                         let v = x[i], g = gy[i]
                         if v > 0 { gx[i] = g } else { gx[i] = slope * g; s += g * v }
+                        i += 1
                     }
                     total += s
                 }
@@ -110,11 +124,14 @@ struct Epilogue {
 
     var isNoOp: Bool { bias == nil && activation == .identity }
 
-    /// Applies to `columns` of rows `0..<channels` of the matrix at `y` (row stride `stride`).
-    func apply(_ y: UnsafeMutablePointer<Float>, channels: Int, stride: Int, columns: Range<Int>) {
+    /// Applies to `columns` of rows `0..<channels` of the matrix at `y` (row stride `stride`); `serial`: on the
+    /// calling thread only.
+    func apply(_ y: UnsafeMutablePointer<Float>, channels: Int, stride: Int, columns: Range<Int>,
+               serial: Bool = false) {
         if isNoOp || columns.isEmpty { return }
         let this = self
-        Parallel.forRanges(channels, granularity: max(1, Activation.grain / columns.count)) { cs in
+        Parallel.forRanges(channels, granularity: max(1, Activation.grain / columns.count),
+                           parts: serial ? 1 : nil) { cs in
             for c in cs { this.apply(channel: c, y + c * stride, columns) }
         }
     }

@@ -18,18 +18,20 @@ extension Conv2D {
         return lo..<max(lo, hi)
     }
 
-    /// Unrolls output rows `rows` of `image` (C×H×W) into `col`.
-    static func im2col(_ g: Conv2DGeometry, image: UnsafePointer<Float>, rows: Range<Int>,
-                       into col: UnsafeMutablePointer<Float>) {
+    /// Unrolls rows `patchRows` of the col matrix of output rows `rows` of `image` (C×H×W) into `col`
+    /// (`patchRows.count` × rows·Wo). `serial`: on the calling thread only.
+    static func im2col(_ g: Conv2DGeometry, image: UnsafePointer<Float>, rows: Range<Int>, patchRows: Range<Int>,
+                       into col: UnsafeMutablePointer<Float>, serial: Bool) {
         let k = g.kernel, s = g.stride, wo = g.outWidth, cols = rows.count * wo
-        let patch = g.patchSize
-        Parallel.forRanges(patch, granularity: max(1, 65536 / max(1, cols))) { patchRows in
-            for row in patchRows {
+        let first = patchRows.lowerBound
+        Parallel.forRanges(patchRows.count, granularity: max(1, 65536 / max(1, cols)), parts: serial ? 1 : nil) {
+            part in
+            for row in (first + part.lowerBound)..<(first + part.upperBound) {
                 let c = row / (k * k), ki = (row / k) % k, kj = row % k
                 let plane = image + c * g.height * g.width
                 let off = kj - g.padding
                 let inside = insideColumns(g, kj)
-                var dst = col + row * cols
+                var dst = col + (row - first) * cols
                 for oh in rows {
                     var ih = oh * s - g.padding + ki
                     if ih < 0 || ih >= g.height {
@@ -45,9 +47,7 @@ extension Conv2D {
                         for ow in inside.upperBound..<wo { dst[ow] = src[reflect(ow * s + off, g.width)] }
                     }
                     if s == 1 {
-                        if !inside.isEmpty {
-                            (dst + inside.lowerBound).update(from: src + inside.lowerBound + off, count: inside.count)
-                        }
+                        copyRow(dst + inside.lowerBound, src + inside.lowerBound + off, count: inside.count)
                     } else if s == 2 {
                         gatherEven(dst, src + off, inside, width: g.width - off)
                     } else {
@@ -59,15 +59,18 @@ extension Conv2D {
         }
     }
 
-    /// Adds `col` (rows `rows` of the output) back into `image` (C×H×W): the adjoint of `im2col`.
-    /// Per channel, image rows `zeroing` are cleared first and rows `finishing` get `epilogue` after.
-    /// Threads split by channel, so each pixel's additions run in one fixed order.
-    static func col2im(_ g: Conv2DGeometry, _ col: UnsafePointer<Float>, rows: Range<Int>,
+    /// Adds `col` (the rows of input channels `channels`, for output rows `rows`) back into `image` (C×H×W):
+    /// the adjoint of `im2col`. Per channel, image rows `zeroing` are cleared first and rows `finishing` get
+    /// `epilogue` after. Threads split by channel, so each pixel's additions run in one fixed order. `serial`:
+    /// on the calling thread only.
+    static func col2im(_ g: Conv2DGeometry, _ col: UnsafePointer<Float>, rows: Range<Int>, channels: Range<Int>,
                        into image: UnsafeMutablePointer<Float>, zeroing: Range<Int> = 0..<0,
-                       finishing: Range<Int> = 0..<0, epilogue: Epilogue? = nil) {
+                       finishing: Range<Int> = 0..<0, epilogue: Epilogue? = nil, serial: Bool) {
         let k = g.kernel, s = g.stride, wo = g.outWidth, cols = rows.count * wo
-        Parallel.forRanges(g.inChannels, granularity: max(1, 16384 / max(1, cols * k * k))) { channels in
-            for c in channels {
+        let c0 = channels.lowerBound
+        Parallel.forRanges(channels.count, granularity: max(1, 16384 / max(1, cols * k * k)),
+                           parts: serial ? 1 : nil) { part in
+            for c in (c0 + part.lowerBound)..<(c0 + part.upperBound) {
                 let plane = image + c * g.height * g.width
                 if !zeroing.isEmpty {
                     (plane + zeroing.lowerBound * g.width).update(repeating: 0, count: zeroing.count * g.width)
@@ -81,7 +84,7 @@ extension Conv2D {
                     for kj in 0..<k {
                         let off = kj - g.padding
                         let inside = insideColumns(g, kj)
-                        var src = col + ((c * k + ki) * k + kj) * cols
+                        var src = col + (((c - c0) * k + ki) * k + kj) * cols
                         for oh in rows {
                             var ih = oh * s - g.padding + ki
                             if ih < 0 || ih >= g.height {
@@ -107,6 +110,26 @@ extension Conv2D {
                 }
             }
         }
+    }
+
+    /// dst[0..<count] = src[0..<count], inline: rows are often 16–64 floats, where a memmove call costs more
+    /// than the copy.
+    @inline(__always)
+    static func copyRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let a = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
+            let b = UnsafeRawPointer(src + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: a, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + i + 8).storeBytes(of: b, as: SIMD8<Float>.self)
+            i += 16
+        }
+        if i + 8 <= count {
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self),
+                                                        as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { dst[i] = src[i]; i += 1 }
     }
 
     /// dst[i] = src[2i] for i in `range`, eight at a time (stride-2 convolutions read every other pixel).

@@ -8,8 +8,10 @@
 ///   multiplies x[n] directly.
 /// - Backward-data is Wᵀ·gy[n] per band followed by col2im (scatter-add, reflect padding adds into the mirrored
 ///   pixel); backward-weight accumulates gy[n]·colᵀ into gW with β = 1, image after image, band after band.
-/// - Bit-identical for any thread count: GEMM splits by output, im2col/col2im split by channel rows, and every
-///   sum over the batch or the bands runs in a fixed order on one accumulator.
+/// - Threads take whole (image, band) items with their own scratch and single-threaded GEMMs (`ConvBands`);
+///   backward-weight splits gW by columns instead. Bit-identical for any thread count: band sizes depend on the
+///   geometry only, items write disjoint outputs (backward-data: even bands, then odd ones), and every sum over
+///   the batch or the bands runs in a fixed order on one accumulator.
 public enum Conv2D {}
 
 /// How a convolution pads its input: with zeros, or by mirroring without repeating the edge (PyTorch's
@@ -110,171 +112,256 @@ enum ConvShapeCheck {
     }
 }
 
+
 extension Conv2D {
-    /// Scratch budget of one im2col band, in floats (large enough for GEMM to reach full speed, small enough to
-    /// stay in the last-level cache of one core). Tests lower it to exercise many bands.
-    nonisolated(unsafe) static var bandBudget = 1 << 19
-
-    /// Output rows per im2col band.
-    static func bandRows(_ g: Conv2DGeometry) -> Int {
-        max(1, min(g.outHeight, bandBudget / max(1, g.patchSize * g.outWidth)))
-    }
-
-    /// y = W ⊛ x (+ bias, then `activation`), one image after the other.
+    /// y = W ⊛ x (+ bias, then `activation`); items (image, band) run in parallel, each writing its own columns.
     ///
     /// - Precondition: buffers match `g` (see `Conv2DGeometry.validateCounts`); `bias` has Cout values and
     ///   `slopes` Cout values when `activation` is `.prelu`.
+    /// - Parameter bandBudget: im2col floats per band (tests shrink it to exercise many bands).
     public static func forward(_ g: Conv2DGeometry, input: UnsafeBufferPointer<Float>,
                                weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?,
                                output: UnsafeMutableBufferPointer<Float>,
-                               activation: Activation = .identity, slopes: UnsafeBufferPointer<Float>? = nil) {
+                               activation: Activation = .identity, slopes: UnsafeBufferPointer<Float>? = nil,
+                               bandBudget: Int = Conv2D.defaultBandBudget) {
         let x = input.baseAddress!, w = weight.baseAddress!, y = output.baseAddress!
         let hw = g.height * g.width, ohw = g.outHeight * g.outWidth
         let epilogue = Epilogue(bias: bias, activation: activation, slopes: slopes)
-        if g.isPointwise {
-            for n in 0..<g.batch {
-                let yn = y + n * g.outChannels * ohw
-                product(g, w, x + n * g.inChannels * hw, columns: hw, into: yn, ldc: ohw)
-                epilogue.apply(yn, channels: g.outChannels, stride: ohw, columns: 0..<ohw)
-            }
-            return
-        }
-        forEachBand(g) { n, rows, col in
+        let bands = ConvBands(g, budget: bandBudget)
+        ConvBands.run(bands.count) { item, serial in
+            let n = item / bands.perImage, rows = bands.rows(ofBand: item % bands.perImage)
             let xn = x + n * g.inChannels * hw, yn = y + n * g.outChannels * ohw
             let cols = rows.count * g.outWidth, p0 = rows.lowerBound * g.outWidth
-            im2col(g, image: xn, rows: rows, into: col)
-            product(g, w, col, columns: cols, into: yn + p0, ldc: ohw)
-            epilogue.apply(yn, channels: g.outChannels, stride: ohw, columns: p0..<(p0 + cols))
+            if g.isPointwise {
+                product(g, w, xn + p0, ldb: hw, columns: cols, into: yn + p0, ldc: ohw, serial: serial)
+            } else if thinDirect(g) {
+                thinDirectForward(g, weight: w, image: xn, rows: rows, into: yn)
+            } else if g.outChannels <= thinMaxRows {
+                thinChunks(g, columns: cols, budget: bands.budget) { _, patchRows, col in
+                    im2col(g, image: xn, rows: rows, patchRows: patchRows, into: col, serial: serial)
+                    thinProduct(m: g.outChannels, n: cols, k: patchRows.count, a: w + patchRows.lowerBound,
+                                lda: g.patchSize, b: col, ldb: cols, c: yn + p0, ldc: ohw,
+                                accumulate: patchRows.lowerBound > 0, serial: serial)
+                }
+            } else {
+                ScratchPool.withFloats(g.patchSize * cols) { col in
+                    im2col(g, image: xn, rows: rows, patchRows: 0..<g.patchSize, into: col, serial: serial)
+                    product(g, w, col, ldb: cols, columns: cols, into: yn + p0, ldc: ohw, serial: serial)
+                }
+            }
+            epilogue.apply(yn, channels: g.outChannels, stride: ohw, columns: p0..<(p0 + cols), serial: serial)
         }
     }
 
-    /// y = W·b for `columns` columns of b (C·k·k rows, dense): the thin kernel for ≤ 3 output channels, else GEMM.
+    /// y = W·b for `columns` columns of b (C·k·k rows, row stride `ldb`): the thin kernel for ≤ 3 output
+    /// channels, else GEMM.
     @inline(__always)
-    static func product(_ g: Conv2DGeometry, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, columns: Int,
-                        into y: UnsafeMutablePointer<Float>, ldc: Int) {
+    static func product(_ g: Conv2DGeometry, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, ldb: Int,
+                        columns: Int, into y: UnsafeMutablePointer<Float>, ldc: Int, serial: Bool) {
         if g.outChannels <= thinMaxRows {
-            thinProduct(m: g.outChannels, n: columns, k: g.patchSize, a: w, lda: g.patchSize, b: b, ldb: columns,
-                        c: y, ldc: ldc)
+            thinProduct(m: g.outChannels, n: columns, k: g.patchSize, a: w, lda: g.patchSize, b: b, ldb: ldb,
+                        c: y, ldc: ldc, serial: serial)
         } else {
             GEMM.sgemm(transA: false, transB: false, m: g.outChannels, n: columns, k: g.patchSize, alpha: 1, a: w,
-                       lda: g.patchSize, b: b, ldb: columns, beta: 0, c: y, ldc: ldc)
+                       lda: g.patchSize, b: b, ldb: ldb, beta: 0, c: y, ldc: ldc, maxThreads: serial ? 1 : nil)
         }
     }
 
-    /// b (C·k·k × `columns`, dense) = Wᵀ·gy for `columns` columns of gy (row stride `ldb`).
+    /// b (`patchRows.count` × `columns`, row stride `ldc`) = rows `patchRows` of Wᵀ·gy for `columns` columns of
+    /// gy (row stride `ldb`).
     @inline(__always)
     static func transposedProduct(_ g: Conv2DGeometry, _ w: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
-                                  ldb: Int, columns: Int, into b: UnsafeMutablePointer<Float>) {
+                                  ldb: Int, columns: Int, patchRows: Range<Int>, into b: UnsafeMutablePointer<Float>,
+                                  ldc: Int, serial: Bool) {
+        let wp = w + patchRows.lowerBound
         if g.outChannels <= thinMaxRows {
-            thinTransposedProduct(m: g.outChannels, rows: g.patchSize, n: columns, a: w, lda: g.patchSize, b: gy,
-                                  ldb: ldb, c: b, ldc: columns)
+            thinTransposedProduct(m: g.outChannels, rows: patchRows.count, n: columns, a: wp, lda: g.patchSize,
+                                  b: gy, ldb: ldb, c: b, ldc: ldc, serial: serial)
         } else {
-            GEMM.sgemm(transA: true, transB: false, m: g.patchSize, n: columns, k: g.outChannels, alpha: 1, a: w,
-                       lda: g.patchSize, b: gy, ldb: ldb, beta: 0, c: b, ldc: columns)
+            GEMM.sgemm(transA: true, transB: false, m: patchRows.count, n: columns, k: g.outChannels, alpha: 1,
+                       a: wp, lda: g.patchSize, b: gy, ldb: ldb, beta: 0, c: b, ldc: ldc,
+                       maxThreads: serial ? 1 : nil)
         }
     }
 
-    /// gW += gy·bᵀ over `columns` columns (gy row stride `ldg`; b is C·k·k × `columns`, dense).
+    /// Runs `body(input channels, their col rows, col scratch)` over consecutive chunks of input channels sized
+    /// for the thin kernels (`thinChunkChannels`).
+    static func thinChunks(_ g: Conv2DGeometry, columns: Int, budget: Int,
+                           _ body: (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        let chunk = thinChunkChannels(g, columns: columns, budget: budget), kk = g.kernel * g.kernel
+        ScratchPool.withFloats(min(g.inChannels, chunk) * kk * columns) { col in
+            var c0 = 0
+            while c0 < g.inChannels {
+                let c1 = min(g.inChannels, c0 + chunk)
+                body(c0..<c1, (c0 * kk)..<(c1 * kk), col)
+                c0 = c1
+            }
+        }
+    }
+
+    /// gW[:, patchRows] += gy·bᵀ over `columns` columns (gy row stride `ldg`; b holds the `patchRows` rows of the
+    /// unrolled input, row stride `ldb`).
     @inline(__always)
     static func accumulateWeightGradient(_ g: Conv2DGeometry, _ gy: UnsafePointer<Float>, ldg: Int,
-                                         _ b: UnsafePointer<Float>, columns: Int, into gw: UnsafeMutablePointer<Float>) {
+                                         _ b: UnsafePointer<Float>, ldb: Int, columns: Int, patchRows: Range<Int>,
+                                         into gw: UnsafeMutablePointer<Float>, serial: Bool) {
         if g.outChannels <= thinMaxRows {
-            thinGradWeight(m: g.outChannels, rows: g.patchSize, n: columns, g: gy, ldg: ldg, col: b, ldcol: columns,
-                           gw: gw, ldw: g.patchSize)
+            thinGradWeight(m: g.outChannels, rows: patchRows.count, n: columns, g: gy, ldg: ldg, col: b, ldcol: ldb,
+                           gw: gw + patchRows.lowerBound, ldw: g.patchSize, serial: serial)
         } else {
-            GEMM.sgemm(transA: false, transB: true, m: g.outChannels, n: g.patchSize, k: columns, alpha: 1, a: gy,
-                       lda: ldg, b: b, ldb: columns, beta: 1, c: gw, ldc: g.patchSize)
-        }
-    }
-
-    /// Runs `body(image, output rows, col scratch)` over every band of every image, in order.
-    static func forEachBand(_ g: Conv2DGeometry, _ body: (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
-        let rows = bandRows(g)
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * rows * g.outWidth)
-        defer { col.deallocate() }
-        for n in 0..<g.batch {
-            var r0 = 0
-            while r0 < g.outHeight {
-                let r1 = min(g.outHeight, r0 + rows)
-                body(n, r0..<r1, col)
-                r0 = r1
-            }
+            GEMM.sgemm(transA: false, transB: true, m: g.outChannels, n: patchRows.count, k: columns, alpha: 1,
+                       a: gy, lda: ldg, b: b, ldb: ldb, beta: 1, c: gw + patchRows.lowerBound, ldc: g.patchSize,
+                       maxThreads: serial ? 1 : nil)
         }
     }
 
     /// gx = ∂L/∂x given gy = ∂L/∂y (overwrites `gradInput`).
     public static func backwardData(_ g: Conv2DGeometry, gradOutput: UnsafeBufferPointer<Float>,
                                     weight: UnsafeBufferPointer<Float>,
-                                    gradInput: UnsafeMutableBufferPointer<Float>) {
+                                    gradInput: UnsafeMutableBufferPointer<Float>,
+                                    bandBudget: Int = Conv2D.defaultBandBudget) {
         backwardData(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput,
-                     epilogue: Epilogue(bias: nil, activation: .identity, slopes: nil))
+                     epilogue: Epilogue(bias: nil, activation: .identity, slopes: nil), bandBudget: bandBudget)
     }
 
     /// backward-data followed by `epilogue` on gx (the transposed convolution's forward).
     ///
-    /// With zero padding, band b's col2im touches input rows [r0·s − p, (r1 − 1)·s − p + k) only, so each band
-    /// zeroes the rows it touches first and, after it, finishes (epilogue) the rows no later band touches, while
-    /// they are in cache: no separate passes over gx. Reflect padding touches mirrored rows anywhere, so it
-    /// zeroes everything first and finishes at the end.
+    /// Each band computes its col = Wᵀ·gy and scatters it into gx (col2im). Neighbouring bands touch a few common
+    /// input rows (k > s), so with zero padding the even bands of every image run in parallel first, then the odd
+    /// ones: bands b and b + 2 never share a row (`ConvBands`), and each pixel receives its contributions in the
+    /// same order for any thread count. Band b "owns" input rows [start(b), start(b + 1)), start(b) = b·rows·s − p;
+    /// it touches rows [start(b), end(b)), end(b) ≤ start(b + 2). Each row is zeroed right before its first
+    /// contribution and finished (epilogue) right after its last, while it is in cache:
+    /// - even b zeroes [start(b), max(start(b+1), end(b))) and finishes [max(start(b), end(b−1)), start(b+1));
+    /// - odd b zeroes [max(start(b), end(b−1)), start(b+1)) and finishes [start(b), max(start(b+1), end(b))).
+    /// The last band's end is H, so rows no band touches (s > k, output padding) are zeroed and finished too.
+    /// Reflect padding touches mirrored rows anywhere, so it zeroes everything first, runs images in parallel
+    /// (bands in order) and finishes at the end.
     static func backwardData(_ g: Conv2DGeometry, gradOutput: UnsafeBufferPointer<Float>,
                              weight: UnsafeBufferPointer<Float>, gradInput: UnsafeMutableBufferPointer<Float>,
-                             epilogue: Epilogue) {
+                             epilogue: Epilogue, bandBudget: Int = Conv2D.defaultBandBudget) {
         let gy = gradOutput.baseAddress!, w = weight.baseAddress!, gx = gradInput.baseAddress!
         let hw = g.height * g.width, ohw = g.outHeight * g.outWidth
+        let bands = ConvBands(g, budget: bandBudget)
+        // Band b's col, scattered into image n: zeroing and finishing the given input rows.
+        func band(_ n: Int, _ b: Int, zeroing: Range<Int>, finishing: Range<Int>, serial: Bool) {
+            let rows = bands.rows(ofBand: b), cols = rows.count * g.outWidth
+            let gxn = gx + n * g.inChannels * hw, gyb = gy + n * g.outChannels * ohw + rows.lowerBound * g.outWidth
+            // Each channel is zeroed, summed and finished within one chunk, so chunking changes no bits.
+            func scatter(_ channels: Range<Int>, _ patchRows: Range<Int>, _ col: UnsafeMutablePointer<Float>) {
+                transposedProduct(g, w, gyb, ldb: ohw, columns: cols, patchRows: patchRows, into: col, ldc: cols,
+                                  serial: serial)
+                col2im(g, col, rows: rows, channels: channels, into: gxn, zeroing: zeroing, finishing: finishing,
+                       epilogue: epilogue, serial: serial)
+            }
+            if g.outChannels <= thinMaxRows {
+                thinChunks(g, columns: cols, budget: bands.budget, scatter)
+            } else {
+                ScratchPool.withFloats(g.patchSize * cols) { col in scatter(0..<g.inChannels, 0..<g.patchSize, col) }
+            }
+        }
         if g.isPointwise {
-            for n in 0..<g.batch {
-                let gxn = gx + n * g.inChannels * hw
-                transposedProduct(g, w, gy + n * g.outChannels * ohw, ldb: ohw, columns: hw, into: gxn)
-                epilogue.apply(gxn, channels: g.inChannels, stride: hw, columns: 0..<hw)
+            ConvBands.run(bands.count) { item, serial in
+                let n = item / bands.perImage, rows = bands.rows(ofBand: item % bands.perImage)
+                let gxn = gx + n * g.inChannels * hw, p0 = rows.lowerBound * g.width, cols = rows.count * g.width
+                transposedProduct(g, w, gy + n * g.outChannels * ohw + p0, ldb: ohw, columns: cols,
+                                  patchRows: 0..<g.patchSize, into: gxn + p0, ldc: hw, serial: serial)
+                epilogue.apply(gxn, channels: g.inChannels, stride: hw, columns: p0..<(p0 + cols), serial: serial)
             }
             return
         }
-        let lazy = g.paddingMode == .zeros
-        if !lazy {
+        if thinDirect(g) {
+            // Gathered per band of input rows: bands write disjoint rows, so no phases.
+            let perImage = (g.height + bands.rows - 1) / bands.rows
+            ConvBands.run(g.batch * perImage) { item, _ in
+                let n = item / perImage, i0 = (item % perImage) * bands.rows
+                thinDirectBackwardData(g, weight: w, gradOutput: gy + n * g.outChannels * ohw,
+                                       inputRows: i0..<min(g.height, i0 + bands.rows),
+                                       into: gx + n * g.inChannels * hw, epilogue: epilogue)
+            }
+            return
+        }
+        if g.paddingMode == .reflect {
             Parallel.forRanges(g.inputCount, granularity: 4096) { r in
                 (gx + r.lowerBound).update(repeating: 0, count: r.count)
             }
+            ConvBands.run(g.batch) { n, serial in
+                for b in 0..<bands.perImage { band(n, b, zeroing: 0..<0, finishing: 0..<0, serial: serial) }
+                if !epilogue.isNoOp {
+                    epilogue.apply(gx + n * g.inChannels * hw, channels: g.inChannels, stride: hw, columns: 0..<hw,
+                                   serial: serial)
+                }
+            }
+            return
         }
-        var zeroed = 0, finished = 0  // input rows of the current image already zeroed / finished
-        forEachBand(g) { n, rows, col in
-            let gxn = gx + n * g.inChannels * hw, gyn = gy + n * g.outChannels * ohw
-            if rows.lowerBound == 0 { zeroed = 0; finished = 0 }
-            let last = rows.upperBound == g.outHeight
-            // Zeroing runs contiguously from row 0 and the last band clears to the end, so rows no band touches
-            // (stride > kernel, output padding) are cleared too; a row is finished only once it is zeroed.
-            let touchedEnd = last ? g.height : min(g.height, (rows.upperBound - 1) * g.stride - g.padding + g.kernel)
-            let zero = lazy ? zeroed..<max(zeroed, touchedEnd) : 0..<0
-            let nextStart = min(g.height, rows.upperBound * g.stride - g.padding, max(zeroed, zero.upperBound))
-            let doneEnd = last ? g.height : max(finished, nextStart)
-            let finish = lazy ? finished..<doneEnd : (last ? 0..<g.height : 0..<0)
-            transposedProduct(g, w, gyn + rows.lowerBound * g.outWidth, ldb: ohw, columns: rows.count * g.outWidth,
-                              into: col)
-            col2im(g, col, rows: rows, into: gxn, zeroing: zero, finishing: finish, epilogue: epilogue)
-            zeroed = max(zeroed, zero.upperBound)
-            finished = max(finished, finish.upperBound)
+        let last = bands.perImage - 1
+        func start(_ b: Int) -> Int {
+            b <= 0 ? 0 : (b > last ? g.height : min(g.height, max(0, b * bands.rows * g.stride - g.padding)))
+        }
+        func end(_ b: Int) -> Int {
+            if b < 0 { return 0 }
+            if b == last { return g.height }
+            return min(g.height, max(0, (bands.rows(ofBand: b).upperBound - 1) * g.stride - g.padding + g.kernel))
+        }
+        func span(_ lo: Int, _ hi: Int) -> Range<Int> { min(lo, hi)..<hi }
+        for phase in 0..<2 {
+            let perImage = (bands.perImage + 1 - phase) / 2
+            ConvBands.run(g.batch * perImage) { item, serial in
+                let n = item / perImage, b = 2 * (item % perImage) + phase
+                if phase == 0 {
+                    band(n, b, zeroing: span(start(b), max(start(b + 1), end(b))),
+                         finishing: span(max(start(b), end(b - 1)), start(b + 1)), serial: serial)
+                } else {
+                    band(n, b, zeroing: span(max(start(b), end(b - 1)), start(b + 1)),
+                         finishing: span(start(b), max(start(b + 1), end(b))), serial: serial)
+                }
+            }
         }
     }
 
     /// gW += gy ⋆ x and, when given, gb += Σ gy (accumulates, as Module.backward does).
+    ///
+    /// Threads split gW by columns (rows of the unrolled input, C·k·k): each unrolls only its rows of every band
+    /// and adds the bands' products into its columns image after image, band after band, so every element's sum
+    /// runs in one fixed order.
     public static func backwardWeight(_ g: Conv2DGeometry, input: UnsafeBufferPointer<Float>,
                                       gradOutput: UnsafeBufferPointer<Float>,
                                       gradWeight: UnsafeMutableBufferPointer<Float>,
-                                      gradBias: UnsafeMutableBufferPointer<Float>?) {
+                                      gradBias: UnsafeMutableBufferPointer<Float>?,
+                                      bandBudget: Int = Conv2D.defaultBandBudget) {
         let x = input.baseAddress!, gy = gradOutput.baseAddress!, gw = gradWeight.baseAddress!
         let hw = g.height * g.width, ohw = g.outHeight * g.outWidth
         if let gradBias { sumChannels(gy, batch: g.batch, channels: g.outChannels, spatial: ohw, into: gradBias) }
-        if g.isPointwise {
-            for n in 0..<g.batch {
-                accumulateWeightGradient(g, gy + n * g.outChannels * ohw, ldg: ohw, x + n * g.inChannels * hw,
-                                         columns: hw, into: gw)
+        let bands = ConvBands(g, budget: bandBudget)
+        let granularity = 16
+        let parts = min(Parallel.threadCount, (g.patchSize + granularity - 1) / granularity)
+        let serial = parts > 1
+        Parallel.forRanges(g.patchSize, granularity: granularity, parts: parts) { patchRows in
+            for item in 0..<bands.count {
+                let n = item / bands.perImage, rows = bands.rows(ofBand: item % bands.perImage)
+                let xn = x + n * g.inChannels * hw, gyn = gy + n * g.outChannels * ohw
+                let cols = rows.count * g.outWidth, p0 = rows.lowerBound * g.outWidth
+                if g.isPointwise {
+                    accumulateWeightGradient(g, gyn + p0, ldg: ohw, xn + patchRows.lowerBound * hw + p0, ldb: hw,
+                                             columns: cols, patchRows: patchRows, into: gw, serial: serial)
+                } else {
+                    // The thin kernel unrolls a few channels' worth of rows at a time (each gW element is still
+                    // one dot product per band); GEMM takes the whole range.
+                    let thin = g.outChannels <= thinMaxRows
+                    let step = thin ? thinChunkChannels(g, columns: cols, budget: bands.budget) * g.kernel * g.kernel
+                                    : patchRows.count
+                    ScratchPool.withFloats(min(step, patchRows.count) * cols) { col in
+                        var r0 = patchRows.lowerBound
+                        while r0 < patchRows.upperBound {
+                            let chunk = r0..<min(patchRows.upperBound, r0 + step)
+                            im2col(g, image: xn, rows: rows, patchRows: chunk, into: col, serial: serial)
+                            accumulateWeightGradient(g, gyn + p0, ldg: ohw, col, ldb: cols, columns: cols,
+                                                     patchRows: chunk, into: gw, serial: serial)
+                            r0 = chunk.upperBound
+                        }
+                    }
+                }
             }
-            return
-        }
-        forEachBand(g) { n, rows, col in
-            let xn = x + n * g.inChannels * hw, gyn = gy + n * g.outChannels * ohw
-            let cols = rows.count * g.outWidth, p0 = rows.lowerBound * g.outWidth
-            im2col(g, image: xn, rows: rows, into: col)
-            accumulateWeightGradient(g, gyn + p0, ldg: ohw, col, columns: cols, into: gw)
         }
     }
 
@@ -287,11 +374,17 @@ extension Conv2D {
                 var total: Float = 0
                 for n in 0..<batch {
                     let p = t + (n * channels + c) * spatial
-                    var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+                    // Sixteen partial sums in two vectors; one scalar chain would be bound by the add latency.
+                    var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
                     var i = 0
-                    while i + 4 <= spatial { s0 += p[i]; s1 += p[i + 1]; s2 += p[i + 2]; s3 += p[i + 3]; i += 4 }
-                    while i < spatial { s0 += p[i]; i += 1 }
-                    total += (s0 + s1) + (s2 + s3)
+                    while i + 16 <= spatial {
+                        s0 += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+                        s1 += UnsafeRawPointer(p + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+                        i += 16
+                    }
+                    var s = (s0 + s1).sum()
+                    while i < spatial { s += p[i]; i += 1 }
+                    total += s
                 }
                 out[c] += total
             }

@@ -70,28 +70,33 @@ extension ConvTranspose2D {
     public static func forward(_ g: ConvTranspose2DGeometry, input: UnsafeBufferPointer<Float>,
                                weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?,
                                output: UnsafeMutableBufferPointer<Float>,
-                               activation: Activation = .identity, slopes: UnsafeBufferPointer<Float>? = nil) {
+                               activation: Activation = .identity, slopes: UnsafeBufferPointer<Float>? = nil,
+                               bandBudget: Int = Conv2D.defaultBandBudget) {
         Conv2D.backwardData(g.convolution, gradOutput: input, weight: weight, gradInput: output,
-                            epilogue: Epilogue(bias: bias, activation: activation, slopes: slopes))
+                            epilogue: Epilogue(bias: bias, activation: activation, slopes: slopes),
+                            bandBudget: bandBudget)
     }
 
     /// gx = ∂L/∂x (overwrites `gradInput`).
     public static func backwardData(_ g: ConvTranspose2DGeometry, gradOutput: UnsafeBufferPointer<Float>,
                                     weight: UnsafeBufferPointer<Float>,
-                                    gradInput: UnsafeMutableBufferPointer<Float>) {
-        Conv2D.forward(g.convolution, input: gradOutput, weight: weight, bias: nil, output: gradInput)
+                                    gradInput: UnsafeMutableBufferPointer<Float>,
+                                    bandBudget: Int = Conv2D.defaultBandBudget) {
+        Conv2D.forward(g.convolution, input: gradOutput, weight: weight, bias: nil, output: gradInput,
+                       bandBudget: bandBudget)
     }
 
     /// gW += ∂L/∂W and, when given, gb += Σ gy (accumulates).
     public static func backwardWeight(_ g: ConvTranspose2DGeometry, input: UnsafeBufferPointer<Float>,
                                       gradOutput: UnsafeBufferPointer<Float>,
                                       gradWeight: UnsafeMutableBufferPointer<Float>,
-                                      gradBias: UnsafeMutableBufferPointer<Float>?) {
+                                      gradBias: UnsafeMutableBufferPointer<Float>?,
+                                      bandBudget: Int = Conv2D.defaultBandBudget) {
         if let gradBias {
             Conv2D.sumChannels(gradOutput.baseAddress!, batch: g.batch, channels: g.outChannels,
                                spatial: g.outHeight * g.outWidth, into: gradBias)
         }
         Conv2D.backwardWeight(g.convolution, input: gradOutput, gradOutput: input, gradWeight: gradWeight,
-                              gradBias: nil)
+                              gradBias: nil, bandBudget: bandBudget)
     }
 }
