@@ -103,7 +103,9 @@ public enum LatentCodec {
         }
         let quantizer = try Quantizer(bits: o.bits, step: o.step, channelSteps: o.channelSteps)
         let n = height * width
-        for v in y where !v.isFinite { throw .invalid("latent: expected finite values, found \(v)") }
+        if !Quantizer.allFinite(y), let v = y.first(where: { !$0.isFinite }) {
+            throw .invalid("latent: expected finite values, found \(v)")
+        }
 
         var header = LatentHeader()
         header.imageHeight = o.imageHeight; header.imageWidth = o.imageWidth

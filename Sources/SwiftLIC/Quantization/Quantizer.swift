@@ -32,23 +32,35 @@ public struct Quantizer: Sendable {
     /// Quantizes a C × N buffer. Throws on NaN or infinity.
     public func quantize(_ z: UnsafeBufferPointer<Float>, channels: Int, count n: Int,
                          into q: UnsafeMutableBufferPointer<Int32>) throws(SLICError) {
+        precondition(z.count >= channels * n && q.count >= channels * n)
         for c in 0..<channels {
-            let s = scale(c)
-            for i in 0..<n {
-                let v = z[c * n + i]
-                try require(v.isFinite, "latent: expected finite values, found \(v) at channel \(c), index \(i)")
-                let r = (v * s).rounded(.toNearestOrEven)
-                let m = Float(Quantizer.maxMagnitude)
-                q[c * n + i] = Int32(max(-m, min(m, r)))
+            let channel = UnsafeBufferPointer(rebasing: z[c * n..<(c + 1) * n])
+            guard Quantizer.allFinite(channel) else {
+                let i = channel.firstIndex { !$0.isFinite }!
+                throw .invalid("latent: expected finite values, found \(channel[i]) at channel \(c), index \(i)")
             }
+            guard let src = channel.baseAddress, let dst = q.baseAddress?.advanced(by: c * n) else { continue }
+            let s = scale(c), m = Float(Quantizer.maxMagnitude)
+            // Straight-line body (no throw inside) so the loop vectorizes.
+            for i in 0..<n { dst[i] = Int32(max(-m, min(m, (src[i] * s).rounded(.toNearestOrEven)))) }
         }
+    }
+
+    /// True when no value is NaN or infinite; a branch-free reduction over the exponent bits (vectorizes).
+    public static func allFinite(_ z: UnsafeBufferPointer<Float>) -> Bool {
+        guard let p = z.baseAddress else { return true }
+        var bad: UInt32 = 0
+        for i in 0..<z.count { bad |= (p[i].bitPattern & 0x7F80_0000) == 0x7F80_0000 ? 1 : 0 }
+        return bad == 0
     }
 
     public func dequantize(_ q: UnsafeBufferPointer<Int32>, channels: Int, count n: Int,
                            into z: UnsafeMutableBufferPointer<Float>) {
+        precondition(z.count >= channels * n && q.count >= channels * n)
+        guard let src = q.baseAddress, let dst = z.baseAddress else { return }
         for c in 0..<channels {
-            let s = inverseScale(c)
-            for i in 0..<n { z[c * n + i] = Float(q[c * n + i]) * s }
+            let s = inverseScale(c), o = c * n
+            for i in o..<o + n { dst[i] = Float(src[i]) * s }
         }
     }
 
