@@ -334,6 +334,29 @@ struct PlanePasses<C: PlaneBitCoder> {
         return 0
     }
 
+    // Candidate masks: bit r of a column's mask says row r of the stripe is coded by the pass. They are computed
+    // branch-free from the 4 words, then the set bits are visited in row order; this replaces 4 unpredictable
+    // per-coefficient branches by one loop over the candidates.
+
+    /// Bit 0: significant neighbour and not significant (significance propagation).
+    @inline(__always) static func sppCandidate(_ w: UInt32) -> UInt32 { (((w & 0xFF) &+ 0xFF) >> 8) & ~(w >> 12) & 1 }
+    /// Bit 0: significant and not visited in this plane (magnitude refinement).
+    @inline(__always) static func mrpCandidate(_ w: UInt32) -> UInt32 { (w >> 12) & ~(w >> 14) & 1 }
+    /// Bit 0: neither significant nor visited (cleanup).
+    @inline(__always) static func cleanupCandidate(_ w: UInt32) -> UInt32 { ~((w >> 12) | (w >> 14)) & 1 }
+
+    /// Mask of `candidate` over the column of stripe rows starting at word q0 (rows ≥ `rows` excluded).
+    @inline(__always)
+    func columnMask(_ q0: Int, rows: Int, _ candidate: (UInt32) -> UInt32) -> UInt32 {
+        if rows == 4 {
+            return candidate(f[q0]) | candidate(f[q0 &+ s]) &<< 1 | candidate(f[q0 &+ 2 &* s]) &<< 2
+                | candidate(f[q0 &+ 3 &* s]) &<< 3
+        }
+        var mask: UInt32 = 0
+        for r in 0..<rows { mask |= candidate(f[q0 &+ r &* s]) &<< UInt32(r) }
+        return mask
+    }
+
     /// Significance propagation: insignificant coefficients with a significant neighbour, in active stripes.
     @inline(__always)
     func significancePropagation(plane p: Int, coder shared: inout C) -> Double {
@@ -347,20 +370,19 @@ struct PlanePasses<C: PlaneBitCoder> {
             if active[y0 >> 2] {
                 let rows = min(4, h &- y0)
                 for x in 0..<w {
-                    let q0 = (y0 &+ 1) &* s &+ x &+ 1
-                    // Nothing in a column without significant neighbours can be coded here (a coefficient that
-                    // becomes significant gives its column neighbours one, but it needed one itself first).
-                    if rows == 4 && (f[q0] | f[q0 &+ s] | f[q0 &+ 2 &* s] | f[q0 &+ 3 &* s]) & S.neighbours == 0 { continue }
-                    var q = q0, i = y0 &* w &+ x
-                    for r in 0..<rows {
-                        let wq = f[q]
-                        if wq & S.significant == 0 && wq & S.neighbours != 0 {
-                            f[q] = wq | S.visited
-                            if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
-                                d += becomeSignificant(q, i, row: y0 &+ r, plane: p, coder: &coder)
-                            }
+                    let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
+                    var mask = columnMask(q0, rows: rows, Self.sppCandidate)
+                    while mask != 0 {
+                        let r = mask.trailingZeroBitCount
+                        mask &= mask &- 1
+                        let q = q0 &+ r &* s, i = i0 &+ r &* w
+                        let wq = f[q]  // fresh: the row above may just have become significant
+                        f[q] = wq | S.visited
+                        if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
+                            d += becomeSignificant(q, i, row: y0 &+ r, plane: p, coder: &coder)
+                            // The row below now has a significant neighbour: a candidate unless significant.
+                            if r &+ 1 < rows && f[q &+ s] & S.significant == 0 { mask |= 1 &<< UInt32(r &+ 1) }
                         }
-                        q &+= s; i &+= w
                     }
                 }
             }
@@ -382,20 +404,19 @@ struct PlanePasses<C: PlaneBitCoder> {
             if active[y0 >> 2] {
                 let rows = min(4, h &- y0)
                 for x in 0..<w {
-                    let q0 = (y0 &+ 1) &* s &+ x &+ 1
-                    if rows == 4 && (f[q0] | f[q0 &+ s] | f[q0 &+ 2 &* s] | f[q0 &+ 3 &* s]) & S.significant == 0 { continue }
-                    var q = q0, i = y0 &* w &+ x
-                    for _ in 0..<rows {
+                    let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
+                    var mask = columnMask(q0, rows: rows, Self.mrpCandidate)
+                    while mask != 0 {
+                        let r = mask.trailingZeroBitCount
+                        mask &= mask &- 1
+                        let q = q0 &+ r &* s, i = i0 &+ r &* w
                         let wq = f[q]
-                        if wq & (S.significant | S.visited) == S.significant {
-                            let ctx = wq & S.refined != 0 ? 16 : (wq & S.neighbours == 0 ? 14 : 15)
-                            let bit = coder.code(m[i] & bitP != 0, &cx[ctx])
-                            f[q] = wq | S.refined
-                            pl[i] = UInt8(truncatingIfNeeded: p)
-                            if C.isEncoder { d += BitplaneCoder.refinementGain(m[i], plane: UInt32(p)) }
-                            else { m[i] |= bit ? bitP : 0 }
-                        }
-                        q &+= s; i &+= w
+                        let ctx = wq & S.refined != 0 ? 16 : (wq & S.neighbours == 0 ? 14 : 15)
+                        let bit = coder.code(m[i] & bitP != 0, &cx[ctx])
+                        f[q] = wq | S.refined
+                        pl[i] = UInt8(truncatingIfNeeded: p)
+                        if C.isEncoder { d += BitplaneCoder.refinementGain(m[i], plane: UInt32(p)) }
+                        else { m[i] |= bit ? bitP : 0 }
                     }
                 }
             }
@@ -405,7 +426,7 @@ struct PlanePasses<C: PlaneBitCoder> {
     }
 
     /// Cleanup: everything not yet coded in this plane, with run mode over quiet 4-row columns; clears the
-    /// visited marks on the way.
+    /// visited marks (contexts never read them, so they are cleared for the whole column before coding it).
     @inline(__always)
     func cleanup(plane p: Int, coder shared: inout C) -> Double {
         var coder = C.placeholder
@@ -418,8 +439,8 @@ struct PlanePasses<C: PlaneBitCoder> {
         while y0 < h {
             let rows = min(4, h &- y0)
             for x in 0..<w {
-                var r = 0
                 let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
+                var mask: UInt32
                 if rows == 4 && (f[q0] | f[q0 &+ s] | f[q0 &+ 2 &* s] | f[q0 &+ 3 &* s]) & busy == 0 {
                     var first = 4
                     if C.isEncoder {
@@ -430,21 +451,20 @@ struct PlanePasses<C: PlaneBitCoder> {
                     }
                     if !coder.code(first < 4, &cx[ReferencePlaneState.runContext]) { continue }
                     let hi = coder.bypass(first & 2 != 0), lo = coder.bypass(first & 1 != 0)
-                    r = (hi ? 2 : 0) + (lo ? 1 : 0)
+                    let r = (hi ? 2 : 0) + (lo ? 1 : 0)
                     d += becomeSignificant(q0 &+ r &* s, i0 &+ r &* w, row: y0 &+ r, plane: p, coder: &coder)
-                    r &+= 1
+                    mask = (0xE &<< UInt32(r)) & 0xF
+                } else {
+                    mask = columnMask(q0, rows: rows, Self.cleanupCandidate)
+                    for r in 0..<rows { f[q0 &+ r &* s] &= ~S.visited }
                 }
-                var q = q0 &+ r &* s, i = i0 &+ r &* w
-                while r < rows {
-                    let wq = f[q]
-                    if wq & (S.significant | S.visited) == 0 {
-                        if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
-                            d += becomeSignificant(q, i, row: y0 &+ r, plane: p, coder: &coder)
-                        }
-                    } else {
-                        f[q] = wq & ~S.visited
+                while mask != 0 {
+                    let r = mask.trailingZeroBitCount
+                    mask &= mask &- 1
+                    let q = q0 &+ r &* s, i = i0 &+ r &* w
+                    if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(f[q] & 0xFF)])]) {
+                        d += becomeSignificant(q, i, row: y0 &+ r, plane: p, coder: &coder)
                     }
-                    r &+= 1; q &+= s; i &+= w
                 }
             }
             y0 &+= 4
