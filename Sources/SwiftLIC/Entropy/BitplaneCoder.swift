@@ -357,6 +357,29 @@ struct PlanePasses<C: PlaneBitCoder> {
         return mask
     }
 
+    /// The scan of significance propagation and magnitude refinement: the candidates of each column of the active
+    /// stripes in row order. `visit(r, q, i, row)` gets the candidate's stripe row r, word and coefficient index
+    /// and image row, and returns rows to add to the column's mask (only rows below r may be added).
+    @inline(__always)
+    func scanActiveStripes(_ candidate: (UInt32) -> UInt32, _ visit: (Int, Int, Int, Int) -> UInt32) {
+        var y0 = 0
+        while y0 < h {
+            if active[y0 >> 2] {
+                let rows = min(4, h &- y0)
+                for x in 0..<w {
+                    let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
+                    var mask = columnMask(q0, rows: rows, candidate)
+                    while mask != 0 {
+                        let r = mask.trailingZeroBitCount
+                        mask &= mask &- 1
+                        mask |= visit(r, q0 &+ r &* s, i0 &+ r &* w, y0 &+ r) & (UInt32(1) &<< UInt32(rows) &- 1)
+                    }
+                }
+            }
+            y0 &+= 4
+        }
+    }
+
     /// Significance propagation: insignificant coefficients with a significant neighbour, in active stripes.
     @inline(__always)
     func significancePropagation(plane p: Int, coder shared: inout C) -> Double {
@@ -365,28 +388,13 @@ struct PlanePasses<C: PlaneBitCoder> {
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
         var d = 0.0
-        var y0 = 0
-        while y0 < h {
-            if active[y0 >> 2] {
-                let rows = min(4, h &- y0)
-                for x in 0..<w {
-                    let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
-                    var mask = columnMask(q0, rows: rows, Self.sppCandidate)
-                    while mask != 0 {
-                        let r = mask.trailingZeroBitCount
-                        mask &= mask &- 1
-                        let q = q0 &+ r &* s, i = i0 &+ r &* w
-                        let wq = f[q]  // fresh: the row above may just have become significant
-                        f[q] = wq | S.visited
-                        if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
-                            d += becomeSignificant(q, i, row: y0 &+ r, plane: p, coder: &coder)
-                            // The row below now has a significant neighbour: a candidate unless significant.
-                            if r &+ 1 < rows && f[q &+ s] & S.significant == 0 { mask |= 1 &<< UInt32(r &+ 1) }
-                        }
-                    }
-                }
-            }
-            y0 &+= 4
+        scanActiveStripes(Self.sppCandidate) { r, q, i, row in
+            let wq = f[q]  // fresh: the row above may just have become significant
+            f[q] = wq | S.visited
+            guard coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) else { return 0 }
+            d += becomeSignificant(q, i, row: row, plane: p, coder: &coder)
+            // The row below now has a significant neighbour: a candidate unless significant.
+            return f[q &+ s] & S.significant == 0 ? UInt32(2) &<< UInt32(r) : 0
         }
         return d
     }
@@ -399,28 +407,15 @@ struct PlanePasses<C: PlaneBitCoder> {
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
         var d = 0.0
-        var y0 = 0
-        while y0 < h {
-            if active[y0 >> 2] {
-                let rows = min(4, h &- y0)
-                for x in 0..<w {
-                    let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
-                    var mask = columnMask(q0, rows: rows, Self.mrpCandidate)
-                    while mask != 0 {
-                        let r = mask.trailingZeroBitCount
-                        mask &= mask &- 1
-                        let q = q0 &+ r &* s, i = i0 &+ r &* w
-                        let wq = f[q]
-                        let ctx = wq & S.refined != 0 ? 16 : (wq & S.neighbours == 0 ? 14 : 15)
-                        let bit = coder.code(m[i] & bitP != 0, &cx[ctx])
-                        f[q] = wq | S.refined
-                        pl[i] = UInt8(truncatingIfNeeded: p)
-                        if C.isEncoder { d += BitplaneCoder.refinementGain(m[i], plane: UInt32(p)) }
-                        else { m[i] |= bit ? bitP : 0 }
-                    }
-                }
-            }
-            y0 &+= 4
+        scanActiveStripes(Self.mrpCandidate) { _, q, i, _ in
+            let wq = f[q]
+            let ctx = wq & S.refined != 0 ? 16 : (wq & S.neighbours == 0 ? 14 : 15)
+            let bit = coder.code(m[i] & bitP != 0, &cx[ctx])
+            f[q] = wq | S.refined
+            pl[i] = UInt8(truncatingIfNeeded: p)
+            if C.isEncoder { d += BitplaneCoder.refinementGain(m[i], plane: UInt32(p)) }
+            else { m[i] |= bit ? bitP : 0 }
+            return 0
         }
         return d
     }
