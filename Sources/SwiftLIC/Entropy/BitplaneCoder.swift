@@ -18,8 +18,13 @@
 //   made non-decreasing. A decoder given a block truncated at such a length and told the pass count decodes the
 //   same coefficients the encoder saw at that point.
 // - Two implementations of the passes must give identical bits: `PlaneState` (fast: per-coefficient words that
-//   carry the neighbours' significance and signs, inactive stripes skipped) and `ReferencePlaneState`
-//   (BitplaneCoder+Reference.swift: contexts recomputed from the 8 neighbours at every use). Tests compare them.
+//   carry the neighbours' significance and signs, inactive stripes skipped, each stripe column's candidates found
+//   as a branch-free 4-bit mask, the passes on raw pointers with the coder in a local copy) and
+//   `ReferencePlaneState` (BitplaneCoder+Reference.swift: contexts recomputed from the 8 neighbours at every use).
+//   Tests compare them.
+// - Speed (kodim23 8×8-DCT latent, 64 × 64 × 96, 1.2 bits/coefficient): the time goes to the ~0.8 M adaptive
+//   decisions (half of them run-mode decisions over quiet columns) and the candidate scans, 3 passes per plane;
+//   the container (PCRD, CRC) and the quantizer are a few percent. benchmarks/entropy.py has the numbers.
 
 public enum BitplaneCoder {
     /// Largest number of bitplanes (magnitudes below 2^30).
