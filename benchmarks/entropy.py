@@ -113,11 +113,14 @@ def load_rans():
         for suffix in importlib.machinery.EXTENSION_SUFFIXES:
             path = os.path.join(folder, "ans" + suffix)
             if os.path.exists(path):
-                loader = importlib.machinery.ExtensionFileLoader("compressai.ans", path)
-                module = importlib.util.module_from_spec(importlib.util.spec_from_file_location(
-                    "compressai.ans", path, loader=loader))
-                loader.exec_module(module)
-                return module
+                try:
+                    loader = importlib.machinery.ExtensionFileLoader("compressai.ans", path)
+                    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location(
+                        "compressai.ans", path, loader=loader))
+                    loader.exec_module(module)
+                    return module
+                except (ImportError, OSError):
+                    return None
     return None
 
 
