@@ -3,19 +3,24 @@
 No trained encoder exists yet, so the latent comes from a fixed linear analysis transform: the 8×8 orthonormal
 block DCT of each YCbCr plane of a Kodak image, giving C = 192 channels at H/8 × W/8 like the codec's latent
 (random Laplacian maps when the data is absent). For each quantizer step the same integers are measured as
-  - swiftlic (full rate, every pass; and with per-image PCA),
+  - swiftlic (full rate, every pass) at each thread count of --threads,
   - zeroth-order empirical entropy, pooled over all channels and summed per channel,
   - zlib -9 and lzma (preset 9) on the int16 integers,
-  - CompressAI's rANS is not measured here: compressai is not installed in this environment (its published speed
-    is 5–6 M symbols/s, 60–110 ms per direction for a Kodak latent).
-Speeds are the median of several runs with the thread count in use (SWIFTLIC_THREADS, default all).
+  - CompressAI's rANS coder when compressai is installed: its compiled `ans` module, fed per-channel 16-bit CDFs
+    of the channel's own histogram (an oracle factorized prior, tables not counted), timed as the coder call alone
+    on prepared Python lists. compressai 1.2.8 pins numpy < 2 and pulls torchvision/CUDA torch, which conflicts
+    with swiftlic's numpy >= 2, so install it without its dependencies (the `ans` module needs none):
+        .venv/bin/pip install --no-deps compressai
+Speeds are the median of --repeat runs; "cpu" columns are the process CPU time (honest on a loaded machine).
 
-    python benchmarks/entropy.py [--image kodim23.png] [--repeat 7]
+    python benchmarks/entropy.py [--image kodim23.png] [--repeat 7] [--threads 1,2] [--no-pca]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.machinery
+import importlib.util
 import lzma
 import os
 import time
@@ -95,13 +100,66 @@ def timed(fn, repeat):
     return out, float(np.median(times))
 
 
-def coder_table(y, source, repeat):
+def load_rans():
+    """CompressAI's compiled rANS module, or None. Loaded from its file: `import compressai` would run the package's
+    __init__, which needs torchvision and more, none of which the coder uses."""
+    try:
+        spec = importlib.util.find_spec("compressai")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = os.path.join(folder, "ans" + suffix)
+            if os.path.exists(path):
+                try:
+                    loader = importlib.machinery.ExtensionFileLoader("compressai.ans", path)
+                    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location(
+                        "compressai.ans", path, loader=loader))
+                    loader.exec_module(module)
+                    return module
+                except (ImportError, OSError):
+                    return None
+    return None
+
+
+def rans_tables(q):
+    """Per-channel CDFs (CompressAI layout: 16-bit, last symbol = escape, every frequency >= 1) of the channels' own
+    histograms, with their lengths and offsets."""
+    cdfs, lengths, offsets = [], [], []
+    for k in range(q.shape[0]):
+        lo, hi = int(q[k].min()), int(q[k].max())
+        counts = np.append(np.bincount((q[k] - lo).ravel(), minlength=hi - lo + 1), 0).astype(np.int64)
+        total = 1 << 16
+        freq = 1 + counts * (total - counts.size) // max(1, int(counts.sum()))
+        freq[np.argmax(freq)] += total - int(freq.sum())
+        cdf = np.concatenate([[0], np.cumsum(freq)])
+        cdfs.append(cdf.tolist())
+        lengths.append(cdf.size)
+        offsets.append(lo)
+    return cdfs, lengths, offsets
+
+
+def rans_row(ans, q, repeat):
+    c, h, w = q.shape
+    cdfs, lengths, offsets = rans_tables(q)
+    symbols = q.ravel().tolist()
+    indexes = np.repeat(np.arange(c), h * w).tolist()
+    data, te = timed(lambda: ans.RansEncoder().encode_with_indexes(symbols, indexes, cdfs, lengths, offsets), repeat)
+    cpu_e = timed.cpu
+    out, td = timed(lambda: ans.RansDecoder().decode_with_indexes(data, indexes, cdfs, lengths, offsets), repeat)
+    assert out == symbols, "rANS round trip failed"
+    return ("compressai rANS", len(data) * 8 / q.size, te, td, cpu_e, timed.cpu)
+
+
+def coder_table(y, source, repeat, threads, ans):
     c, h, w = y.shape
     n = y.size
     pixels = h * w * 64
-    print(f"\nlatent: {source}, {c}×{h}×{w} = {n} coefficients, threads {swiftlic.get_num_threads()}")
+    print(f"\nlatent: {source}, {c}×{h}×{w} = {n} coefficients")
     print(f"{'step(px)':>8} {'coder':<22} {'bits/coef':>9} {'bpp':>7} {'vs H0':>7} {'enc ms':>8} {'dec ms':>8} "
-          f"{'Mcoef/s':>8} {'enc cpu':>8} {'dec cpu':>8}")
+          f"{'enc Mc/s':>8} {'dec Mc/s':>8} {'enc cpu':>8} {'dec cpu':>8}")
     # Quantizer steps in 8-bit pixel units: bits=12 gives a base step of 1/2048 on the [0, 1] scale.
     for step_px in (2.0, 8.0, 24.0):
         step = float(step_px / 255 * 2048)
@@ -110,24 +168,30 @@ def coder_table(y, source, repeat):
         h0c = sum(entropy_bits(q[k]) for k in range(c)) / n
         raw = q.astype(np.int16).tobytes()
         rows = []
-        data, te = timed(lambda: latent.encode(y, step=step), repeat)
-        cpu_e = timed.cpu
-        (y_hat, _), td = timed(lambda: latent.decode(data), repeat)
-        cpu_d = timed.cpu
-        assert np.array_equal(np.rint(y_hat * np.float32(2048 / np.float32(step))), q), "not exact"
-        rows.append(("swiftlic", len(data) * 8 / n, te, td, cpu_e, cpu_d))
+        before = swiftlic.get_num_threads()
+        for t in threads:
+            swiftlic.set_num_threads(t)
+            data, te = timed(lambda: latent.encode(y, step=step), repeat)
+            cpu_e = timed.cpu
+            (y_hat, _), td = timed(lambda: latent.decode(data), repeat)
+            cpu_d = timed.cpu
+            assert np.array_equal(np.rint(y_hat * np.float32(2048 / np.float32(step))), q), "not exact"
+            rows.append((f"swiftlic, {t} thread{'s' if t > 1 else ''}", len(data) * 8 / n, te, td, cpu_e, cpu_d))
+        swiftlic.set_num_threads(before)
         rows.append(("H0 pooled", h0, None, None, None, None))
         rows.append(("H0 per channel", h0c, None, None, None, None))
         for label, fn in (("zlib -9", lambda: zlib.compress(raw, 9)), ("lzma -9", lambda: lzma.compress(raw, preset=9))):
             out, te = timed(fn, 1)
             rows.append((label, len(out) * 8 / n, te, None, timed.cpu, None))
+        if ans is not None:
+            rows.append(rans_row(ans, q, max(1, repeat // 2)))
         for label, bits, te, td, ce, cd in rows:
-            cpu = "".join(f" {v * 1e3:8.1f}" if v is not None else f" {'':>8}" for v in (ce, cd))
-            enc = f"{te * 1e3:8.1f}" if te is not None else f"{'':>8}"
-            dec = f"{td * 1e3:8.1f}" if td is not None else f"{'':>8}"
-            rate = f"{n / te / 1e6:8.1f}" if te is not None else f"{'':>8}"
-            print(f"{step_px:8.1f} {label:<22} {bits:9.3f} {bits * n / pixels:7.3f} {bits / h0:7.3f} {enc} {dec} "
-                  f"{rate}{cpu}")
+            def col(v, scale):
+                return f" {v * scale:8.1f}" if v is not None else f" {'':>8}"
+            times = col(te, 1e3) + col(td, 1e3)
+            rates = "".join(f" {n / v / 1e6:8.1f}" if v is not None else f" {'':>8}" for v in (te, td))
+            print(f"{step_px:8.1f} {label:<22} {bits:9.3f} {bits * n / pixels:7.3f} {bits / h0:7.3f}{times}{rates}"
+                  f"{col(ce, 1e3)}{col(cd, 1e3)}")
 
 
 def pca_table(name: str, fit_name: str):
@@ -166,20 +230,27 @@ def main():
     ap.add_argument("--image", default="kodim23.png")
     ap.add_argument("--fit-image", default="kodim01.png", help="image the fixed PCA is fitted on")
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--threads", default=None,
+                    help="comma-separated thread counts for swiftlic (default: SWIFTLIC_THREADS or all)")
+    ap.add_argument("--no-pca", action="store_true", help="skip the PCA table (no timings in it)")
+    ap.add_argument("--top64-only", action="store_true", help="only the Kodak-size 64-channel latent")
     args = ap.parse_args()
-    try:
-        import compressai  # noqa: F401
-        print("note: compressai is installed but this benchmark does not drive its rANS coder yet")
-    except ImportError:
-        pass
-    if "SWIFTLIC_THREADS" in os.environ:
-        swiftlic.set_num_threads(int(os.environ["SWIFTLIC_THREADS"]))
+    if args.threads:
+        threads = [int(t) for t in args.threads.split(",")]
+    elif "SWIFTLIC_THREADS" in os.environ:
+        threads = [int(os.environ["SWIFTLIC_THREADS"])]
+    else:
+        threads = [swiftlic.get_num_threads()]
+    ans = load_rans()
+    print("compressai: " + ("rANS coder loaded (compressai.ans)" if ans is not None else "not installed"))
     y, source = load_latent(args.image)
-    coder_table(y, source, args.repeat)
+    if not args.top64_only:
+        coder_table(y, source, args.repeat, threads, ans)
     # A CAE-sized latent (C = 64 at H/8 × W/8): the 64 DCT channels of highest energy.
     keep = np.sort(np.argsort(-(y.astype(np.float64) ** 2).sum(axis=(1, 2)))[:64])
-    coder_table(np.ascontiguousarray(y[keep]), source + ", top-64 channels", args.repeat)
-    pca_table(args.image, args.fit_image)
+    coder_table(np.ascontiguousarray(y[keep]), source + ", top-64 channels", args.repeat, threads, ans)
+    if not args.no_pca:
+        pca_table(args.image, args.fit_image)
 
 
 if __name__ == "__main__":

@@ -178,4 +178,26 @@ final class CodecTests: XCTestCase {
         bad[3] = .infinity
         XCTAssertThrowsError(try encode(bad, 1, 4, 4, o))
     }
+
+    func testFastQuantizerMatchesReference() throws {
+        var rng = SplitMix64(seed: 17)
+        let q = try Quantizer(bits: 12, step: 0.75, channelSteps: [1, 3.5, 1e-6])
+        // Halfway cases, both sides of the fast path's 2^22 limit, saturation, signed zeros, odd length.
+        var z: [Float] = [0, -0, 0.5, -0.5, 1.5, -2.5, 4_194_303.5, -4_194_304, 4_194_305, 1e30, -1e30]
+        for _ in 0..<1001 {
+            let u = Float(Int64(rng.next() % 2_000_001) - 1_000_000) / 1000
+            z.append(rng.next() % 4 == 0 ? u.rounded() / q.scale(0) + 0.5 / q.scale(0) : u)
+        }
+        for c in 0..<3 {
+            var fast = [Int32](repeating: 7, count: z.count)
+            try z.withUnsafeBufferPointer { zb in
+                try fast.withUnsafeMutableBufferPointer { try q.quantize(channel: c, zb, into: $0) }
+            }
+            XCTAssertEqual(fast, q.quantizeReference(channel: c, z), "channel \(c)")
+        }
+        var out = [Int32](repeating: 0, count: 3)
+        XCTAssertThrowsError(try [Float(1), .nan, 2].withUnsafeBufferPointer { zb in
+            try out.withUnsafeMutableBufferPointer { try q.quantize(channel: 0, zb, into: $0) }
+        })
+    }
 }

@@ -111,8 +111,14 @@ final class EntropyTests: XCTestCase {
     }
 
     func testFastBitplaneCoderMatchesReference() throws {
-        for (h, w, scale) in [(9, 13, 20.0), (4, 4, 1.0), (1, 7, 300.0), (17, 5, 0.3), (12, 8, 3.0), (5, 1, 9.0)] {
-            let values = block(h, w, seed: UInt64(h * 31 + w), scale: scale)
+        var cases = [(9, 13, 20.0), (4, 4, 1.0), (1, 7, 300.0), (17, 5, 0.3), (12, 8, 3.0), (5, 1, 9.0),
+                     (37, 29, 0.15), (24, 40, 2.0)].map { h, w, scale in (h, w, block(h, w, seed: UInt64(h * 31 + w), scale: scale)) }
+        // Sparse with magnitudes near 2^30: run mode and the column skips on the top planes (p = 29).
+        var rng = SplitMix64(seed: 5)
+        cases.append((8, 9, (0..<72).map { _ in
+            rng.next() % 9 != 0 ? 0 : Int32(truncatingIfNeeded: (1 << 30) - 1 - Int64(rng.next() % (1 << 29))) * (rng.next() & 1 == 0 ? 1 : -1)
+        }))
+        for (h, w, values) in cases {
             let fast = values.withUnsafeBufferPointer { BitplaneCoder.encode($0, height: h, width: w, weight: 2) }
             let ref = values.withUnsafeBufferPointer {
                 BitplaneCoder.encode($0, height: h, width: w, weight: 2, state: ReferencePlaneState.self)
@@ -163,5 +169,15 @@ final class EntropyTests: XCTestCase {
             XCTAssertGreaterThan(hull[i].passes, hull[i - 1].passes)
         }
         XCTAssertEqual(hull.last!.passes, enc.passes.count)
+    }
+
+    func testSlicedCRCMatchesBytewise() {
+        let check = Array("123456789".utf8)
+        XCTAssertEqual(check.withUnsafeBufferPointer { CRC32.checksum($0) }, 0xCBF4_3926)
+        var rng = SplitMix64(seed: 99)
+        for n in [0, 1, 7, 8, 9, 15, 16, 17, 64, 1000, 1003] {
+            let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            bytes.withUnsafeBufferPointer { XCTAssertEqual(CRC32.checksum($0), CRC32.bytewise($0), "\(n) bytes") }
+        }
     }
 }

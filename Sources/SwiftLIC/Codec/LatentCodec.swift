@@ -103,7 +103,10 @@ public enum LatentCodec {
         }
         let quantizer = try Quantizer(bits: o.bits, step: o.step, channelSteps: o.channelSteps)
         let n = height * width
-        for v in y where !v.isFinite { throw .invalid("latent: expected finite values, found \(v)") }
+        // The quantizer checks what it quantizes; a rotation must not see NaN or infinity first.
+        if o.pca != .none && !Quantizer.allFinite(y), let v = y.first(where: { !$0.isFinite }) {
+            throw .invalid("latent: expected finite values, found \(v)")
+        }
 
         var header = LatentHeader()
         header.imageHeight = o.imageHeight; header.imageWidth = o.imageWidth
@@ -133,28 +136,34 @@ public enum LatentCodec {
             z = [Float](repeating: 0, count: c * n)
             z.withUnsafeMutableBufferPointer { PCA.rotate(y, basis: t.basis, mean: t.mean, channels: c, count: n, into: $0) }
         }
+        // One code-block per channel, quantized and coded by one task (in parallel), weighted so distortions add
+        // up in latent units².
         var q = [Int32](repeating: 0, count: c * n)
-        try q.withUnsafeMutableBufferPointer { (qb) throws(SLICError) in
-            if z.isEmpty {
-                try quantizer.quantize(y, channels: c, count: n, into: qb)
-            } else {
-                try z.withUnsafeBufferPointer { (zb) throws(SLICError) in
-                    try quantizer.quantize(zb, channels: c, count: n, into: qb)
-                }
-            }
-        }
-
-        // One code-block per channel, weighted so distortions add up in latent units².
         var blocks = [BitplaneCoder.EncodedBlock](repeating: .init(planes: 0, bytes: [], passes: []), count: c)
-        q.withUnsafeBufferPointer { qb in
-            blocks.withUnsafeMutableBufferPointer { out in
-                Parallel.forEach(c) { k in
-                    let w = Double(quantizer.inverseScale(k))
-                    out[k] = BitplaneCoder.encode(UnsafeBufferPointer(rebasing: qb[k * n..<(k + 1) * n]),
-                                                  height: height, width: width, weight: w * w)
+        var failures = [SLICError?](repeating: nil, count: c)
+        z.withUnsafeBufferPointer { zb in
+        q.withUnsafeMutableBufferPointer { qb in
+        blocks.withUnsafeMutableBufferPointer { out in
+        failures.withUnsafeMutableBufferPointer { fail in
+            let source = zb.isEmpty ? y : zb
+            Parallel.forEach(c) { k in
+                let channel = UnsafeMutableBufferPointer(rebasing: qb[k * n..<(k + 1) * n])
+                do throws(SLICError) {
+                    try quantizer.quantize(channel: k, UnsafeBufferPointer(rebasing: source[k * n..<(k + 1) * n]),
+                                           into: channel)
+                } catch {
+                    fail[k] = error
+                    return
                 }
+                let w = Double(quantizer.inverseScale(k))
+                out[k] = BitplaneCoder.encode(UnsafeBufferPointer(channel), height: height, width: width,
+                                              weight: w * w)
             }
         }
+        }
+        }
+        }
+        if let first = failures.compactMap({ $0 }).first { throw first }
         header.planes = blocks.map { UInt8($0.planes) }
         var writer = ByteWriter()
         writer.bytes = header.serialized()
@@ -300,33 +309,34 @@ public enum LatentCodec {
             }
         }
         let quantizer = try Quantizer(bits: h.bits, step: h.step, channelSteps: h.channelSteps)
+        // Each task decodes one block and dequantizes it (into `out` directly, or into z before the unrotation).
         var q = [Int32](repeating: 0, count: c * n)
+        var z = [Float](repeating: 0, count: h.pca == .none ? 0 : c * n)
         var failures = [SLICError?](repeating: nil, count: c)
         q.withUnsafeMutableBufferPointer { qb in
-            failures.withUnsafeMutableBufferPointer { fail in
-                Parallel.forEach(c) { k in
-                    blockBytes[k].withUnsafeBufferPointer { bytes in
-                        do {
-                            try BitplaneCoder.decode(bytes, planes: Int(h.planes[k]), passes: blockPasses[k],
-                                                     height: h.height, width: h.width,
-                                                     into: UnsafeMutableBufferPointer(rebasing: qb[k * n..<(k + 1) * n]))
-                        } catch let e as SLICError {
-                            fail[k] = e
-                        } catch {
-                            fail[k] = SLICError(.internalError, "\(error)")
-                        }
+        z.withUnsafeMutableBufferPointer { zb in
+        failures.withUnsafeMutableBufferPointer { fail in
+            let target = zb.isEmpty ? out : zb
+            Parallel.forEach(c) { k in
+                let channel = UnsafeMutableBufferPointer(rebasing: qb[k * n..<(k + 1) * n])
+                blockBytes[k].withUnsafeBufferPointer { bytes in
+                    do throws(SLICError) {
+                        try BitplaneCoder.decode(bytes, planes: Int(h.planes[k]), passes: blockPasses[k],
+                                                 height: h.height, width: h.width, into: channel)
+                        quantizer.dequantize(channel: k, UnsafeBufferPointer(channel),
+                                             into: UnsafeMutableBufferPointer(rebasing: target[k * n..<(k + 1) * n]))
+                    } catch {
+                        fail[k] = error
                     }
                 }
             }
         }
-        if let first = failures.compactMap({ $0 }).first { throw first }
-        if h.pca == .none {
-            q.withUnsafeBufferPointer { quantizer.dequantize($0, channels: c, count: n, into: out) }
-            return
         }
-        var z = [Float](repeating: 0, count: c * n)
-        q.withUnsafeBufferPointer { qb in z.withUnsafeMutableBufferPointer { quantizer.dequantize(qb, channels: c, count: n, into: $0) } }
-        z.withUnsafeBufferPointer { PCA.unrotate($0, basis: basis, mean: mean, channels: c, count: n, into: out) }
+        }
+        if let first = failures.compactMap({ $0 }).first { throw first }
+        if h.pca != .none {
+            z.withUnsafeBufferPointer { PCA.unrotate($0, basis: basis, mean: mean, channels: c, count: n, into: out) }
+        }
     }
 
     /// Length of the longest prefix of `data` that ends at a layer boundary and is at most `targetBytes` long.

@@ -28,13 +28,10 @@ public struct BitContext: Sendable {
     @inlinable @inline(__always) var p0: UInt32 { (UInt32(fast) + UInt32(slow)) >> 1 }
 
     @inlinable @inline(__always) mutating func update(_ bit: Bool) {
-        if bit {
-            fast &-= fast >> 2
-            slow &-= slow >> 6
-        } else {
-            fast &+= (32768 &- fast) >> 2
-            slow &+= (32768 &- slow) >> 6
-        }
+        // Selects rather than branches (the bit is unpredictable); same arithmetic as the two-armed form.
+        let f = fast, s = slow
+        fast = bit ? f &- (f >> 2) : f &+ ((32768 &- f) >> 2)
+        slow = bit ? s &- (s >> 6) : s &+ ((32768 &- s) >> 6)
     }
 }
 

@@ -18,8 +18,13 @@
 //   made non-decreasing. A decoder given a block truncated at such a length and told the pass count decodes the
 //   same coefficients the encoder saw at that point.
 // - Two implementations of the passes must give identical bits: `PlaneState` (fast: per-coefficient words that
-//   carry the neighbours' significance and signs, inactive stripes skipped) and `ReferencePlaneState`
-//   (BitplaneCoder+Reference.swift: contexts recomputed from the 8 neighbours at every use). Tests compare them.
+//   carry the neighbours' significance and signs, inactive stripes skipped, each stripe column's candidates found
+//   as a branch-free 4-bit mask, the passes on raw pointers with the coder in a local copy) and
+//   `ReferencePlaneState` (BitplaneCoder+Reference.swift: contexts recomputed from the 8 neighbours at every use).
+//   Tests compare them.
+// - Speed (kodim23 8×8-DCT latent, 64 × 64 × 96, 1.2 bits/coefficient): the time goes to the ~0.8 M adaptive
+//   decisions (half of them run-mode decisions over quiet columns) and the candidate scans, 3 passes per plane;
+//   the container (PCRD, CRC) and the quantizer are a few percent. benchmarks/entropy.py has the numbers.
 
 public enum BitplaneCoder {
     /// Largest number of bitplanes (magnitudes below 2^30).
@@ -119,11 +124,14 @@ protocol PlaneBitCoder {
     mutating func bypass(_ bit: Bool) -> Bool
     /// Encoder state for truncation lengths (the decoder's is unused).
     var snapshot: (position: Int, low: UInt32) { get }
+    /// An empty coder to swap in while a pass works on its own local copy (kept in registers).
+    static var placeholder: Self { get }
 }
 
 struct EncodingCoder: PlaneBitCoder {
     var encoder: BinaryArithmeticEncoder
     static var isEncoder: Bool { true }
+    static var placeholder: EncodingCoder { EncodingCoder(encoder: BinaryArithmeticEncoder()) }
     var snapshot: (position: Int, low: UInt32) { encoder.snapshot }
     @inline(__always) mutating func code(_ bit: Bool, _ context: inout BitContext) -> Bool {
         encoder.encode(bit, &context)
@@ -138,6 +146,9 @@ struct EncodingCoder: PlaneBitCoder {
 struct DecodingCoder: PlaneBitCoder {
     var decoder: BinaryArithmeticDecoder
     static var isEncoder: Bool { false }
+    static var placeholder: DecodingCoder {
+        DecodingCoder(decoder: BinaryArithmeticDecoder(UnsafeBufferPointer(start: nil, count: 0)))
+    }
     var snapshot: (position: Int, low: UInt32) { (0, 0) }
     @inline(__always) mutating func code(_ bit: Bool, _ context: inout BitContext) -> Bool { decoder.decode(&context) }
     @inline(__always) mutating func bypass(_ bit: Bool) -> Bool { decoder.decodeBypass() }
@@ -157,19 +168,19 @@ extension BitplaneCoder {
     }
 
     /// Midpoint reconstruction of a magnitude whose bits are known down to plane p (the bits below are zero).
-    @inline(__always) static func reconstruction(_ known: UInt32, plane p: UInt32) -> UInt32 { known + ((1 << p) >> 1) }
+    @inline(__always) static func reconstruction(_ known: UInt32, plane p: UInt32) -> UInt32 { known &+ ((1 &<< p) &>> 1) }
 
     /// Squared-error decrease when coefficient m becomes significant at plane p.
     @inline(__always) static func significanceGain(_ m: UInt32, plane p: UInt32) -> Double {
-        let v = Double(m), r = Double(reconstruction((m >> p) << p, plane: p))
+        let v = Double(m), r = Double(reconstruction((m &>> p) &<< p, plane: p))
         return v * v - (v - r) * (v - r)
     }
 
     /// Squared-error decrease when coefficient m is refined from plane p + 1 to plane p.
     @inline(__always) static func refinementGain(_ m: UInt32, plane p: UInt32) -> Double {
         let v = Double(m)
-        let before = Double(reconstruction((m >> (p + 1)) << (p + 1), plane: p + 1))
-        let after = Double(reconstruction((m >> p) << p, plane: p))
+        let before = Double(reconstruction((m &>> (p &+ 1)) &<< (p &+ 1), plane: p &+ 1))
+        let after = Double(reconstruction((m &>> p) &<< p, plane: p))
         return (v - before) * (v - before) - (v - after) * (v - after)
     }
 }
@@ -189,12 +200,13 @@ struct PlaneState: BitplaneState {
         let d = (m >> 4 & 1) + (m >> 5 & 1) + (m >> 6 & 1) + (m >> 7 & 1)
         return ReferencePlaneState.significanceTable[(h * 3 + v) * 5 + d]
     }
-    /// Sign context and flip bit indexed by (significance of N, S, W, E) | (their negatives) << 4.
-    static let signTable: [(UInt8, Bool)] = (0..<256).map { m in
+    /// Sign context | flip bit << 7, indexed by (significance of N, S, W, E) | (their negatives) << 4.
+    static let signTable: [UInt8] = (0..<256).map { m in
         func contribution(_ k: Int) -> Int { m >> k & 1 == 0 ? 0 : (m >> (k + 4) & 1 != 0 ? -1 : 1) }
         let hc = max(-1, min(1, contribution(2) + contribution(3)))
         let vc = max(-1, min(1, contribution(0) + contribution(1)))
-        return ReferencePlaneState.signTable[(hc + 1) * 3 + vc + 1]
+        let (ctx, flip) = ReferencePlaneState.signTable[(hc + 1) * 3 + vc + 1]
+        return ctx | (flip ? 0x80 : 0)
     }
 
     let height: Int, width: Int, stride: Int
@@ -216,147 +228,65 @@ struct PlaneState: BitplaneState {
     }
 
     mutating func load(_ values: UnsafeBufferPointer<Int32>) {
-        for y in 0..<height {
-            for x in 0..<width where values[y * width + x] < 0 { words[(y + 1) * stride + x + 1] |= Self.negativeInput }
+        let w = width, s = stride
+        words.withUnsafeMutableBufferPointer { f in
+            mag.withUnsafeMutableBufferPointer { m in
+                for y in 0..<height {
+                    for x in 0..<w {
+                        let v = values[y * w + x]
+                        m[y * w + x] = v.magnitude
+                        f[(y + 1) * s + x + 1] = v < 0 ? Self.negativeInput : 0
+                    }
+                }
+            }
         }
-        for i in 0..<values.count { mag[i] = values[i].magnitude }
     }
 
     func reconstruct(into out: UnsafeMutableBufferPointer<Int32>) {
-        for y in 0..<height {
-            for x in 0..<width {
-                let i = y * width + x, f = words[(y + 1) * stride + x + 1]
-                if f & Self.significant == 0 { out[i] = 0; continue }
-                let r = Int32(BitplaneCoder.reconstruction(mag[i], plane: UInt32(plane[i])))
-                out[i] = f & Self.negative != 0 ? -r : r
+        precondition(out.count == height * width)
+        let w = width, s = stride
+        words.withUnsafeBufferPointer { f in
+        mag.withUnsafeBufferPointer { m in
+        plane.withUnsafeBufferPointer { pl in
+            guard let f = f.baseAddress, let m = m.baseAddress, let pl = pl.baseAddress,
+                  let o = out.baseAddress else { return }
+            for y in 0..<height {
+                let row = (y &+ 1) &* s &+ 1, i0 = y &* w
+                for x in 0..<w {
+                    let i = i0 &+ x, word = f[row &+ x]
+                    // Magnitudes stay below 2^30, so the reconstruction fits an Int32; branch-free selects.
+                    let r = Int32(truncatingIfNeeded: BitplaneCoder.reconstruction(m[i], plane: UInt32(pl[i])))
+                    let v = word & Self.negative != 0 ? 0 &- r : r
+                    o[i] = word & Self.significant != 0 ? v : 0
+                }
             }
+        }
+        }
         }
     }
 
     mutating func run<C: PlaneBitCoder>(planes: Int, passes: Int, coder: inout C,
                                         afterPass: (Double, (position: Int, low: UInt32)) -> Void) {
         let h = height, w = width, s = stride
-        let sigT = Self.significanceTable, signT = Self.signTable
-        var done = 0
         words.withUnsafeMutableBufferPointer { f in
         mag.withUnsafeMutableBufferPointer { m in
         plane.withUnsafeMutableBufferPointer { pl in
         contexts.withUnsafeMutableBufferPointer { cx in
-        sigT.withUnsafeBufferPointer { sigT in
-        signT.withUnsafeBufferPointer { signT in
         activeStripes.withUnsafeMutableBufferPointer { active in
-            @inline(__always) func becomeSignificant(_ q: Int, _ i: Int, _ p: Int) -> Double {
-                let row = i / w
-                active[row >> 2] = true
-                if row & 3 == 0 && row > 0 { active[(row >> 2) - 1] = true }
-                if row & 3 == 3 && row + 1 < h { active[(row >> 2) + 1] = true }
-                let wq = f[q]
-                let (ctx, flip) = signT[Int((wq & 0xF) | (wq >> 4 & 0xF0))]
-                let truth = wq & Self.negativeInput != 0
-                let negative = coder.code(truth != flip, &cx[Int(ctx)]) != flip
-                let n: UInt32 = negative ? 1 : 0
-                f[q] = wq | Self.significant | (negative ? Self.negative : 0)
-                f[q - s] |= 1 << 1 | n << 9       // we are its S neighbour
-                f[q + s] |= 1 << 0 | n << 8       // its N
-                f[q - 1] |= 1 << 3 | n << 11      // its E
-                f[q + 1] |= 1 << 2 | n << 10      // its W
-                f[q - s - 1] |= 1 << 7
-                f[q - s + 1] |= 1 << 6
-                f[q + s - 1] |= 1 << 5
-                f[q + s + 1] |= 1 << 4
-                pl[i] = UInt8(p)
-                if C.isEncoder { return BitplaneCoder.significanceGain(m[i], plane: UInt32(p)) }
-                m[i] |= 1 << p
-                return 0
-            }
-
-            // Stripe scan over the stripes that can hold work for SPP and MRP: body(padded index, index).
-            @inline(__always) func scanActiveStripes(_ body: (Int, Int) -> Void) {
-                var y0 = 0
-                while y0 < h {
-                    let y1 = min(y0 + 4, h)
-                    if active[y0 >> 2] {
-                        for x in 0..<w {
-                            var q = y0 * s + s + x + 1, i = y0 * w + x
-                            for _ in y0..<y1 {
-                                body(q, i)
-                                q += s; i += w
-                            }
-                        }
-                    }
-                    y0 += 4
-                }
-            }
-
+        Self.significanceTable.withUnsafeBufferPointer { sigT in
+        Self.signTable.withUnsafeBufferPointer { signT in
+            let k = PlanePasses<C>(f: f.baseAddress!, m: m.baseAddress!, pl: pl.baseAddress!, cx: cx.baseAddress!,
+                                   active: active.baseAddress!, sigT: sigT.baseAddress!, signT: signT.baseAddress!,
+                                   h: h, w: w, s: s)
+            var done = 0
             for p in Swift.stride(from: planes - 1, through: 0, by: -1) {
-                let bitP = UInt32(1) << p
                 if p < planes - 1 {
-                    // Significance propagation: insignificant coefficients with a significant neighbour.
-                    var d = 0.0
-                    scanActiveStripes { q, i in
-                        let wq = f[q]
-                        if wq & Self.significant == 0 && wq & Self.neighbours != 0 {
-                            f[q] = wq | Self.visited
-                            if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
-                                d += becomeSignificant(q, i, p)
-                            }
-                        }
-                    }
-                    afterPass(d, coder.snapshot); done += 1
+                    afterPass(k.significancePropagation(plane: p, coder: &coder), coder.snapshot); done += 1
                     if done == passes { return }
-                    // Magnitude refinement: coefficients significant before this plane.
-                    d = 0
-                    scanActiveStripes { q, i in
-                        let wq = f[q]
-                        if wq & (Self.significant | Self.visited) == Self.significant {
-                            let ctx = wq & Self.refined != 0 ? 16 : (wq & Self.neighbours == 0 ? 14 : 15)
-                            let bit = coder.code(m[i] & bitP != 0, &cx[ctx])
-                            f[q] = wq | Self.refined
-                            pl[i] = UInt8(p)
-                            if C.isEncoder { d += BitplaneCoder.refinementGain(m[i], plane: UInt32(p)) }
-                            else if bit { m[i] |= bitP }
-                        }
-                    }
-                    afterPass(d, coder.snapshot); done += 1
+                    afterPass(k.magnitudeRefinement(plane: p, coder: &coder), coder.snapshot); done += 1
                     if done == passes { return }
                 }
-                // Cleanup: everything not yet coded in this plane, with run mode over quiet 4-row columns; clears
-                // the visited marks on the way.
-                var d = 0.0
-                var y0 = 0
-                let busy = Self.neighbours | Self.significant | Self.visited
-                while y0 < h {
-                    let y1 = min(y0 + 4, h)
-                    for x in 0..<w {
-                        var y = y0
-                        let q0 = y0 * s + s + x + 1
-                        if y1 - y0 == 4 && (f[q0] | f[q0 + s] | f[q0 + 2 * s] | f[q0 + 3 * s]) & busy == 0 {
-                            var first = 4
-                            if C.isEncoder {
-                                for r in 0..<4 where m[(y0 + r) * w + x] & bitP != 0 { first = r; break }
-                            }
-                            if !coder.code(first < 4, &cx[ReferencePlaneState.runContext]) { continue }
-                            let hi = coder.bypass(first & 2 != 0), lo = coder.bypass(first & 1 != 0)
-                            let r = (hi ? 2 : 0) + (lo ? 1 : 0)
-                            d += becomeSignificant(q0 + r * s, (y0 + r) * w + x, p)
-                            y = y0 + r + 1
-                        }
-                        var q = y * s + s + x + 1, i = y * w + x
-                        while y < y1 {
-                            let wq = f[q]
-                            if wq & (Self.significant | Self.visited) == 0 {
-                                if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
-                                    d += becomeSignificant(q, i, p)
-                                }
-                            } else if wq & Self.visited != 0 {
-                                f[q] = wq & ~Self.visited
-                            }
-                            y += 1; q += s; i += w
-                        }
-                    }
-                    y0 += 4
-                }
-                afterPass(d, coder.snapshot); done += 1
+                afterPass(k.cleanup(plane: p, coder: &coder), coder.snapshot); done += 1
                 if done == passes { return }
             }
         }
@@ -369,3 +299,176 @@ struct PlaneState: BitplaneState {
     }
 }
 
+/// The passes over raw pointers into a `PlaneState`, fixed for one `run`: the loops see plain loads and stores
+/// (no closure captures, bounds checks or reference counting), so the compiler keeps the coder in registers.
+/// Word index q = (y + 1)·s + x + 1 (padded), coefficient index i = y·w + x.
+struct PlanePasses<C: PlaneBitCoder> {
+    let f: UnsafeMutablePointer<UInt32>, m: UnsafeMutablePointer<UInt32>, pl: UnsafeMutablePointer<UInt8>
+    let cx: UnsafeMutablePointer<BitContext>, active: UnsafeMutablePointer<Bool>
+    let sigT: UnsafePointer<UInt8>, signT: UnsafePointer<UInt8>
+    let h: Int, w: Int, s: Int
+
+    typealias S = PlaneState
+
+    /// Codes the sign of coefficient (q, i) in row `row`, which has just become significant at plane p, and tells
+    /// its neighbours; returns the encoder's distortion decrease.
+    @inline(__always)
+    func becomeSignificant(_ q: Int, _ i: Int, row: Int, plane p: Int, coder: inout C) -> Double {
+        // A stripe is active when it holds a significant coefficient or a neighbour of one.
+        active[row >> 2] = true
+        if row & 3 == 0 && row > 0 { active[(row >> 2) &- 1] = true }
+        if row & 3 == 3 && row &+ 1 < h { active[(row >> 2) &+ 1] = true }
+        let wq = f[q]
+        let entry = signT[Int((wq & 0xF) | (wq >> 4 & 0xF0))]
+        let flip = entry & 0x80 != 0
+        let truth = wq & S.negativeInput != 0
+        let negative = coder.code(truth != flip, &cx[Int(entry & 0x7F)]) != flip
+        let n: UInt32 = negative ? 1 : 0
+        f[q] = wq | S.significant | n << 13
+        f[q &- s] |= 1 << 1 | n << 9       // we are its S neighbour
+        f[q &+ s] |= 1 << 0 | n << 8       // its N
+        f[q &- 1] |= 1 << 3 | n << 11      // its E
+        f[q &+ 1] |= 1 << 2 | n << 10      // its W
+        f[q &- s &- 1] |= 1 << 7
+        f[q &- s &+ 1] |= 1 << 6
+        f[q &+ s &- 1] |= 1 << 5
+        f[q &+ s &+ 1] |= 1 << 4
+        pl[i] = UInt8(truncatingIfNeeded: p)
+        if C.isEncoder { return BitplaneCoder.significanceGain(m[i], plane: UInt32(p)) }
+        m[i] |= 1 &<< UInt32(truncatingIfNeeded: p)
+        return 0
+    }
+
+    // Candidate masks: bit r of a column's mask says row r of the stripe is coded by the pass. They are computed
+    // branch-free from the 4 words, then the set bits are visited in row order; this replaces 4 unpredictable
+    // per-coefficient branches by one loop over the candidates.
+
+    /// Bit 0: significant neighbour and not significant (significance propagation).
+    @inline(__always) static func sppCandidate(_ w: UInt32) -> UInt32 { (((w & 0xFF) &+ 0xFF) >> 8) & ~(w >> 12) & 1 }
+    /// Bit 0: significant and not visited in this plane (magnitude refinement).
+    @inline(__always) static func mrpCandidate(_ w: UInt32) -> UInt32 { (w >> 12) & ~(w >> 14) & 1 }
+    /// Bit 0: neither significant nor visited (cleanup).
+    @inline(__always) static func cleanupCandidate(_ w: UInt32) -> UInt32 { ~((w >> 12) | (w >> 14)) & 1 }
+
+    /// Mask of `candidate` over the column of stripe rows starting at word q0 (rows ≥ `rows` excluded).
+    @inline(__always)
+    func columnMask(_ q0: Int, rows: Int, _ candidate: (UInt32) -> UInt32) -> UInt32 {
+        if rows == 4 {
+            return candidate(f[q0]) | candidate(f[q0 &+ s]) &<< 1 | candidate(f[q0 &+ 2 &* s]) &<< 2
+                | candidate(f[q0 &+ 3 &* s]) &<< 3
+        }
+        var mask: UInt32 = 0
+        for r in 0..<rows { mask |= candidate(f[q0 &+ r &* s]) &<< UInt32(r) }
+        return mask
+    }
+
+    /// The scan of significance propagation and magnitude refinement: the candidates of each column of the active
+    /// stripes in row order. `visit(r, q, i, row)` gets the candidate's stripe row r, word and coefficient index
+    /// and image row, and returns rows to add to the column's mask (only rows below r may be added).
+    @inline(__always)
+    func scanActiveStripes(_ candidate: (UInt32) -> UInt32, _ visit: (Int, Int, Int, Int) -> UInt32) {
+        var y0 = 0
+        while y0 < h {
+            if active[y0 >> 2] {
+                let rows = min(4, h &- y0)
+                for x in 0..<w {
+                    let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
+                    var mask = columnMask(q0, rows: rows, candidate)
+                    while mask != 0 {
+                        let r = mask.trailingZeroBitCount
+                        mask &= mask &- 1
+                        mask |= visit(r, q0 &+ r &* s, i0 &+ r &* w, y0 &+ r) & (UInt32(1) &<< UInt32(rows) &- 1)
+                    }
+                }
+            }
+            y0 &+= 4
+        }
+    }
+
+    /// Significance propagation: insignificant coefficients with a significant neighbour, in active stripes.
+    @inline(__always)
+    func significancePropagation(plane p: Int, coder shared: inout C) -> Double {
+        var coder = C.placeholder
+        swap(&coder, &shared)
+        defer { swap(&coder, &shared) }
+        let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
+        var d = 0.0
+        scanActiveStripes(Self.sppCandidate) { r, q, i, row in
+            let wq = f[q]  // fresh: the row above may just have become significant
+            f[q] = wq | S.visited
+            guard coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) else { return 0 }
+            d += becomeSignificant(q, i, row: row, plane: p, coder: &coder)
+            // The row below now has a significant neighbour: a candidate unless significant.
+            return f[q &+ s] & S.significant == 0 ? UInt32(2) &<< UInt32(r) : 0
+        }
+        return d
+    }
+
+    /// Magnitude refinement: coefficients significant before this plane (not visited by this plane's SPP).
+    @inline(__always)
+    func magnitudeRefinement(plane p: Int, coder shared: inout C) -> Double {
+        var coder = C.placeholder
+        swap(&coder, &shared)
+        defer { swap(&coder, &shared) }
+        let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
+        var d = 0.0
+        scanActiveStripes(Self.mrpCandidate) { _, q, i, _ in
+            let wq = f[q]
+            let ctx = wq & S.refined != 0 ? 16 : (wq & S.neighbours == 0 ? 14 : 15)
+            let bit = coder.code(m[i] & bitP != 0, &cx[ctx])
+            f[q] = wq | S.refined
+            pl[i] = UInt8(truncatingIfNeeded: p)
+            if C.isEncoder { d += BitplaneCoder.refinementGain(m[i], plane: UInt32(p)) }
+            else { m[i] |= bit ? bitP : 0 }
+            return 0
+        }
+        return d
+    }
+
+    /// Cleanup: everything not yet coded in this plane, with run mode over quiet 4-row columns; clears the
+    /// visited marks (contexts never read them, so they are cleared for the whole column before coding it).
+    @inline(__always)
+    func cleanup(plane p: Int, coder shared: inout C) -> Double {
+        var coder = C.placeholder
+        swap(&coder, &shared)
+        defer { swap(&coder, &shared) }
+        let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
+        let busy = S.neighbours | S.significant | S.visited
+        var d = 0.0
+        var y0 = 0
+        while y0 < h {
+            let rows = min(4, h &- y0)
+            for x in 0..<w {
+                let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
+                var mask: UInt32
+                if rows == 4 && (f[q0] | f[q0 &+ s] | f[q0 &+ 2 &* s] | f[q0 &+ 3 &* s]) & busy == 0 {
+                    var first = 4
+                    if C.isEncoder {
+                        // 64-bit: the plane bit of row 3 lands at bit p + 3, past 31 for p = 29.
+                        let bits = UInt64(m[i0] & bitP) | UInt64(m[i0 &+ w] & bitP) &<< 1
+                            | UInt64(m[i0 &+ 2 &* w] & bitP) &<< 2 | UInt64(m[i0 &+ 3 &* w] & bitP) &<< 3
+                        first = bits == 0 ? 4 : bits.trailingZeroBitCount &- p
+                    }
+                    if !coder.code(first < 4, &cx[ReferencePlaneState.runContext]) { continue }
+                    let hi = coder.bypass(first & 2 != 0), lo = coder.bypass(first & 1 != 0)
+                    let r = (hi ? 2 : 0) + (lo ? 1 : 0)
+                    d += becomeSignificant(q0 &+ r &* s, i0 &+ r &* w, row: y0 &+ r, plane: p, coder: &coder)
+                    mask = (0xE &<< UInt32(r)) & 0xF
+                } else {
+                    mask = columnMask(q0, rows: rows, Self.cleanupCandidate)
+                    for r in 0..<rows { f[q0 &+ r &* s] &= ~S.visited }
+                }
+                while mask != 0 {
+                    let r = mask.trailingZeroBitCount
+                    mask &= mask &- 1
+                    let q = q0 &+ r &* s, i = i0 &+ r &* w
+                    if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(f[q] & 0xFF)])]) {
+                        d += becomeSignificant(q, i, row: y0 &+ r, plane: p, coder: &coder)
+                    }
+                }
+            }
+            y0 &+= 4
+        }
+        return d
+    }
+}

@@ -61,9 +61,11 @@ public struct RangeEncoderCore {
     /// Binary decision with P(0) = p0 / 2^15.
     @inlinable @inline(__always)
     public mutating func encodeBit(_ bit: Bool, p0: UInt32) {
+        // Branch-free selects: the bit is unpredictable, a mispredicted branch costs more than both arms.
         let bound = (range >> 15) &* p0
-        if bit { low &+= UInt64(bound); range &-= bound } else { range = bound }
-        normalize()
+        low &+= UInt64(bound & (0 &- UInt32(bit ? 1 : 0)))
+        range = bit ? range &- bound : bound
+        if range < 1 << 24 { normalize() }
     }
 
     /// Equiprobable bit (bypass bin).
@@ -160,15 +162,11 @@ public struct RangeDecoderCore {
     @inlinable @inline(__always)
     public mutating func decodeBit(p0: UInt32) -> Bool {
         let bound = (range >> 15) &* p0
-        if code < bound {
-            range = bound
-            normalize()
-            return false
-        }
-        code &-= bound
-        range &-= bound
-        normalize()
-        return true
+        let bit = code >= bound
+        code &-= bound & (0 &- UInt32(bit ? 1 : 0))
+        range = bit ? range &- bound : bound
+        if range < 1 << 24 { normalize() }
+        return bit
     }
 
     @inlinable @inline(__always)
