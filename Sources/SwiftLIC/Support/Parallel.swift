@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
 import Synchronization
 
 /// The core's only global mutable state: how many threads a kernel may use.
@@ -27,31 +26,19 @@ public enum Parallel {
     /// Runs `body(i)` for `i` in `0..<count`, on at most `threadCount` threads (the caller's among them; with
     /// one thread, or one index, everything runs on the caller). Indices are handed out dynamically, so a
     /// thread that the OS delays does not hold the others up. `body` must only write state that belongs to `i`.
-    /// Workers come from Dispatch's pool, which parks idle threads rather than spinning, so a busy machine
-    /// degrades gracefully; its few-microsecond hand-off is small next to the work kernels split (GEMM only
-    /// splits calls of ≥ 1 MFLOP).
-    @inlinable
+    /// Workers are `WorkerPool`'s persistent threads, which spin briefly between jobs, so a call starts in well
+    /// under a microsecond when the previous one has just ended. A call made while the pool is busy (from
+    /// inside `body`, or from a second application thread) runs inline on its caller.
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
         if count <= 0 { return }
         let workers = min(count, threadCount)
-        if workers == 1 {
-            for i in 0..<count { body(i) }
-            return
-        }
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                if i >= count { return }
-                body(i)
-            }
-        }
+        if workers > 1 && WorkerPool.shared.run(count: count, helpers: workers - 1, body) { return }
+        for i in 0..<count { body(i) }
     }
 
     /// Splits `0..<total` into `parts` contiguous ranges (default `threadCount`; fewer when there are not
     /// enough units) of roughly equal size, each a multiple of `granularity` except the last, and runs `body` on
     /// each via `forEach`. The ranges depend only on the arguments (and on `threadCount` when `parts` is nil).
-    @inlinable
     public static func forRanges(_ total: Int, granularity: Int = 1, parts: Int? = nil,
                                  _ body: (Range<Int>) -> Void) {
         if total <= 0 { return }
