@@ -84,7 +84,7 @@ public enum GEMM {
     /// otherwise a whole KC×NC block is kept (in L3) for the later row blocks.
     @usableFromInline enum Blocking {
         static let mr = 6, nr = 16
-        static let kc = 320, mc = 144, nc = 4096, nb = 256, ns = 128
+        static let kc = 320, mc = 144, nc = 4096, nb = 256
     }
 
     /// C ← β·C (C ← 0 when β = 0, without reading C).
@@ -122,91 +122,41 @@ private struct Operands {
         let mc = Operands.blockSize(m, limit: Blocking.mc, multiple: Blocking.mr)
         let nc = Operands.blockSize(n, limit: Blocking.nc, multiple: Blocking.nr)
         let sizeA = (mc * kc + 15) / 16 * 16  // keeps the B panels 64-byte aligned
-        // One row block: two NS-column chunks of B (one computed on, one being packed), which stay in L2.
-        // Several row blocks: a whole KC×NC block, kept (in L3) for the later row blocks.
-        let sizeB = m <= mc ? 2 * Blocking.ns * kc : nc * kc
+        // With one row block, each B panel is used in one sweep only, so one NB-column chunk is reused for all
+        // of B: it stays in L2, instead of every store of the copy costing a read-for-ownership from L3.
+        let sizeB = m <= mc ? Blocking.nb * kc : nc * kc
         ScratchPool.withFloats(sizeA + sizeB) { scratch in
-            let packA = scratch, packB = scratch + sizeA
-            for jc in stride(from: 0, to: n, by: nc) {
-                let ncb = min(nc, n - jc), j0 = cols.lowerBound + jc
-                for pc in stride(from: 0, to: k, by: kc) {
-                    let kcb = min(kc, k - pc)
-                    let beta: Float = pc == 0 ? self.beta : 1
-                    if m <= mc {
-                        packPanelsOfA(into: packA, i0: rows.lowerBound, mc: m, p0: pc, kc: kcb)
-                        streamB(m: m, c: c + rows.lowerBound * ldc + j0, packA: packA, packB: packB,
-                                p0: pc, kc: kcb, j0: j0, nc: ncb, beta: beta)
-                        continue
-                    }
-                    for ic in stride(from: 0, to: m, by: mc) {
-                        let mcb = min(mc, m - ic)
-                        packPanelsOfA(into: packA, i0: rows.lowerBound + ic, mc: mcb, p0: pc, kc: kcb)
-                        let cBlock = c + (rows.lowerBound + ic) * ldc + j0
-                        for jr in stride(from: 0, to: ncb, by: Blocking.nr) {
-                            let panelB = packB + jr * kcb
-                            // The first sweep packs B a chunk of panels at a time, just before their first use.
-                            if ic == 0 && jr % Blocking.nb == 0 {
-                                packPanelsOfB(into: panelB, p0: pc, kc: kcb, j0: j0 + jr,
-                                              nc: min(Blocking.nb, ncb - jr))
-                            }
-                            sweep(m: mcb, c: cBlock + jr, packA: packA, panelB: panelB, kc: kcb,
-                                  cols: min(Blocking.nr, ncb - jr), beta: beta)
+            blocked(m: m, n: n, rows: rows, cols: cols, kc: kc, mc: mc, nc: nc, packA: scratch, packB: scratch + sizeA)
+        }
+    }
+
+    func blocked(m: Int, n: Int, rows: Range<Int>, cols: Range<Int>, kc: Int, mc: Int, nc: Int,
+                 packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>) {
+        let mr = Blocking.mr, nr = Blocking.nr
+        for jc in stride(from: 0, to: n, by: nc) {
+            let ncb = min(nc, n - jc), j0 = cols.lowerBound + jc
+            for pc in stride(from: 0, to: k, by: kc) {
+                let kcb = min(kc, k - pc)
+                let betaBlock: Float = pc == 0 ? beta : 1
+                for ic in stride(from: 0, to: m, by: mc) {
+                    let mcb = min(mc, m - ic), tiles = (mcb + mr - 1) / mr
+                    packPanelsOfA(into: packA, i0: rows.lowerBound + ic, mc: mcb, p0: pc, kc: kcb)
+                    let cBlock = c + (rows.lowerBound + ic) * ldc + cols.lowerBound + jc
+                    for jr in stride(from: 0, to: ncb, by: nr) {
+                        let panelB = m <= mc ? packB + (jr % Blocking.nb) * kcb : packB + jr * kcb
+                        // The first sweep packs B a chunk of panels at a time, just before their first use.
+                        if ic == 0 && jr % Blocking.nb == 0 {
+                            packPanelsOfB(into: panelB, p0: pc, kc: kcb, j0: j0 + jr, nc: min(Blocking.nb, ncb - jr))
+                        }
+                        for t in 0..<tiles {
+                            let ir = t * mr
+                            MicroKernel.run(kc: kcb, a: UnsafePointer(packA + ir * kcb), b: UnsafePointer(panelB),
+                                            c: cBlock + ir * ldc + jr, ldc: ldc, rows: min(mr, mcb - ir),
+                                            cols: min(nr, ncb - jr), alpha: alpha, beta: betaBlock)
                         }
                     }
                 }
             }
-        }
-    }
-
-    /// Runs the micro-kernel down one column panel: C[0..<m, 0..<cols] of the block at `c`.
-    @inline(__always)
-    func sweep(m: Int, c: UnsafeMutablePointer<Float>, packA: UnsafeMutablePointer<Float>,
-               panelB: UnsafeMutablePointer<Float>, kc: Int, cols: Int, beta: Float,
-               between: () -> Void = {}) {
-        let mr = Blocking.mr
-        for t in 0..<((m + mr - 1) / mr) {
-            between()
-            let ir = t * mr
-            MicroKernel.run(kc: kc, a: UnsafePointer(packA + ir * kc), b: UnsafePointer(panelB), c: c + ir * ldc,
-                            ldc: ldc, rows: min(mr, m - ir), cols: cols, alpha: alpha, beta: beta)
-        }
-    }
-
-    /// One row block (m ≤ MC) against op(B)[p0..<p0+kc, j0..<j0+nc], NS columns of B at a time, the next chunk
-    /// packed a few rows between micro-kernel calls on the current one. Each panel of B is used in one sweep
-    /// only, so packing B is a stream from memory (ldb = 4096 or 16384 in convolutions, B larger than L2 or
-    /// even L3); spread between the FMAs, its loads overlap with them instead of stalling the core on their own.
-    func streamB(m: Int, c: UnsafeMutablePointer<Float>, packA: UnsafeMutablePointer<Float>,
-                 packB: UnsafeMutablePointer<Float>, p0: Int, kc: Int, j0: Int, nc: Int, beta: Float) {
-        let ns = Blocking.ns, nr = Blocking.nr, tiles = (m + Blocking.mr - 1) / Blocking.mr
-        let buffers = (packB, packB + ns * kc)
-        packPanelsOfB(into: buffers.0, p0: p0, kc: kc, j0: j0, nc: min(ns, nc))
-        for (q, jq) in stride(from: 0, to: nc, by: ns).enumerated() {
-            let current = q % 2 == 0 ? buffers.0 : buffers.1, next = q % 2 == 0 ? buffers.1 : buffers.0
-            let width = min(ns, nc - jq), nextWidth = min(ns, max(0, nc - jq - ns))
-            // Bᵀ is packed by 8×8 transposes of whole column groups; it is read along rows of B, so it is not
-            // a strided stream, and is packed in one go.
-            let paced = nextWidth > 0 && !transB
-            if nextWidth > 0 && transB {
-                packPanelsOfB(into: next, p0: p0, kc: kc, j0: j0 + jq + ns, nc: nextWidth)
-            }
-            // Before call i of `calls`, rows [mark(i-1), mark(i)) of the next chunk are packed and the rows of
-            // call i+1 prefetched, so each row's loads are issued a whole micro-kernel call ahead.
-            let calls = (width + nr - 1) / nr * tiles
-            @inline(__always) func mark(_ i: Int) -> Int { min(kc, max(0, i) * kc / calls) }
-            var call = 0
-            for jr in stride(from: 0, to: width, by: nr) {
-                sweep(m: m, c: c + jq + jr, packA: packA, panelB: current + jr * kc, kc: kc,
-                      cols: min(nr, width - jr), beta: beta) {
-                    if paced {
-                        prefetchRowsOfB(p0: p0, rows: mark(call + 1)..<mark(call + 2), j0: j0 + jq + ns, nc: nextWidth)
-                        packRowsOfB(into: next, p0: p0, kc: kc, rows: mark(call)..<mark(call + 1),
-                                    j0: j0 + jq + ns, nc: nextWidth)
-                        call += 1
-                    }
-                }
-            }
-            if paced { packRowsOfB(into: next, p0: p0, kc: kc, rows: mark(call)..<kc, j0: j0 + jq + ns, nc: nextWidth) }
         }
     }
 
@@ -259,6 +209,7 @@ private struct Operands {
     /// Packs op(B)[p0..<p0+kc, j0..<j0+nc] as NR-column micro-panels: the panel of columns jr..<jr+NR holds
     /// element (p, jr + j) at `jr * kc + p * NR + j`; columns past `nc` are zero.
     func packPanelsOfB(into dest: UnsafeMutablePointer<Float>, p0: Int, kc: Int, j0: Int, nc: Int) {
+        typealias V = SIMD8<Float>
         let nr = Blocking.nr
         if transB {
             // op(B)[p, j] = B[j, p]: rows of B become columns of the panel. Full 8×8 blocks are transposed in
@@ -281,20 +232,12 @@ private struct Operands {
             }
             return
         }
-        packRowsOfB(into: dest, p0: p0, kc: kc, rows: 0..<kc, j0: j0, nc: nc)
-    }
-
-    /// The rows `rows` of `packPanelsOfB(into: dest, p0:, kc:, j0:, nc:)` for op(B) = B, row by row: each row of
-    /// B is read as one contiguous run. Reading a panel's column strip instead would touch kc lines a
-    /// power-of-two stride apart, which share a handful of cache sets.
-    @inline(__always)
-    func packRowsOfB(into dest: UnsafeMutablePointer<Float>, p0: Int, kc: Int, rows: Range<Int>, j0: Int, nc: Int) {
-        typealias V = SIMD8<Float>
-        let nr = Blocking.nr
+        // Row by row: each row of B is read as one contiguous run. Reading a panel's column strip instead would
+        // touch kc lines a power-of-two stride apart, which share a handful of cache sets.
         let full = nc / nr * nr
-        for p in rows {
+        for p in 0..<kc {
             let src = b + (p0 + p) * ldb + j0
-            let ahead = src + (p + 2 < rows.upperBound ? 2 * ldb : 0)
+            let ahead = src + (p + 2 < kc ? 2 * ldb : 0)
             var jr = 0
             while jr < full {
                 prefetchRead(ahead + jr)
@@ -308,15 +251,6 @@ private struct Operands {
                 for j in 0..<(nc - full) { row[j] = src[full + j] }
                 for j in (nc - full)..<nr { row[j] = 0 }
             }
-        }
-    }
-
-    /// Prefetches the cache lines of B[p0 + p, j0..<j0+nc] for p in `rows`.
-    @inline(__always)
-    func prefetchRowsOfB(p0: Int, rows: Range<Int>, j0: Int, nc: Int) {
-        for p in rows {
-            let src = b + (p0 + p) * ldb + j0
-            for j in stride(from: 0, to: nc, by: 16) { prefetchRead(src + j) }
         }
     }
 }
