@@ -5,7 +5,7 @@ each thread count runs in a child process started with OPENBLAS_NUM_THREADS set 
 GFLOP/s (median of timed runs, the two libraries alternating), the speed ratio swiftlic/numpy, and the share
 of the FMA peak, assuming 32 FLOP/cycle/core (two 8-wide FMA units) at the clock /proc/cpuinfo reports.
 
-    python benchmarks/gemm.py [--threads 1 2] [--repeat 9] [--shapes 256,256,256 576,4096,128,1,0]
+    python benchmarks/gemm.py [--threads 1 2] [--repeat 5] [--rounds 5] [--shapes 256,256,256 576,4096,128,1,0]
 """
 
 from __future__ import annotations
@@ -33,8 +33,11 @@ def cpu_mhz() -> float | None:
         return None
 
 
-def measure(threads: int, shapes, repeat: int, clock: str = "wall"):
-    """Times both libraries on each shape in separate blocks, alternating which runs first between shapes.
+def measure(threads: int, shapes, repeat: int, clock: str = "wall", rounds: int = 5):
+    """Times both libraries on each shape in separate blocks of `repeat` timings, `rounds` blocks each, the two
+    libraries taking turns (which goes first alternates between shapes). This host's speed drifts by ±10 % over
+    seconds (other guests), so one block per library would compare two different machines; many short
+    blocks, taken in turn, see the same mix.
 
     clock="thread" times 1-thread runs by the calling thread's CPU time (both libraries compute on the calling
     thread then), which leaves out the time other processes hold the core: a steadier comparison on a busy
@@ -69,15 +72,17 @@ def measure(threads: int, shapes, repeat: int, clock: str = "wall"):
                 np.matmul(a_op, b_op, out=c)
 
         times = {ours: [], theirs: []}
-        # Each library runs its repeats as one block, after a pause: OpenBLAS's workers spin for about 0.1 s
-        # after each call, so interleaved calls would hand the other library a machine with a core taken.
-        for fn in ((ours, theirs) if len(rows) % 2 == 0 else (theirs, ours)):
-            time.sleep(0.3)
-            fn()  # warm up: page faults, pack buffers, thread start
-            for _ in range(repeat):
-                t = timer()
-                fn()
-                times[fn].append((timer() - t) / calls)
+        # Each block starts after a pause: OpenBLAS's workers spin for about 0.1 s after each call, so
+        # interleaved calls would hand the other library a machine with a core taken. (With one thread they
+        # have nothing to spin on.)
+        for _ in range(rounds):
+            for fn in ((ours, theirs) if len(rows) % 2 == 0 else (theirs, ours)):
+                time.sleep(0.3 if threads > 1 else 0.05)
+                fn()  # warm up: page faults, pack buffers, thread start, caches
+                for _ in range(repeat):
+                    t = timer()
+                    fn()
+                    times[fn].append((timer() - t) / calls)
         med = {fn: statistics.median(ts) for fn, ts in times.items()}
         best = {fn: min(ts) for fn, ts in times.items()}
         rows.append((m, n, k, ta, tb, threads, flops / med[ours] / 1e9, flops / med[theirs] / 1e9,
@@ -90,7 +95,8 @@ def measure(threads: int, shapes, repeat: int, clock: str = "wall"):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--repeat", type=int, default=5, help="timings per block")
+    parser.add_argument("--rounds", type=int, default=5, help="blocks per library and shape, taken in turn")
     parser.add_argument("--shapes", nargs="+", help="m,n,k[,ta,tb] (ta, tb: 0 or 1)")
     parser.add_argument("--clock", choices=["wall", "thread"], default="wall",
                         help="thread: time 1-thread runs by CPU time of the calling thread (for busy machines)")
@@ -105,7 +111,7 @@ def main() -> None:
         shapes = SHAPES
 
     if args.child:  # one thread count, environment already set by the parent
-        for row in measure(args.threads[0], shapes, args.repeat, args.clock):
+        for row in measure(args.threads[0], shapes, args.repeat, args.clock, args.rounds):
             print("ROW", *row)
         return
 
@@ -118,10 +124,11 @@ def main() -> None:
     rows = []
     for t in args.threads:
         if have_tpc:
-            rows += measure(t, shapes, args.repeat, args.clock)
+            rows += measure(t, shapes, args.repeat, args.clock, args.rounds)
         else:
             env = dict(os.environ, OPENBLAS_NUM_THREADS=str(t), OMP_NUM_THREADS=str(t))
             cmd = [sys.executable, __file__, "--child", "--threads", str(t), "--repeat", str(args.repeat),
+                   "--rounds", str(args.rounds),
                    "--clock", args.clock,
                    "--shapes", *[",".join(str(int(x)) for x in s) for s in shapes]]
             out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
