@@ -18,6 +18,10 @@ import Synchronization
 ///   its caller runs out of indices, a worker joins only an open job (one CAS on `state`), and the caller waits
 ///   only for the workers that joined. A worker the OS delays, or one that does not exist (after `fork`), costs
 ///   nothing but its share of the parallelism.
+/// - A worker woken from its condition variable is often placed on the CPU of the thread that woke it (Linux's
+///   wake-affine heuristic), where it would take turns with the caller instead of running beside it: 2 threads
+///   at 1 thread's speed for as long as the placement lasts. A worker that finds itself on its caller's CPU when
+///   it joins a job moves off that CPU (`CPUAffinity.avoid`).
 /// - `state` packs the job's generation, closed flag, how many workers it wants and how many joined, so that a
 ///   worker's join is one atomic decision against exactly one job.
 final class WorkerPool: @unchecked Sendable {
@@ -38,7 +42,7 @@ final class WorkerPool: @unchecked Sendable {
     private let sleepers = Atomic<Int>(0)   // workers parked (or about to park) on `wake`
 
     /// The current job; written by its owner before `state` publishes it, read by workers after they join.
-    private struct Job { var body: ((Int) -> Void)? = nil; var count = 0 }
+    private struct Job { var body: ((Int) -> Void)? = nil; var count = 0; var callerCPU: Int32 = -1 }
     private let job = UnsafeMutablePointer<Job>.allocate(capacity: 1)
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -70,7 +74,7 @@ final class WorkerPool: @unchecked Sendable {
         let helpers = min(helpers, WorkerPool.joinedMask)
         while started < helpers { startWorker(index: started); started += 1 }
         withoutActuallyEscaping(body) { body in
-            job.pointee = Job(body: body, count: count)
+            job.pointee = Job(body: body, count: count, callerCPU: CPUAffinity.current())
             next.store(0, ordering: .relaxed)
             finished.store(0, ordering: .relaxed)
             let g = WorkerPool.generation(state.load(ordering: .relaxed)) + 1
@@ -86,7 +90,12 @@ final class WorkerPool: @unchecked Sendable {
             drain(body, count)
             let closed = state.bitwiseOr(WorkerPool.closedBit, ordering: .acquiringAndReleasing).newValue
             let joined = closed & WorkerPool.joinedMask
-            while finished.load(ordering: .acquiring) < joined { spinPause() }
+            // A worker preempted mid-job may be waiting for this very CPU: after a while, offer it.
+            var polls = 0
+            while finished.load(ordering: .acquiring) < joined {
+                polls += 1
+                if polls < 4096 { spinPause() } else { sched_yield() }
+            }
             job.pointee = Job()
         }
         return true
@@ -117,6 +126,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func workerLoop(index: Int) -> Never {
+        let affinity = CPUAffinity()
         var seen = 0, spin = false
         while true {
             var s = state.load(ordering: .acquiring)
@@ -127,6 +137,8 @@ final class WorkerPool: @unchecked Sendable {
                     && s & WorkerPool.joinedMask < WorkerPool.wanted(s) {
                 let (joined, now) = state.compareExchange(expected: s, desired: s + 1, ordering: .acquiringAndReleasing)
                 if joined {
+                    let callerCPU = job.pointee.callerCPU
+                    if callerCPU >= 0 && CPUAffinity.current() == callerCPU { affinity.avoid(cpu: callerCPU) }
                     work()
                     finished.wrappingAdd(1, ordering: .releasing)
                     break
@@ -167,6 +179,47 @@ final class WorkerPool: @unchecked Sendable {
         sleepers.wrappingSubtract(1, ordering: .relaxed)
         pthread_mutex_unlock(mutex)
         return s
+    }
+}
+
+/// Which CPU a thread runs on, and moving it off one. glibc's `sched_getcpu` and `sched_{get,set}affinity`
+/// are GNU extensions that Swift's Glibc module does not import; they are looked up once by name. Where they are
+/// missing, `current()` is -1 and nothing moves.
+private struct CPUAffinity {
+    private typealias Affinity = @convention(c) (pid_t, Int, UnsafeMutableRawPointer) -> Int32
+    private static let symbols: (getCPU: (@convention(c) () -> Int32)?, get: Affinity?, set: Affinity?) = {
+        let all = UnsafeMutableRawPointer(bitPattern: 0)  // RTLD_DEFAULT
+        return (dlsym(all, "sched_getcpu").map { unsafeBitCast($0, to: (@convention(c) () -> Int32).self) },
+                dlsym(all, "sched_getaffinity").map { unsafeBitCast($0, to: Affinity.self) },
+                dlsym(all, "sched_setaffinity").map { unsafeBitCast($0, to: Affinity.self) })
+    }()
+
+    /// The CPUs this thread may run on when it starts (inherited; a user's `taskset` is respected).
+    private var allowed = cpu_set_t()
+    private let known: Bool
+
+    init() {
+        known = withUnsafeMutableBytes(of: &allowed) { raw in
+            CPUAffinity.symbols.get.map { $0(0, raw.count, raw.baseAddress!) == 0 } ?? false
+        }
+    }
+
+    static func current() -> Int32 { symbols.getCPU?() ?? -1 }
+
+    /// Moves the calling thread to one of its allowed CPUs other than `cpu` (the kernel migrates it at once),
+    /// then lifts the restriction again, so that the scheduler stays free to balance it later.
+    func avoid(cpu: Int32) {
+        guard known, let set = CPUAffinity.symbols.set else { return }
+        var mask = allowed
+        withUnsafeMutableBytes(of: &mask) { raw in
+            let byte = Int(cpu) / 8, bit = UInt8(1) << (Int(cpu) % 8)
+            guard byte < raw.count else { return }
+            raw[byte] &= ~bit
+            if raw.contains(where: { $0 != 0 }) && set(0, raw.count, raw.baseAddress!) == 0 {
+                var all = allowed
+                _ = withUnsafeMutableBytes(of: &all) { set(0, $0.count, $0.baseAddress!) }
+            }
+        }
     }
 }
 
