@@ -60,6 +60,15 @@ final class GEMMTests: XCTestCase {
               coefficients: [(1, 0), (-0.75, 1.5)], seed: 1000)
     }
 
+    /// Calls big enough to be split over 2 threads, by columns (op(A) packed once, by both threads, over two
+    /// row blocks and two k blocks) and by rows.
+    func testMatchesReferenceWhenSplitAcrossThreads() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        Parallel.threadCount = 2
+        check([(151, 300, 330), (40, 2100, 20), (500, 60, 40)], coefficients: [(-0.75, 1.5)], seed: 2000)
+    }
+
     /// C ← β·C for k = 0 or α = 0, and β = 0 overwrites C (NaN included) on edge tiles and over several k blocks.
     func testDegenerateCoefficientsAndNaNInC() {
         for (m, n, k) in [(7, 19, 300), (13, 5, 0), (1, 33, 2)] {
@@ -94,10 +103,11 @@ final class GEMMTests: XCTestCase {
         XCTAssertEqual(c, [1, 2, 3, 4])
     }
 
-    /// Large enough to be split across threads: by columns (m ≤ n) and by rows (m > n), with transposes,
-    /// β ≠ 0 and several k blocks.
+    /// Large enough to be split across threads: by columns (m ≤ n, op(A) packed once and shared, including
+    /// several row blocks with a short last one) and by rows (m > n), with transposes, β ≠ 0 and several k blocks.
     func testBitIdenticalForAnyThreadCount() {
-        for (m, n, k, ta, tb) in [(97, 203, 150, false, false), (301, 45, 300, true, true), (40, 190, 520, false, true)] {
+        for (m, n, k, ta, tb) in [(97, 203, 150, false, false), (301, 45, 300, true, true), (40, 190, 520, false, true),
+                                  (150, 160, 330, true, false)] {
             var rng = SplitMix64(seed: UInt64(m + n + k))
             let a = rng.floats(m * k), b = rng.floats(k * n), c0 = rng.floats(m * n)
             func run(_ threads: Int) -> [Float] {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Single-precision general matrix multiply, row-major: C ← α·op(A)·op(B) + β·C.
 ///
@@ -50,7 +51,19 @@ public enum GEMM {
         let long = max(m, n)
         let parts = threads * max(1, min(4, long / (threads * 1024)))
         if m <= n {
-            Parallel.forRanges(n, granularity: Blocking.nr, parts: parts) { cols in op.run(rows: 0..<m, cols: cols) }
+            // Every part needs all of op(A): pack it once, together, rather than once per part.
+            let sizeA = SharedPackedA.size(m: m, k: k)
+            guard sizeA <= SharedPackedA.limit else {
+                Parallel.forRanges(n, granularity: Blocking.nr, parts: parts) { cols in op.run(rows: 0..<m, cols: cols) }
+                return
+            }
+            ScratchPool.withFloats(sizeA) { storage in
+                let shared = SharedPackedA(m: m, k: k, storage: storage)
+                defer { shared.release() }
+                Parallel.forRanges(n, granularity: Blocking.nr, parts: parts) { cols in
+                    op.run(rows: 0..<m, cols: cols, sharedA: shared)
+                }
+            }
         } else {
             Parallel.forRanges(m, granularity: Blocking.mr, parts: parts) { rows in op.run(rows: rows, cols: 0..<n) }
         }
@@ -115,23 +128,25 @@ private struct Operands {
         return min(limit, (size + multiple - 1) / multiple * multiple)
     }
 
-    /// C[rows, cols] ← α·op(A)[rows, :]·op(B)[:, cols] + β·C[rows, cols], single-threaded.
-    func run(rows: Range<Int>, cols: Range<Int>) {
+    /// C[rows, cols] ← α·op(A)[rows, :]·op(B)[:, cols] + β·C[rows, cols], single-threaded. With `sharedA`
+    /// (then `rows` is all of 0..<m), the blocks of A come from there, packed by whichever threads need them first.
+    func run(rows: Range<Int>, cols: Range<Int>, sharedA: SharedPackedA? = nil) {
         let m = rows.count, n = cols.count
         let kc = Operands.blockSize(k, limit: Blocking.kc, multiple: 1)
         let mc = Operands.blockSize(m, limit: Blocking.mc, multiple: Blocking.mr)
         let nc = Operands.blockSize(n, limit: Blocking.nc, multiple: Blocking.nr)
-        let sizeA = (mc * kc + 15) / 16 * 16  // keeps the B panels 64-byte aligned
+        let sizeA = sharedA == nil ? SharedPackedA.blockStride(mc: mc, kc: kc) : 0
         // With one row block, each B panel is used in one sweep only, so one NB-column chunk is reused for all
         // of B: it stays in L2, instead of every store of the copy costing a read-for-ownership from L3.
         let sizeB = m <= mc ? Blocking.nb * kc : nc * kc
         ScratchPool.withFloats(sizeA + sizeB) { scratch in
-            blocked(m: m, n: n, rows: rows, cols: cols, kc: kc, mc: mc, nc: nc, packA: scratch, packB: scratch + sizeA)
+            blocked(m: m, n: n, rows: rows, cols: cols, kc: kc, mc: mc, nc: nc, packA: scratch, packB: scratch + sizeA,
+                    sharedA: sharedA)
         }
     }
 
     func blocked(m: Int, n: Int, rows: Range<Int>, cols: Range<Int>, kc: Int, mc: Int, nc: Int,
-                 packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>) {
+                 packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>, sharedA: SharedPackedA?) {
         let mr = Blocking.mr, nr = Blocking.nr
         for jc in stride(from: 0, to: n, by: nc) {
             let ncb = min(nc, n - jc), j0 = cols.lowerBound + jc
@@ -140,7 +155,9 @@ private struct Operands {
                 let betaBlock: Float = pc == 0 ? beta : 1
                 for ic in stride(from: 0, to: m, by: mc) {
                     let mcb = min(mc, m - ic), tiles = (mcb + mr - 1) / mr
-                    packPanelsOfA(into: packA, i0: rows.lowerBound + ic, mc: mcb, p0: pc, kc: kcb)
+                    let packA = sharedA?.block(pc / kc, ic / mc, panels: tiles) { dest, ir in
+                        packPanelOfA(into: dest, i0: ic, mc: mcb, ir: ir, p0: pc, kc: kcb)
+                    } ?? packPanelsOfA(into: packA, i0: rows.lowerBound + ic, mc: mcb, p0: pc, kc: kcb)
                     let cBlock = c + (rows.lowerBound + ic) * ldc + cols.lowerBound + jc
                     for jr in stride(from: 0, to: ncb, by: nr) {
                         let panelB = m <= mc ? packB + (jr % Blocking.nb) * kcb : packB + jr * kcb
@@ -162,9 +179,19 @@ private struct Operands {
 
     /// Packs op(A)[i0..<i0+mc, p0..<p0+kc] as MR-row micro-panels: the panel of rows ir..<ir+MR holds element
     /// (ir + r, p) at `ir * kc + p * MR + r`; rows past `mc` are zero.
-    func packPanelsOfA(into dest: UnsafeMutablePointer<Float>, i0: Int, mc: Int, p0: Int, kc: Int) {
+    /// Returns `dest`.
+    @discardableResult
+    func packPanelsOfA(into dest: UnsafeMutablePointer<Float>, i0: Int, mc: Int, p0: Int, kc: Int)
+        -> UnsafeMutablePointer<Float> {
+        for ir in stride(from: 0, to: mc, by: Blocking.mr) { packPanelOfA(into: dest, i0: i0, mc: mc, ir: ir, p0: p0, kc: kc) }
+        return dest
+    }
+
+    /// The micro-panel of rows ir..<ir+MR of `packPanelsOfA(into: dest, i0:, mc:, p0:, kc:)`.
+    @inline(__always)
+    func packPanelOfA(into dest: UnsafeMutablePointer<Float>, i0: Int, mc: Int, ir: Int, p0: Int, kc: Int) {
         let mr = Blocking.mr
-        for ir in stride(from: 0, to: mc, by: mr) {
+        do {
             let panel = dest + ir * kc, rows = min(mr, mc - ir)
             if transA {
                 // op(A)[i, p] = A[p, i]: each p reads MR contiguous values.
@@ -252,6 +279,72 @@ private struct Operands {
                 for j in (nc - full)..<nr { row[j] = 0 }
             }
         }
+    }
+}
+
+/// All of op(A), packed block by block as `Operands.run` uses it, for threads that split C by columns and all
+/// need every block. A block is packed by the threads that reach it, one micro-panel each at a time, and used
+/// once all its panels are in; a thread never waits for a panel that no running thread has taken, so a job
+/// that one thread runs alone packs everything itself.
+final class SharedPackedA: @unchecked Sendable {
+    /// Packed op(A) larger than this (in floats) is not shared; each part packs its own blocks.
+    static let limit = 4 << 20
+
+    private let storage: UnsafeMutablePointer<Float>
+    private let kc: Int, mc: Int, rowBlocks: Int, stride: Int
+    private let taken: UnsafeMutablePointer<Atomic<Int>>  // per block: panels handed out
+    private let packed: UnsafeMutablePointer<Atomic<Int>>  // per block: panels finished
+    private let blocks: Int
+
+    /// Floats for one MC×KC block, rounded so every block (and B after it) stays 64-byte aligned.
+    static func blockStride(mc: Int, kc: Int) -> Int { (mc * kc + 15) / 16 * 16 }
+
+    private static func blocking(m: Int, k: Int) -> (kc: Int, mc: Int) {
+        (Operands.blockSize(k, limit: GEMM.Blocking.kc, multiple: 1),
+         Operands.blockSize(m, limit: GEMM.Blocking.mc, multiple: GEMM.Blocking.mr))
+    }
+
+    /// Floats of storage for op(A) of m×k.
+    static func size(m: Int, k: Int) -> Int {
+        let (kc, mc) = blocking(m: m, k: k)
+        return ((k + kc - 1) / kc) * ((m + mc - 1) / mc) * blockStride(mc: mc, kc: kc)
+    }
+
+    init(m: Int, k: Int, storage: UnsafeMutablePointer<Float>) {
+        (kc, mc) = SharedPackedA.blocking(m: m, k: k)
+        self.storage = storage
+        rowBlocks = (m + mc - 1) / mc
+        stride = SharedPackedA.blockStride(mc: mc, kc: kc)
+        blocks = ((k + kc - 1) / kc) * rowBlocks
+        taken = .allocate(capacity: blocks)
+        packed = .allocate(capacity: blocks)
+        for i in 0..<blocks { (taken + i).initialize(to: Atomic(0)); (packed + i).initialize(to: Atomic(0)) }
+    }
+
+    func release() {
+        taken.deinitialize(count: blocks); taken.deallocate()
+        packed.deinitialize(count: blocks); packed.deallocate()
+    }
+
+    /// The packed block of k-block `p` and row block `i`, of `panels` micro-panels; `pack(dest, ir)` packs
+    /// the one at row ir. Returns once the whole block is packed.
+    @inline(__always)
+    func block(_ p: Int, _ i: Int, panels rows: Int, pack: (UnsafeMutablePointer<Float>, Int) -> Void)
+        -> UnsafeMutablePointer<Float> {
+        let index = p * rowBlocks + i, dest = storage + index * stride
+        if packed[index].load(ordering: .acquiring) == rows { return dest }
+        while true {
+            let panel = taken[index].wrappingAdd(1, ordering: .relaxed).oldValue
+            if panel >= rows { break }
+            pack(dest, panel * GEMM.Blocking.mr)
+            packed[index].wrappingAdd(1, ordering: .releasing)
+        }
+        var polls = 0
+        while packed[index].load(ordering: .acquiring) < rows {
+            polls += 1
+            if polls < 4096 { spinPause() } else { sched_yield() }
+        }
+        return dest
     }
 }
 

@@ -232,7 +232,7 @@ private func monotonicNanoseconds() -> Int {
 #if arch(x86_64)
 /// The x86 PAUSE hint: a spinning core yields pipeline resources and saves power.
 @_silgen_name("llvm.x86.sse2.pause")
-private func spinPause()
+func spinPause()
 #else
-@inline(__always) private func spinPause() {}
+@inline(__always) func spinPause() {}
 #endif
