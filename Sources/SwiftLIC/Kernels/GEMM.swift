@@ -22,8 +22,12 @@ import Synchronization
 /// - Each element of C gets its k-sum in a fixed order: FMA-accumulate one KC block (block bounds depend on k
 ///   only), then `C ← α·acc + β·C` for the first block and `C ← α·acc + C` for the next ones. Edge tiles run the
 ///   same arithmetic on a copy, so a tile's position never changes its bits.
-/// - Threads split C into column ranges (or row ranges when C is taller than wide), each packing its own blocks;
-///   no element's arithmetic depends on the split, so results are bit-identical for any `Parallel.threadCount`.
+/// - Threads split C into column ranges (or row ranges when C is taller than wide). Column parts all need every
+///   block of op(A), so they share one packed copy (`SharedPackedA`: each block is packed by the threads that
+///   reach it, a micro-panel each at a time); row parts pack their own. No element's arithmetic depends on the
+///   split, so results are bit-identical for any `Parallel.threadCount`.
+/// - A ~256³ call takes ~250 µs on two threads, so the hand-off matters: `Parallel`'s workers spin briefly
+///   between jobs (see `WorkerPool`); with Dispatch's parked workers 2 threads ran slower than 1 at 256³.
 /// - Packing buffers come from `ScratchPool` (reused, huge-page backed), not a fresh allocation per call.
 public enum GEMM {
     /// - Precondition: m, n, k ≥ 0; lda ≥ (transA ? m : k); ldb ≥ (transB ? k : n); ldc ≥ n; buffers large
