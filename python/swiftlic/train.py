@@ -105,7 +105,10 @@ def load_recipe(recipe) -> dict:
     if t["loss_space"] not in ("input", "rgb") or (t["loss_space"] == "rgb" and r["data"].get("colorspace") != "ycbcr"):
         raise InvalidArgumentError(f"train.loss_space: expected 'input', or 'rgb' with YCbCr data, got "
                                    f"{t['loss_space']!r} with colorspace {r['data'].get('colorspace')!r}")
-    lo, hi = (float(b) for b in t["codec_bpp"])
+    try:
+        lo, hi = (float(b) for b in t["codec_bpp"])
+    except (TypeError, ValueError):
+        lo = hi = math.nan
     if not 0 < lo <= hi:
         raise InvalidArgumentError(f"train.codec_bpp: expected [lo, hi] with 0 < lo <= hi, got {t['codec_bpp']}")
     if r["data"]["kind"] not in ("images", "mnist", "cifar10"):

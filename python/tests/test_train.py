@@ -232,6 +232,8 @@ def test_bad_recipes_raise_clear_errors(tmp_path):
         T.load_recipe({"train": {"loss_space": "rgb"}, "data": {"colorspace": "rgb"}})
     with pytest.raises(swiftlic.InvalidArgumentError, match="codec_bpp"):
         T.load_recipe({"train": {"codec_bpp": [2.0, 1.0]}})
+    with pytest.raises(swiftlic.InvalidArgumentError, match="codec_bpp"):
+        T.load_recipe({"train": {"codec_bpp": [0.1, 1.0, 2.0]}})
     with pytest.raises(swiftlic.InvalidArgumentError, match="does not exist"):
         T.load_recipe(tmp_path / "missing.toml")
     bad = tmp_path / "bad.toml"
