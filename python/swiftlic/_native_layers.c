@@ -9,10 +9,15 @@ static PyObject *finish(slic_borrowed *b, int32_t st) {
     return slic_status_result(st);
 }
 
-/* Borrows input x and output y of a call that maps one array to another; 0, or -1 with an exception set. */
+/* Borrows input x and output y of a call that maps one array to another; 0, or -1 with an exception set and
+ * everything `b` holds released. */
 static int take_map(slic_borrowed *b, PyObject *xo, const char *xname, const float **x, int64_t *xn, PyObject *yo,
                     const char *yname, float **y, int64_t *yn) {
-    return slic_in_f32(b, xo, xname, 0, x, xn) || slic_out_f32(yo, yname, 0, y, yn) ? -1 : 0;
+    if (slic_in_f32(b, xo, xname, 0, x, xn) || slic_out_f32(yo, yname, 0, y, yn)) {
+        slic_release(b);
+        return -1;
+    }
+    return 0;
 }
 
 /* gdn_forward(inverse, n, c, h, w, x, beta, gamma, y) */
@@ -95,10 +100,7 @@ static PyObject *upsample2x(PyObject *self, PyObject *args) {
     const float *src;
     float *dst;
     int64_t sn, dn;
-    if (take_map(&b, so, backward ? "grad_y" : "x", &src, &sn, do_, backward ? "grad_x" : "y", &dst, &dn)) {
-        slic_release(&b);
-        return NULL;
-    }
+    if (take_map(&b, so, backward ? "grad_y" : "x", &src, &sn, do_, backward ? "grad_x" : "y", &dst, &dn)) return NULL;
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     if (backward) st = slic_upsample2x_backward(mode, n, c, h, w, src, sn, dst, dn);
@@ -117,10 +119,7 @@ static PyObject *pixel_shuffle(PyObject *self, PyObject *args) {
     const float *x;
     float *y;
     int64_t xn, yn;
-    if (take_map(&b, xo, "x", &x, &xn, yo, "y", &y, &yn)) {
-        slic_release(&b);
-        return NULL;
-    }
+    if (take_map(&b, xo, "x", &x, &xn, yo, "y", &y, &yn)) return NULL;
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = slic_pixel_shuffle(unshuffle, r, n, c, h, w, x, xn, y, yn);
@@ -141,10 +140,7 @@ static PyObject *quantize(PyObject *self, PyObject *args) {
     const float *x;
     float *y;
     int64_t xn, yn;
-    if (take_map(&b, xo, "x", &x, &xn, yo, "y", &y, &yn)) {
-        slic_release(&b);
-        return NULL;
-    }
+    if (take_map(&b, xo, "x", &x, &xn, yo, "y", &y, &yn)) return NULL;
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     if (kind == 0) st = slic_uniform_noise_add(seed, offset, x, xn, y, yn);
