@@ -64,7 +64,9 @@ class EE276CNN(CompressionModel):
 @register("ee276-unet")
 class EE276UNet(CompressionModel):
     """Conv 3×3 s1 + ReLU + 2×2 max-pool, channels 16-32-64-128 (32² → 128×2×2 code, ratio 3072/512 = 6);
-    decoder: 2× upsample + conv 3×3 + ReLU mirrored, sigmoid output; He init; dropout 0.1 after each pool."""
+    decoder: 2× upsample + conv 3×3 + ReLU mirrored, sigmoid output; He init; dropout after each pool (0.1 as in
+    the report by default; the recipe trains with 0: at 0.1 the test L2 stalls at 0.012 with train = test, see
+    results/ee276/README.md)."""
 
     stride = 16
     quantizer = "none"
