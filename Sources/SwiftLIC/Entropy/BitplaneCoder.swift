@@ -185,9 +185,50 @@ extension BitplaneCoder {
     }
 }
 
+/// Column bitmaps, one row of `UInt64` words per stripe: bit x + 1 stands for column x (bit 0 and bit w + 1 are
+/// padding, so marking columns x − 1…x + 1 needs no bounds tests; the padding bits are never read as columns).
+enum ColumnBits {
+    /// Words per stripe for width w: the padded bits 0…w + 1, plus one spare word that `markNeighbourhood` may
+    /// touch (with a zero) when column x + 1 lies in the last word.
+    @inline(__always) static func words(width w: Int) -> Int { (w &+ 2) &>> 6 &+ 2 }
+
+    @inline(__always) static func test(_ b: UnsafeMutablePointer<UInt64>, _ x: Int) -> Bool {
+        let p = x &+ 1
+        return b[p &>> 6] &>> UInt64(p & 63) & 1 != 0
+    }
+
+    @inline(__always) static func set(_ b: UnsafeMutablePointer<UInt64>, _ x: Int) {
+        let p = x &+ 1
+        b[p &>> 6] |= 1 &<< UInt64(p & 63)
+    }
+
+    /// Sets columns x − 1, x and x + 1 (padded bits x … x + 2).
+    @inline(__always) static func markNeighbourhood(_ b: UnsafeMutablePointer<UInt64>, _ x: Int) {
+        let k = x &>> 6, sh = UInt64(x & 63)
+        b[k] |= 7 &<< sh
+        b[k &+ 1] |= (7 &>> (63 &- sh)) &>> 1  // the bits past word k (none unless sh ≥ 62)
+    }
+
+    /// The first set column ≥ x, or w when there is none.
+    @inline(__always) static func next(_ b: UnsafeMutablePointer<UInt64>, from x: Int, width w: Int) -> Int {
+        var p = x &+ 1
+        var k = p &>> 6
+        var word = b[k] &>> UInt64(p & 63)
+        let last = (w &+ 1) &>> 6
+        while word == 0 {
+            k &+= 1
+            if k > last { return w }
+            word = b[k]
+            p = k &<< 6
+        }
+        return min(w, p &+ word.trailingZeroBitCount &- 1)
+    }
+}
+
 /// The fast state: one 32-bit word per coefficient (over a zero border) that carries, besides its own flags, the
 /// significance of its 8 neighbours and the signs of its 4 direct ones. Whoever becomes significant updates its
-/// neighbours' words, so every context is one table lookup and quiet regions are skipped by one test.
+/// neighbours' words and two column bitmaps, so every context is one table lookup and the passes visit only the
+/// columns that can hold a candidate.
 struct PlaneState: BitplaneState {
     // Neighbour significance: N, S, W, E, NW, NE, SW, SE (bits 0…7); neighbour negative: N, S, W, E (bits 8…11).
     static let neighbours: UInt32 = 0xFF
@@ -209,19 +250,27 @@ struct PlaneState: BitplaneState {
         return ctx | (flip ? 0x80 : 0)
     }
 
-    let height: Int, width: Int, stride: Int
+    let height: Int, width: Int, stride: Int, stripeWords: Int
     var words: [UInt32]
     var mag: [UInt32]
     var plane: [UInt8]
     var contexts = BitplaneCoder.initialContexts
-    /// Stripes holding a significant coefficient or a neighbour of one: the only ones SPP and MRP must scan.
-    var activeStripes: [Bool]
+    /// Per stripe, the columns holding a significant coefficient or a neighbour of one: the only columns where
+    /// significance propagation has candidates and where cleanup cannot use run mode.
+    var busy: [UInt64]
+    /// Per stripe, the columns holding a significant coefficient: the only ones magnitude refinement visits.
+    var holding: [UInt64]
+    /// Encoder: per stripe column, the bit length of its largest magnitude (a quiet column, all insignificant
+    /// above plane p, has a 1 in plane p exactly when this exceeds p).
+    var columnPlanes: [UInt8] = []
 
     init(height: Int, width: Int) {
         self.height = height
         self.width = width
         stride = width + 2
-        activeStripes = [Bool](repeating: false, count: (height + 3) / 4)
+        stripeWords = ColumnBits.words(width: width)
+        busy = [UInt64](repeating: 0, count: (height + 3) / 4 * stripeWords)
+        holding = busy
         words = [UInt32](repeating: 0, count: (height + 2) * (width + 2))
         mag = [UInt32](repeating: 0, count: height * width)
         plane = [UInt8](repeating: 0, count: height * width)
@@ -229,16 +278,21 @@ struct PlaneState: BitplaneState {
 
     mutating func load(_ values: UnsafeBufferPointer<Int32>) {
         let w = width, s = stride
+        columnPlanes = [UInt8](repeating: 0, count: (height + 3) / 4 * w)
         words.withUnsafeMutableBufferPointer { f in
-            mag.withUnsafeMutableBufferPointer { m in
-                for y in 0..<height {
-                    for x in 0..<w {
-                        let v = values[y * w + x]
-                        m[y * w + x] = v.magnitude
-                        f[(y + 1) * s + x + 1] = v < 0 ? Self.negativeInput : 0
-                    }
+        mag.withUnsafeMutableBufferPointer { m in
+        columnPlanes.withUnsafeMutableBufferPointer { cp in
+            for y in 0..<height {
+                for x in 0..<w {
+                    let v = values[y * w + x]
+                    m[y * w + x] = v.magnitude
+                    f[(y + 1) * s + x + 1] = v < 0 ? Self.negativeInput : 0
+                    let bits = UInt8(32 - v.magnitude.leadingZeroBitCount)
+                    cp[(y >> 2) * w + x] = max(cp[(y >> 2) * w + x], bits)
                 }
             }
+        }
+        }
         }
     }
 
@@ -267,17 +321,20 @@ struct PlaneState: BitplaneState {
 
     mutating func run<C: PlaneBitCoder>(planes: Int, passes: Int, coder: inout C,
                                         afterPass: (Double, (position: Int, low: UInt32)) -> Void) {
-        let h = height, w = width, s = stride
+        let h = height, w = width, s = stride, sw = stripeWords
+        if columnPlanes.isEmpty { columnPlanes = [0] }  // the decoder never reads it
         words.withUnsafeMutableBufferPointer { f in
         mag.withUnsafeMutableBufferPointer { m in
         plane.withUnsafeMutableBufferPointer { pl in
         contexts.withUnsafeMutableBufferPointer { cx in
-        activeStripes.withUnsafeMutableBufferPointer { active in
+        busy.withUnsafeMutableBufferPointer { busy in
+        holding.withUnsafeMutableBufferPointer { holding in
+        columnPlanes.withUnsafeMutableBufferPointer { cp in
         Self.significanceTable.withUnsafeBufferPointer { sigT in
         Self.signTable.withUnsafeBufferPointer { signT in
             let k = PlanePasses<C>(f: f.baseAddress!, m: m.baseAddress!, pl: pl.baseAddress!, cx: cx.baseAddress!,
-                                   active: active.baseAddress!, sigT: sigT.baseAddress!, signT: signT.baseAddress!,
-                                   h: h, w: w, s: s)
+                                   busy: busy.baseAddress!, holding: holding.baseAddress!, cp: cp.baseAddress!,
+                                   sigT: sigT.baseAddress!, signT: signT.baseAddress!, h: h, w: w, s: s, sw: sw)
             var done = 0
             for p in Swift.stride(from: planes - 1, through: 0, by: -1) {
                 if p < planes - 1 {
@@ -296,28 +353,32 @@ struct PlaneState: BitplaneState {
         }
         }
         }
+        }
+        }
     }
 }
 
 /// The passes over raw pointers into a `PlaneState`, fixed for one `run`: the loops see plain loads and stores
 /// (no closure captures, bounds checks or reference counting), so the compiler keeps the coder in registers.
-/// Word index q = (y + 1)·s + x + 1 (padded), coefficient index i = y·w + x.
+/// Word index q = (y + 1)·s + x + 1 (padded), coefficient index i = y·w + x; stripe k's bitmaps start at k·sw.
 struct PlanePasses<C: PlaneBitCoder> {
     let f: UnsafeMutablePointer<UInt32>, m: UnsafeMutablePointer<UInt32>, pl: UnsafeMutablePointer<UInt8>
-    let cx: UnsafeMutablePointer<BitContext>, active: UnsafeMutablePointer<Bool>
+    let cx: UnsafeMutablePointer<BitContext>
+    let busy: UnsafeMutablePointer<UInt64>, holding: UnsafeMutablePointer<UInt64>, cp: UnsafeMutablePointer<UInt8>
     let sigT: UnsafePointer<UInt8>, signT: UnsafePointer<UInt8>
-    let h: Int, w: Int, s: Int
+    let h: Int, w: Int, s: Int, sw: Int
 
     typealias S = PlaneState
 
-    /// Codes the sign of coefficient (q, i) in row `row`, which has just become significant at plane p, and tells
-    /// its neighbours; returns the encoder's distortion decrease.
+    /// Codes the sign of coefficient (q, i) at column x of image row `row`, which has just become significant at
+    /// plane p, and tells its neighbours and the column bitmaps; returns the encoder's distortion decrease.
     @inline(__always)
-    func becomeSignificant(_ q: Int, _ i: Int, row: Int, plane p: Int, coder: inout C) -> Double {
-        // A stripe is active when it holds a significant coefficient or a neighbour of one.
-        active[row >> 2] = true
-        if row & 3 == 0 && row > 0 { active[(row >> 2) &- 1] = true }
-        if row & 3 == 3 && row &+ 1 < h { active[(row >> 2) &+ 1] = true }
+    func becomeSignificant(_ q: Int, _ i: Int, x: Int, row: Int, plane p: Int, coder: inout C) -> Double {
+        let k = row &>> 2
+        ColumnBits.markNeighbourhood(busy + k &* sw, x)
+        if row & 3 == 0 && row > 0 { ColumnBits.markNeighbourhood(busy + (k &- 1) &* sw, x) }
+        if row & 3 == 3 && row &+ 1 < h { ColumnBits.markNeighbourhood(busy + (k &+ 1) &* sw, x) }
+        ColumnBits.set(holding + k &* sw, x)
         let wq = f[q]
         let entry = signT[Int((wq & 0xF) | (wq >> 4 & 0xF0))]
         let flip = entry & 0x80 != 0
@@ -362,30 +423,33 @@ struct PlanePasses<C: PlaneBitCoder> {
         return mask
     }
 
-    /// The scan of significance propagation and magnitude refinement: the candidates of each column of the active
-    /// stripes in row order. `visit(r, q, i, row)` gets the candidate's stripe row r, word and coefficient index
-    /// and image row, and returns rows to add to the column's mask (only rows below r may be added).
+    /// The scan of significance propagation and magnitude refinement: the candidates of each column set in
+    /// `bits` (read afresh after every column, as coding may set more) in row order. `visit(r, q, i, x, row)`
+    /// gets the candidate's stripe row r, word and coefficient index, column and image row, and returns rows to
+    /// add to the column's mask (only rows below r may be added).
     @inline(__always)
-    func scanActiveStripes(_ candidate: (UInt32) -> UInt32, _ visit: (Int, Int, Int, Int) -> UInt32) {
-        var y0 = 0
+    func scanColumns(_ bits: UnsafeMutablePointer<UInt64>, _ candidate: (UInt32) -> UInt32,
+                     _ visit: (Int, Int, Int, Int, Int) -> UInt32) {
+        var y0 = 0, b = bits
         while y0 < h {
-            if active[y0 >> 2] {
-                let rows = min(4, h &- y0)
-                for x in 0..<w {
-                    let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
-                    var mask = columnMask(q0, rows: rows, candidate)
-                    while mask != 0 {
-                        let r = mask.trailingZeroBitCount
-                        mask &= mask &- 1
-                        mask |= visit(r, q0 &+ r &* s, i0 &+ r &* w, y0 &+ r) & (UInt32(1) &<< UInt32(rows) &- 1)
-                    }
+            let rows = min(4, h &- y0)
+            var x = ColumnBits.next(b, from: 0, width: w)
+            while x < w {
+                let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
+                var mask = columnMask(q0, rows: rows, candidate)
+                while mask != 0 {
+                    let r = mask.trailingZeroBitCount
+                    mask &= mask &- 1
+                    mask |= visit(r, q0 &+ r &* s, i0 &+ r &* w, x, y0 &+ r) & (UInt32(1) &<< UInt32(rows) &- 1)
                 }
+                x = ColumnBits.next(b, from: x &+ 1, width: w)
             }
             y0 &+= 4
+            b += sw
         }
     }
 
-    /// Significance propagation: insignificant coefficients with a significant neighbour, in active stripes.
+    /// Significance propagation: insignificant coefficients with a significant neighbour, in busy columns.
     @inline(__always)
     func significancePropagation(plane p: Int, coder shared: inout C) -> Double {
         var coder = C.placeholder
@@ -393,11 +457,11 @@ struct PlanePasses<C: PlaneBitCoder> {
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
         var d = 0.0
-        scanActiveStripes(Self.sppCandidate) { r, q, i, row in
+        scanColumns(busy, Self.sppCandidate) { r, q, i, x, row in
             let wq = f[q]  // fresh: the row above may just have become significant
             f[q] = wq | S.visited
             guard coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) else { return 0 }
-            d += becomeSignificant(q, i, row: row, plane: p, coder: &coder)
+            d += becomeSignificant(q, i, x: x, row: row, plane: p, coder: &coder)
             // The row below now has a significant neighbour: a candidate unless significant.
             return f[q &+ s] & S.significant == 0 ? UInt32(2) &<< UInt32(r) : 0
         }
@@ -412,7 +476,7 @@ struct PlanePasses<C: PlaneBitCoder> {
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
         var d = 0.0
-        scanActiveStripes(Self.mrpCandidate) { _, q, i, _ in
+        scanColumns(holding, Self.mrpCandidate) { _, q, i, _, _ in
             let wq = f[q]
             let ctx = wq & S.refined != 0 ? 16 : (wq & S.neighbours == 0 ? 14 : 15)
             let bit = coder.code(m[i] & bitP != 0, &cx[ctx])
@@ -433,15 +497,14 @@ struct PlanePasses<C: PlaneBitCoder> {
         swap(&coder, &shared)
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
-        let busy = S.neighbours | S.significant | S.visited
         var d = 0.0
-        var y0 = 0
+        var y0 = 0, b = busy
         while y0 < h {
             let rows = min(4, h &- y0)
             for x in 0..<w {
                 let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
                 var mask: UInt32
-                if rows == 4 && (f[q0] | f[q0 &+ s] | f[q0 &+ 2 &* s] | f[q0 &+ 3 &* s]) & busy == 0 {
+                if rows == 4 && !ColumnBits.test(b, x) {
                     var first = 4
                     if C.isEncoder {
                         // 64-bit: the plane bit of row 3 lands at bit p + 3, past 31 for p = 29.
@@ -452,7 +515,7 @@ struct PlanePasses<C: PlaneBitCoder> {
                     if !coder.code(first < 4, &cx[ReferencePlaneState.runContext]) { continue }
                     let hi = coder.bypass(first & 2 != 0), lo = coder.bypass(first & 1 != 0)
                     let r = (hi ? 2 : 0) + (lo ? 1 : 0)
-                    d += becomeSignificant(q0 &+ r &* s, i0 &+ r &* w, row: y0 &+ r, plane: p, coder: &coder)
+                    d += becomeSignificant(q0 &+ r &* s, i0 &+ r &* w, x: x, row: y0 &+ r, plane: p, coder: &coder)
                     mask = (0xE &<< UInt32(r)) & 0xF
                 } else {
                     mask = columnMask(q0, rows: rows, Self.cleanupCandidate)
@@ -463,11 +526,12 @@ struct PlanePasses<C: PlaneBitCoder> {
                     mask &= mask &- 1
                     let q = q0 &+ r &* s, i = i0 &+ r &* w
                     if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(f[q] & 0xFF)])]) {
-                        d += becomeSignificant(q, i, row: y0 &+ r, plane: p, coder: &coder)
+                        d += becomeSignificant(q, i, x: x, row: y0 &+ r, plane: p, coder: &coder)
                     }
                 }
             }
             y0 &+= 4
+            b += sw
         }
         return d
     }
