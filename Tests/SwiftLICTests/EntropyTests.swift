@@ -112,7 +112,10 @@ final class EntropyTests: XCTestCase {
 
     func testFastBitplaneCoderMatchesReference() throws {
         var cases = [(9, 13, 20.0), (4, 4, 1.0), (1, 7, 300.0), (17, 5, 0.3), (12, 8, 3.0), (5, 1, 9.0),
-                     (37, 29, 0.15), (24, 40, 2.0)].map { h, w, scale in (h, w, block(h, w, seed: UInt64(h * 31 + w), scale: scale)) }
+                     (37, 29, 0.15), (24, 40, 2.0),
+                     // Wide and sparse: long quiet runs (both run contexts, halving) and bitmaps over several
+                     // 64-bit words, with columns 62…65 at the word boundary.
+                     (8, 130, 0.12), (13, 66, 0.3), (4, 63, 0.2), (6, 64, 1.0)].map { h, w, scale in (h, w, block(h, w, seed: UInt64(h * 31 + w), scale: scale)) }
         // Sparse with magnitudes near 2^30: run mode and the column skips on the top planes (p = 29).
         var rng = SplitMix64(seed: 5)
         cases.append((8, 9, (0..<72).map { _ in

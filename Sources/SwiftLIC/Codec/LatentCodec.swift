@@ -46,8 +46,10 @@ public enum LatentCodec {
         public var parts: [[(block: Int, passes: Int, range: Range<Int>)]]
     }
 
-    /// Upper bound of the encoded size: every decision of the adaptive coder costs under 9 bits and a coefficient
-    /// makes at most 3 per plane; at most 30 planes; plus per-layer and header overheads.
+    /// Upper bound of the encoded size: 102 bytes a coefficient, plus per-layer and header overheads. A decision
+    /// costs at most 10 bits (p ≥ 33/2^15 in the adaptive coder) and a coefficient makes at most 47: one per plane
+    /// (≤ 30), a sign, and its share of cleanup's quiet-run decisions (one flag per run and plane, a run covering
+    /// at least one 4-row column; the halving and row bits, ≤ 34, once per column, which is never quiet again).
     public static func encodeBound(channels: Int, height: Int, width: Int, layers: Int,
                                    modelIDBytes: Int) -> Int {
         let c = channels, n = height * width
