@@ -189,18 +189,20 @@ extension BitplaneCoder {
     /// Midpoint reconstruction of a magnitude whose bits are known down to plane p (the bits below are zero).
     @inline(__always) static func reconstruction(_ known: UInt32, plane p: UInt32) -> UInt32 { known &+ ((1 &<< p) &>> 1) }
 
-    /// Squared-error decrease when coefficient m becomes significant at plane p.
+    /// Squared-error decrease when coefficient m becomes significant at plane p: v² − (v − r)² = r·(2v − r),
+    /// exact in 64-bit integers (r, 2v − r < 2^31), then rounded once.
     @inline(__always) static func significanceGain(_ m: UInt32, plane p: UInt32) -> Double {
-        let v = Double(m), r = Double(reconstruction((m &>> p) &<< p, plane: p))
-        return v * v - (v - r) * (v - r)
+        let v = Int64(m), r = Int64(reconstruction((m &>> p) &<< p, plane: p))
+        return Double(r &* (2 &* v &- r))
     }
 
-    /// Squared-error decrease when coefficient m is refined from plane p + 1 to plane p.
+    /// Squared-error decrease when coefficient m is refined from plane p + 1 (reconstruction b) to plane p (a):
+    /// (v − b)² − (v − a)² = (a − b)·(2v − a − b), exact in 64-bit integers, then rounded once.
     @inline(__always) static func refinementGain(_ m: UInt32, plane p: UInt32) -> Double {
-        let v = Double(m)
-        let before = Double(reconstruction((m &>> (p &+ 1)) &<< (p &+ 1), plane: p &+ 1))
-        let after = Double(reconstruction((m &>> p) &<< p, plane: p))
-        return (v - before) * (v - before) - (v - after) * (v - after)
+        let v = Int64(m)
+        let b = Int64(reconstruction((m &>> (p &+ 1)) &<< (p &+ 1), plane: p &+ 1))
+        let a = Int64(reconstruction((m &>> p) &<< p, plane: p))
+        return Double((a &- b) &* (2 &* v &- a &- b))
     }
 }
 
