@@ -34,9 +34,13 @@
 //   branch-free 4-bit mask, the passes on raw pointers with the coder in a local copy) and `ReferencePlaneState`
 //   (BitplaneCoder+Reference.swift: contexts and quietness recomputed from the 8 neighbours at every use).
 //   Tests compare them.
-// - Speed (kodim23 8×8-DCT latent, 64 × 64 × 96, 1.2 bits/coefficient): about 0.65 M adaptive decisions per
-//   direction (SPP and CP significance, refinements, signs; the quiet-run decisions are now ~0.09 M of them);
-//   the container (PCRD, CRC) and the quantizer are a few percent. benchmarks/entropy.py has the numbers.
+// - Speed (kodim23 8×8-DCT latent, 64 × 64 × 96, 1.19 bits/coefficient): 0.63 M decisions per direction, 0.06 M
+//   of them for quiet runs (format 1 spent 0.35 M on one run decision per quiet column); one thread encodes in
+//   ~9.4 ms and decodes in ~9.1 ms (format 1: 14.3 / 12.5), see results/entropy_bench_quiet.txt. What is left is
+//   the decisions themselves (context load, multiply, update: a dependent chain per decision) and the candidate
+//   loops' mispredicted branches, about evenly. Tried and dropped: bypass bits for later refinements (JPEG 2000's
+//   lazy mode: +3.5% size) or for signs (+5%); recording the decisions and coding them in a second loop (the
+//   coding loop alone took 40% of the time: the one-pass coder overlaps it with the scans).
 
 public enum BitplaneCoder {
     /// Largest number of bitplanes (magnitudes below 2^30).
