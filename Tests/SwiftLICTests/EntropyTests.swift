@@ -145,6 +145,26 @@ final class EntropyTests: XCTestCase {
         }
     }
 
+    func testColumnBitsMatchABoolArray() {
+        var rng = SplitMix64(seed: 17)
+        for w in [1, 2, 3, 61, 62, 63, 64, 65, 66, 127, 128, 130, 200] {
+            var bits = [UInt64](repeating: 0, count: ColumnBits.words(width: w))
+            var marked = [Bool](repeating: false, count: w)
+            for _ in 0..<(w / 3 + 1) {
+                let x = Int(rng.next() % UInt64(w))
+                bits.withUnsafeMutableBufferPointer { ColumnBits.markNeighbourhood($0.baseAddress!, x) }
+                for c in max(0, x - 1)...min(w - 1, x + 1) { marked[c] = true }
+                bits.withUnsafeMutableBufferPointer { b in
+                    for c in 0..<w {
+                        XCTAssertEqual(ColumnBits.test(b.baseAddress!, c), marked[c], "w \(w) column \(c)")
+                        let next = (c..<w).first { marked[$0] } ?? w
+                        XCTAssertEqual(ColumnBits.next(b.baseAddress!, from: c, width: w), next, "w \(w) from \(c)")
+                    }
+                }
+            }
+        }
+    }
+
     func testBitplaneAllZeroAndExtremeBlocks() throws {
         let zero = [Int32](repeating: 0, count: 30)
         let e = zero.withUnsafeBufferPointer { BitplaneCoder.encode($0, height: 5, width: 6) }
