@@ -11,7 +11,8 @@ block DCT of each YCbCr plane of a Kodak image, giving C = 192 channels at H/8 Ã
     on prepared Python lists. compressai 1.2.8 pins numpy < 2 and pulls torchvision/CUDA torch, which conflicts
     with swiftlic's numpy >= 2, so install it without its dependencies (the `ans` module needs none):
         .venv/bin/pip install --no-deps compressai
-Speeds are the median of --repeat runs; "cpu" columns are the process CPU time (honest on a loaded machine).
+Speeds are the median of --repeat runs after one warm-up call; "cpu" columns are the process CPU time (honest on a
+loaded machine).
 
     python benchmarks/entropy.py [--image kodim23.png] [--repeat 7] [--threads 1,2] [--no-pca]
 """
@@ -89,8 +90,12 @@ def entropy_bits(q: np.ndarray) -> float:
 
 
 def timed(fn, repeat):
-    """Median wall time; also stores the median process CPU time in timed.cpu (honest on a loaded machine)."""
+    """Median wall time, after one untimed warm-up call when repeat > 1 (the first call after a change of thread
+    count or of data pays for cold caches and waking threads); also stores the median process CPU time in
+    timed.cpu (honest on a loaded machine)."""
     times, cpu = [], []
+    if repeat > 1:
+        fn()
     for _ in range(repeat):
         t, c = time.perf_counter(), time.process_time()
         out = fn()

@@ -112,7 +112,10 @@ final class EntropyTests: XCTestCase {
 
     func testFastBitplaneCoderMatchesReference() throws {
         var cases = [(9, 13, 20.0), (4, 4, 1.0), (1, 7, 300.0), (17, 5, 0.3), (12, 8, 3.0), (5, 1, 9.0),
-                     (37, 29, 0.15), (24, 40, 2.0)].map { h, w, scale in (h, w, block(h, w, seed: UInt64(h * 31 + w), scale: scale)) }
+                     (37, 29, 0.15), (24, 40, 2.0),
+                     // Wide and sparse: long quiet runs (both run contexts, halving) and bitmaps over several
+                     // 64-bit words, with columns 62…65 at the word boundary.
+                     (8, 130, 0.12), (13, 66, 0.3), (4, 63, 0.2), (6, 64, 1.0)].map { h, w, scale in (h, w, block(h, w, seed: UInt64(h * 31 + w), scale: scale)) }
         // Sparse with magnitudes near 2^30: run mode and the column skips on the top planes (p = 29).
         var rng = SplitMix64(seed: 5)
         cases.append((8, 9, (0..<72).map { _ in
@@ -138,6 +141,26 @@ final class EntropyTests: XCTestCase {
                     }
                 }
                 XCTAssertEqual(a, b, "\(h)×\(w) pass \(k)")
+            }
+        }
+    }
+
+    func testColumnBitsMatchABoolArray() {
+        var rng = SplitMix64(seed: 17)
+        for w in [1, 2, 3, 61, 62, 63, 64, 65, 66, 127, 128, 130, 200] {
+            var bits = [UInt64](repeating: 0, count: ColumnBits.words(width: w))
+            var marked = [Bool](repeating: false, count: w)
+            for _ in 0..<(w / 3 + 1) {
+                let x = Int(rng.next() % UInt64(w))
+                bits.withUnsafeMutableBufferPointer { ColumnBits.markNeighbourhood($0.baseAddress!, x) }
+                for c in max(0, x - 1)...min(w - 1, x + 1) { marked[c] = true }
+                bits.withUnsafeMutableBufferPointer { b in
+                    for c in 0..<w {
+                        XCTAssertEqual(ColumnBits.test(b.baseAddress!, c), marked[c], "w \(w) column \(c)")
+                        let next = (c..<w).first { marked[$0] } ?? w
+                        XCTAssertEqual(ColumnBits.next(b.baseAddress!, from: c, width: w), next, "w \(w) from \(c)")
+                    }
+                }
             }
         }
     }

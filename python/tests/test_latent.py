@@ -104,7 +104,7 @@ def test_header_fields_and_model_check():
     h = latent.read_header(data)
     assert (h.model_id, h.model_hash, h.image_size, h.color_mode) == ("cheng2018-cae/λ=0.01", 2**64 - 5, (48, 64),
                                                                         "ycbcr")
-    assert h.stream_bytes == len(data) and h.version == 1
+    assert h.stream_bytes == len(data) and h.version == 2
     latent.decode(data, model_hash=2**64 - 5)
     with pytest.raises(ModelMismatchError, match="cheng2018-cae"):
         latent.decode(data, model_hash=1)

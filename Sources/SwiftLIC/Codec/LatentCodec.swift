@@ -46,8 +46,10 @@ public enum LatentCodec {
         public var parts: [[(block: Int, passes: Int, range: Range<Int>)]]
     }
 
-    /// Upper bound of the encoded size: every decision of the adaptive coder costs under 9 bits and a coefficient
-    /// makes at most 3 per plane; at most 30 planes; plus per-layer and header overheads.
+    /// Upper bound of the encoded size: 102 bytes a coefficient, plus per-layer and header overheads. A decision
+    /// costs at most 10 bits (p ≥ 33/2^15 in the adaptive coder) and a coefficient makes at most 47: one per plane
+    /// (≤ 30), a sign, and its share of cleanup's quiet-run decisions (one flag per run and plane, a run covering
+    /// at least one 4-row column; the halving and row bits, ≤ 34, once per column, which is never quiet again).
     public static func encodeBound(channels: Int, height: Int, width: Int, layers: Int,
                                    modelIDBytes: Int) -> Int {
         let c = channels, n = height * width
@@ -137,29 +139,29 @@ public enum LatentCodec {
             z.withUnsafeMutableBufferPointer { PCA.rotate(y, basis: t.basis, mean: t.mean, channels: c, count: n, into: $0) }
         }
         // One code-block per channel, quantized and coded by one task (in parallel), weighted so distortions add
-        // up in latent units².
-        var q = [Int32](repeating: 0, count: c * n)
+        // up in latent units². The quantized channel lives in a per-task scratch array (a whole C·h·w one costs
+        // fresh pages and a memset every call).
         var blocks = [BitplaneCoder.EncodedBlock](repeating: .init(planes: 0, bytes: [], passes: []), count: c)
         var failures = [SLICError?](repeating: nil, count: c)
         z.withUnsafeBufferPointer { zb in
-        q.withUnsafeMutableBufferPointer { qb in
         blocks.withUnsafeMutableBufferPointer { out in
         failures.withUnsafeMutableBufferPointer { fail in
             let source = zb.isEmpty ? y : zb
             Parallel.forEach(c) { k in
-                let channel = UnsafeMutableBufferPointer(rebasing: qb[k * n..<(k + 1) * n])
-                do throws(SLICError) {
-                    try quantizer.quantize(channel: k, UnsafeBufferPointer(rebasing: source[k * n..<(k + 1) * n]),
-                                           into: channel)
-                } catch {
-                    fail[k] = error
-                    return
+                var scratch = [Int32](repeating: 0, count: n)
+                scratch.withUnsafeMutableBufferPointer { channel in
+                    do throws(SLICError) {
+                        try quantizer.quantize(channel: k, UnsafeBufferPointer(rebasing: source[k * n..<(k + 1) * n]),
+                                               into: channel)
+                    } catch {
+                        fail[k] = error
+                        return
+                    }
+                    let w = Double(quantizer.inverseScale(k))
+                    out[k] = BitplaneCoder.encode(UnsafeBufferPointer(channel), height: height, width: width,
+                                                  weight: w * w)
                 }
-                let w = Double(quantizer.inverseScale(k))
-                out[k] = BitplaneCoder.encode(UnsafeBufferPointer(channel), height: height, width: width,
-                                              weight: w * w)
             }
-        }
         }
         }
         }
@@ -310,15 +312,15 @@ public enum LatentCodec {
         }
         let quantizer = try Quantizer(bits: h.bits, step: h.step, channelSteps: h.channelSteps)
         // Each task decodes one block and dequantizes it (into `out` directly, or into z before the unrotation).
-        var q = [Int32](repeating: 0, count: c * n)
+        // The quantized channel is a per-task scratch array, as in `encode`.
         var z = [Float](repeating: 0, count: h.pca == .none ? 0 : c * n)
         var failures = [SLICError?](repeating: nil, count: c)
-        q.withUnsafeMutableBufferPointer { qb in
         z.withUnsafeMutableBufferPointer { zb in
         failures.withUnsafeMutableBufferPointer { fail in
             let target = zb.isEmpty ? out : zb
             Parallel.forEach(c) { k in
-                let channel = UnsafeMutableBufferPointer(rebasing: qb[k * n..<(k + 1) * n])
+                var scratch = [Int32](repeating: 0, count: n)
+                scratch.withUnsafeMutableBufferPointer { channel in
                 blockBytes[k].withUnsafeBufferPointer { bytes in
                     do throws(SLICError) {
                         try BitplaneCoder.decode(bytes, planes: Int(h.planes[k]), passes: blockPasses[k],
@@ -329,8 +331,8 @@ public enum LatentCodec {
                         fail[k] = error
                     }
                 }
+                }
             }
-        }
         }
         }
         if let first = failures.compactMap({ $0 }).first { throw first }

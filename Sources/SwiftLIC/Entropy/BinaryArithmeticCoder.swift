@@ -28,10 +28,11 @@ public struct BitContext: Sendable {
     @inlinable @inline(__always) var p0: UInt32 { (UInt32(fast) + UInt32(slow)) >> 1 }
 
     @inlinable @inline(__always) mutating func update(_ bit: Bool) {
-        // Selects rather than branches (the bit is unpredictable); same arithmetic as the two-armed form.
-        let f = fast, s = slow
-        fast = bit ? f &- (f >> 2) : f &+ ((32768 &- f) >> 2)
-        slow = bit ? s &- (s >> 6) : s &+ ((32768 &- s) >> 6)
+        // Masks rather than branches (the bit is unpredictable, and the compiler may turn a select into a
+        // branch); the same arithmetic as fast = bit ? f − f/4 : f + (2^15 − f)/4, slow likewise with 1/64.
+        let m = 0 &- UInt32(bit ? 1 : 0), f = UInt32(fast), s = UInt32(slow)
+        fast = UInt16(truncatingIfNeeded: f &+ (((32768 &- f) &>> 2) & ~m) &- ((f &>> 2) & m))
+        slow = UInt16(truncatingIfNeeded: s &+ (((32768 &- s) &>> 6) & ~m) &- ((s &>> 6) & m))
     }
 }
 

@@ -6,13 +6,14 @@
 struct ReferencePlaneState: BitplaneState {
     static let significant: UInt8 = 1, negative: UInt8 = 2, visited: UInt8 = 4, refined: UInt8 = 8
     static let negativeInput: UInt8 = 16  // encoder only: the true sign, before it is coded
-    static let runContext = 17
 
     let height: Int, width: Int, stride: Int
     var flags: [UInt8]
     var mag: [UInt32]
     var plane: [UInt8]
     var contexts = BitplaneCoder.initialContexts
+    /// Coefficient indices in the order they became significant (magnitude refinement's order).
+    var order: [Int] = []
 
     init(height: Int, width: Int) {
         self.height = height
@@ -67,6 +68,7 @@ struct ReferencePlaneState: BitplaneState {
         var done = 0
         let h = height, w = width, s = stride
         let sigT = ReferencePlaneState.significanceTable, signT = ReferencePlaneState.signTable
+        var order = self.order
         flags.withUnsafeMutableBufferPointer { f in
         mag.withUnsafeMutableBufferPointer { m in
         plane.withUnsafeMutableBufferPointer { pl in
@@ -92,6 +94,7 @@ struct ReferencePlaneState: BitplaneState {
                 let negative = coder.code(truth != flip, &cx[Int(ctx)]) != flip
                 f[q] |= ReferencePlaneState.significant | (negative ? ReferencePlaneState.negative : 0)
                 pl[i] = UInt8(p)
+                order.append(i)
                 if C.isEncoder { return BitplaneCoder.significanceGain(m[i], plane: UInt32(p)) }
                 m[i] |= 1 << p
                 return 0
@@ -110,6 +113,7 @@ struct ReferencePlaneState: BitplaneState {
             }
 
             for p in Swift.stride(from: planes - 1, through: 0, by: -1) {
+                let before = order.count
                 if p < planes - 1 {
                     // Significance propagation: insignificant coefficients with a significant neighbour.
                     var d = 0.0
@@ -122,11 +126,11 @@ struct ReferencePlaneState: BitplaneState {
                     }
                     afterPass(d, coder.snapshot); done += 1
                     if done == passes { return }
-                    // Magnitude refinement: coefficients significant before this plane.
+                    // Magnitude refinement: coefficients significant before this plane, in the order they became so.
                     d = 0
-                    forEachInStripes { q, i, _ in
+                    for i in order[0..<before] {
+                        let q = (i / w + 1) * s + i % w + 1
                         let fq = f[q]
-                        if fq & ReferencePlaneState.significant == 0 || fq & ReferencePlaneState.visited != 0 { return }
                         let ctx = fq & ReferencePlaneState.refined != 0 ? 16 : (sigContext(q) == 0 ? 14 : 15)
                         let bit = coder.code((m[i] >> p) & 1 != 0, &cx[ctx])
                         f[q] = fq | ReferencePlaneState.refined
@@ -140,29 +144,59 @@ struct ReferencePlaneState: BitplaneState {
                     afterPass(d, coder.snapshot); done += 1
                     if done == passes { return }
                 }
-                // Cleanup: everything not yet coded in this plane, with run mode over quiet 4-row columns.
+                // Cleanup: everything not yet coded in this plane; a run of quiet columns (4 rows, nothing
+                // significant, visited or next to a significant coefficient) is coded as a whole.
                 var d = 0.0
                 var y0 = 0
                 while y0 < h {
                     let y1 = min(y0 + 4, h)
-                    for x in 0..<w {
+                    @inline(__always) func quiet(_ x: Int) -> Bool {
+                        if y1 - y0 < 4 { return false }
+                        for y in y0..<y1 {
+                            let q = y * s + s + x + 1
+                            if f[q] & (ReferencePlaneState.significant | ReferencePlaneState.visited) != 0
+                                || sigContext(q) != 0 { return false }
+                        }
+                        return true
+                    }
+                    // The column of a quiet run [lo, hi) that holds the first 1 (known to lie in it), by halving.
+                    func locate(_ lo: Int, _ hi: Int, _ first: Int) -> Int {
+                        if hi - lo == 1 { return lo }
+                        let mid = lo + (hi - lo) / 2
+                        let left = coder.code(first < mid, &cx[BitplaneCoder.halvingContext])
+                        return left ? locate(lo, mid, first) : locate(mid, hi, first)
+                    }
+                    var x = 0
+                    while x < w {
                         var y = y0
-                        let q0 = y0 * s + s + x + 1
-                        if y1 - y0 == 4 {
-                            var quiet = true
-                            for r in 0..<4 where f[q0 + r * s] & (ReferencePlaneState.significant | ReferencePlaneState.visited) != 0
-                                || sigContext(q0 + r * s) != 0 { quiet = false; break }
-                            if quiet {
-                                var first = 4
-                                if C.isEncoder {
-                                    for r in 0..<4 where (m[(y0 + r) * w + x] >> p) & 1 != 0 { first = r; break }
-                                }
-                                if !coder.code(first < 4, &cx[ReferencePlaneState.runContext]) { continue }
-                                let hi = coder.bypass(first & 2 != 0), lo = coder.bypass(first & 1 != 0)
-                                let r = (hi ? 2 : 0) + (lo ? 1 : 0)
-                                d += becomeSignificant(q0 + r * s, (y0 + r) * w + x, p)
-                                y = y0 + r + 1
+                        if quiet(x) {
+                            var end = x + 1
+                            while end < w && quiet(end) { end += 1 }
+                            var first = end  // encoder: the first column holding a 1 in plane p
+                            if C.isEncoder {
+                                first = (x..<end).first { c in (y0..<y1).contains { (m[$0 * w + c] >> p) & 1 != 0 } } ?? end
                             }
+                            let c: Int
+                            if end - x == 1 {
+                                c = coder.code(first == x, &cx[BitplaneCoder.runContext]) ? x : end
+                            } else {
+                                let ctx = end - x < BitplaneCoder.longQuietRun ? BitplaneCoder.shortQuietRunContext
+                                    : BitplaneCoder.longQuietRunContext
+                                c = coder.code(first < end, &cx[ctx]) ? locate(x, end, first) : end
+                            }
+                            if c == end {
+                                x = end
+                                continue
+                            }
+                            x = c
+                            var row = 4
+                            if C.isEncoder {
+                                for r in 0..<4 where (m[(y0 + r) * w + x] >> p) & 1 != 0 { row = r; break }
+                            }
+                            let hi = coder.bypass(row & 2 != 0), lo = coder.bypass(row & 1 != 0)
+                            let r = (hi ? 2 : 0) + (lo ? 1 : 0)
+                            d += becomeSignificant(y0 * s + r * s + s + x + 1, (y0 + r) * w + x, p)
+                            y = y0 + r + 1
                         }
                         while y < y1 {
                             let q = y * s + s + x + 1, i = y * w + x
@@ -171,6 +205,7 @@ struct ReferencePlaneState: BitplaneState {
                             }
                             y += 1
                         }
+                        x += 1
                     }
                     y0 += 4
                 }
@@ -183,5 +218,6 @@ struct ReferencePlaneState: BitplaneState {
         }
         }
         }
+        self.order = order
     }
 }

@@ -3,28 +3,44 @@
 // - Sign–magnitude; `planes` = bit length of the largest magnitude (sent in the container, ≤ maxPlanes).
 //   Passes: the top plane has only a cleanup pass; every lower plane has significance propagation (SPP),
 //   magnitude refinement (MRP) and cleanup (CP): 3·planes − 2 passes in all.
-// - Scan: stripes of 4 rows, column by column inside a stripe, top to bottom (JPEG 2000 order).
-// - Contexts (18, adaptive, see BinaryArithmeticCoder): 9 significance contexts from the counts of significant
+// - Scan: stripes of 4 rows, column by column inside a stripe, top to bottom (JPEG 2000 order), for SPP and CP.
+//   MRP visits the coefficients significant before the plane in the order they became significant (which
+//   encoder and decoder both know): no scan, and 0.8% smaller than scan order on Kodak block-DCT latents.
+// - Cleanup run mode (format 2): a "quiet" column (4 rows, none significant or next to a significant one) is not
+//   coded on its own. At a quiet column the coder takes the whole run of n consecutive quiet columns from it and
+//   codes whether any of them holds a 1 in this plane (context by n: the run context for n = 1, else one for
+//   n < 16 and one for n ≥ 16); if so, it finds the first such column by halving (the first ⌊len/2⌋ columns of
+//   the remaining interval or the rest; one context), then that column's first 1 row as 2 bypass bits (JPEG
+//   2000's run mode), and goes on normally from there. A quiet stripe costs one decision per plane instead of one
+//   per column; the rate is within ±0.2% of per-column run decisions.
+// - Contexts (21, adaptive, see BinaryArithmeticCoder): 9 significance contexts from the counts of significant
 //   horizontal / vertical / diagonal neighbours (JPEG 2000's LL table), 5 sign contexts with a flip bit from the
 //   signs of the significant horizontal and vertical neighbours, 3 refinement contexts (first refinement without /
-//   with significant neighbours, later refinements), 1 run-length context; run positions are 2 bypass bits.
-//   Significance-without-neighbours and run contexts start at P(0) ≈ 0.98, the other significance contexts at
-//   0.73 (measured, see `initialContexts`). No context crosses blocks — not even the same position in the previous
-//   channel: the decoder's knowledge of another block depends on where PCRD cut it, which the encoder does not
-//   know while coding — so each block can be truncated independently.
+//   with significant neighbours, later refinements), 1 run context (single quiet column), 2 quiet-run contexts,
+//   1 halving context. Significance-without-neighbours and the run context start at P(0) ≈ 0.98, the quiet-run
+//   contexts at 0.92, the other significance contexts at 0.73 (measured, see `initialContexts`). No context
+//   crosses blocks — not even the same position in the previous channel: the decoder's knowledge of another
+//   block depends on where PCRD cut it, which the encoder does not know while coding — so each block can be
+//   truncated independently.
 // - Reconstruction of a significant coefficient known down to plane p: the midpoint (m >> p << p) + 2^(p−1).
-//   The encoder measures each pass's distortion decrease with exactly that rule.
+//   The encoder measures each pass's distortion decrease with exactly that rule, after the pass, summing in the
+//   order the coefficients were coded.
 // - Truncation points: after every pass the shortest stream prefix that decodes it (byte aligned, zero padded),
 //   made non-decreasing. A decoder given a block truncated at such a length and told the pass count decodes the
 //   same coefficients the encoder saw at that point.
 // - Two implementations of the passes must give identical bits: `PlaneState` (fast: per-coefficient words that
-//   carry the neighbours' significance and signs, inactive stripes skipped, each stripe column's candidates found
-//   as a branch-free 4-bit mask, the passes on raw pointers with the coder in a local copy) and
-//   `ReferencePlaneState` (BitplaneCoder+Reference.swift: contexts recomputed from the 8 neighbours at every use).
+//   carry the neighbours' significance and signs, per-stripe bitmaps of the columns next to anything significant
+//   so SPP visits only those and CP finds quiet runs with a bit scan, each column's candidates found as a
+//   branch-free 4-bit mask, the passes on raw pointers with the coder in a local copy) and `ReferencePlaneState`
+//   (BitplaneCoder+Reference.swift: contexts and quietness recomputed from the 8 neighbours at every use).
 //   Tests compare them.
-// - Speed (kodim23 8×8-DCT latent, 64 × 64 × 96, 1.2 bits/coefficient): the time goes to the ~0.8 M adaptive
-//   decisions (half of them run-mode decisions over quiet columns) and the candidate scans, 3 passes per plane;
-//   the container (PCRD, CRC) and the quantizer are a few percent. benchmarks/entropy.py has the numbers.
+// - Speed (kodim23 8×8-DCT latent, 64 × 64 × 96, 1.19 bits/coefficient): 0.63 M decisions per direction, 0.06 M
+//   of them for quiet runs (format 1 spent 0.35 M on one run decision per quiet column); one thread encodes in
+//   ~9.4 ms and decodes in ~9.1 ms (format 1: 14.3 / 12.5), see results/entropy_bench_quiet.txt. What is left is
+//   the decisions themselves (context load, multiply, update: a dependent chain per decision) and the candidate
+//   loops' mispredicted branches, about evenly. Tried and dropped: bypass bits for later refinements (JPEG 2000's
+//   lazy mode: +3.5% size) or for signs (+5%); recording the decisions and coding them in a second loop (the
+//   coding loop alone took 40% of the time: the one-pass coder overlaps it with the scans).
 
 public enum BitplaneCoder {
     /// Largest number of bitplanes (magnitudes below 2^30).
@@ -155,14 +171,21 @@ struct DecodingCoder: PlaneBitCoder {
 }
 
 extension BitplaneCoder {
-    /// Starting probabilities of the 18 contexts (P(0) in 1/32768): significance without significant neighbours
+    /// Context indices past the 9 significance (0…8), 5 sign (9…13) and 3 refinement (14…16) contexts.
+    static let runContext = 17, shortQuietRunContext = 18, longQuietRunContext = 19, halvingContext = 20
+    /// Quiet runs of at least this many columns use `longQuietRunContext`.
+    static let longQuietRun = 16
+
+    /// Starting probabilities of the 21 contexts (P(0) in 1/32768): significance without significant neighbours
     /// and the run context are nearly always 0, the other significance contexts mostly 0, so they start skewed and
     /// a block pays less to learn them. Measured on Kodak block-DCT latents (64 and 192 channels, 0.1–1.4 bpp):
-    /// 3–6% smaller than starting every context at ½ (P(0) = 32000 / 24000 chosen from a small grid).
-    static let initialContexts: [BitContext] = (0..<18).map { k in
+    /// 3–6% smaller than starting every context at ½ (P(0) = 32000 / 24000 chosen from a small grid). The
+    /// quiet-run contexts start at 30000 (26000–32000 differ by < 0.05%), the halving context at ½.
+    static let initialContexts: [BitContext] = (0...halvingContext).map { k in
         switch k {
-        case 0, 17: return BitContext(p0: 32000)
+        case 0, runContext: return BitContext(p0: 32000)
         case 1...8: return BitContext(p0: 24000)
+        case shortQuietRunContext, longQuietRunContext: return BitContext(p0: 30000)
         default: return BitContext()
         }
     }
@@ -170,24 +193,62 @@ extension BitplaneCoder {
     /// Midpoint reconstruction of a magnitude whose bits are known down to plane p (the bits below are zero).
     @inline(__always) static func reconstruction(_ known: UInt32, plane p: UInt32) -> UInt32 { known &+ ((1 &<< p) &>> 1) }
 
-    /// Squared-error decrease when coefficient m becomes significant at plane p.
+    /// Squared-error decrease when coefficient m becomes significant at plane p: v² − (v − r)² = r·(2v − r),
+    /// exact in 64-bit integers (r, 2v − r < 2^31), then rounded once.
     @inline(__always) static func significanceGain(_ m: UInt32, plane p: UInt32) -> Double {
-        let v = Double(m), r = Double(reconstruction((m &>> p) &<< p, plane: p))
-        return v * v - (v - r) * (v - r)
+        let v = Int64(m), r = Int64(reconstruction((m &>> p) &<< p, plane: p))
+        return Double(r &* (2 &* v &- r))
     }
 
-    /// Squared-error decrease when coefficient m is refined from plane p + 1 to plane p.
+    /// Squared-error decrease when coefficient m is refined from plane p + 1 (reconstruction b) to plane p (a):
+    /// (v − b)² − (v − a)² = (a − b)·(2v − a − b), exact in 64-bit integers, then rounded once.
     @inline(__always) static func refinementGain(_ m: UInt32, plane p: UInt32) -> Double {
-        let v = Double(m)
-        let before = Double(reconstruction((m &>> (p &+ 1)) &<< (p &+ 1), plane: p &+ 1))
-        let after = Double(reconstruction((m &>> p) &<< p, plane: p))
-        return (v - before) * (v - before) - (v - after) * (v - after)
+        let v = Int64(m)
+        let b = Int64(reconstruction((m &>> (p &+ 1)) &<< (p &+ 1), plane: p &+ 1))
+        let a = Int64(reconstruction((m &>> p) &<< p, plane: p))
+        return Double((a &- b) &* (2 &* v &- a &- b))
+    }
+}
+
+/// Column bitmaps, one row of `UInt64` words per stripe: bit x + 1 stands for column x (bit 0 and bit w + 1 are
+/// padding, so marking columns x − 1…x + 1 needs no bounds tests; the padding bits are never read as columns).
+enum ColumnBits {
+    /// Words per stripe for width w: the padded bits 0…w + 1, plus a spare word that `markNeighbourhood` may
+    /// touch (with a zero) when column x + 1 lies in the last word.
+    @inline(__always) static func words(width w: Int) -> Int { (w &+ 2) &>> 6 &+ 2 }
+
+    @inline(__always) static func test(_ b: UnsafeMutablePointer<UInt64>, _ x: Int) -> Bool {
+        let p = x &+ 1
+        return b[p &>> 6] &>> UInt64(p & 63) & 1 != 0
+    }
+
+    /// Sets columns x − 1, x and x + 1 (padded bits x … x + 2).
+    @inline(__always) static func markNeighbourhood(_ b: UnsafeMutablePointer<UInt64>, _ x: Int) {
+        let k = x &>> 6, sh = UInt64(x & 63)
+        b[k] |= 7 &<< sh
+        b[k &+ 1] |= (7 &>> (63 &- sh)) &>> 1  // the bits past word k (none unless sh ≥ 62)
+    }
+
+    /// The first set column ≥ x, or w when there is none.
+    @inline(__always) static func next(_ b: UnsafeMutablePointer<UInt64>, from x: Int, width w: Int) -> Int {
+        var p = x &+ 1
+        var k = p &>> 6
+        var word = b[k] &>> UInt64(p & 63)
+        let last = (w &+ 1) &>> 6
+        while word == 0 {
+            k &+= 1
+            if k > last { return w }
+            word = b[k]
+            p = k &<< 6
+        }
+        return min(w, p &+ word.trailingZeroBitCount &- 1)
     }
 }
 
 /// The fast state: one 32-bit word per coefficient (over a zero border) that carries, besides its own flags, the
 /// significance of its 8 neighbours and the signs of its 4 direct ones. Whoever becomes significant updates its
-/// neighbours' words, so every context is one table lookup and quiet regions are skipped by one test.
+/// neighbours' words, the `busy` bitmap and the `order` list, so every context is one table lookup, SPP visits
+/// only busy columns, CP finds quiet runs by a bit scan and MRP walks a list.
 struct PlaneState: BitplaneState {
     // Neighbour significance: N, S, W, E, NW, NE, SW, SE (bits 0…7); neighbour negative: N, S, W, E (bits 8…11).
     static let neighbours: UInt32 = 0xFF
@@ -209,19 +270,28 @@ struct PlaneState: BitplaneState {
         return ctx | (flip ? 0x80 : 0)
     }
 
-    let height: Int, width: Int, stride: Int
+    let height: Int, width: Int, stride: Int, stripeWords: Int
     var words: [UInt32]
     var mag: [UInt32]
     var plane: [UInt8]
     var contexts = BitplaneCoder.initialContexts
-    /// Stripes holding a significant coefficient or a neighbour of one: the only ones SPP and MRP must scan.
-    var activeStripes: [Bool]
+    /// Per stripe (`stripeWords` each), the columns holding a significant coefficient or a neighbour of one:
+    /// the only columns where SPP has candidates, and the complement of the quiet columns of CP's run mode.
+    var busy: [UInt64]
+    /// The significant coefficients in the order they became significant, as q << 32 | i; the first `count`.
+    var order: [UInt64]
+    var count = 0
+    /// Encoder: per stripe column, the OR of its magnitudes (a quiet column, all insignificant above plane p, has
+    /// a 1 in plane p exactly when bit p of this is set).
+    var columnBits: [UInt32] = []
 
     init(height: Int, width: Int) {
         self.height = height
         self.width = width
         stride = width + 2
-        activeStripes = [Bool](repeating: false, count: (height + 3) / 4)
+        stripeWords = ColumnBits.words(width: width)
+        busy = [UInt64](repeating: 0, count: (height + 3) / 4 * stripeWords)
+        order = [UInt64](repeating: 0, count: height * width)
         words = [UInt32](repeating: 0, count: (height + 2) * (width + 2))
         mag = [UInt32](repeating: 0, count: height * width)
         plane = [UInt8](repeating: 0, count: height * width)
@@ -229,16 +299,23 @@ struct PlaneState: BitplaneState {
 
     mutating func load(_ values: UnsafeBufferPointer<Int32>) {
         let w = width, s = stride
+        columnBits = [UInt32](repeating: 0, count: (height + 3) / 4 * w)
         words.withUnsafeMutableBufferPointer { f in
-            mag.withUnsafeMutableBufferPointer { m in
-                for y in 0..<height {
-                    for x in 0..<w {
-                        let v = values[y * w + x]
-                        m[y * w + x] = v.magnitude
-                        f[(y + 1) * s + x + 1] = v < 0 ? Self.negativeInput : 0
-                    }
+        mag.withUnsafeMutableBufferPointer { m in
+        columnBits.withUnsafeMutableBufferPointer { cb in
+            guard let v = values.baseAddress, let f = f.baseAddress, let m = m.baseAddress,
+                  let cb = cb.baseAddress else { return }
+            for y in 0..<height {
+                let vy = v + y &* w, my = m + y &* w, fy = f + ((y &+ 1) &* s &+ 1), cy = cb + (y &>> 2) &* w
+                for x in 0..<w {
+                    let value = vy[x], magnitude = value.magnitude
+                    my[x] = magnitude
+                    fy[x] = UInt32(truncatingIfNeeded: value >> 31) & Self.negativeInput
+                    cy[x] |= magnitude
                 }
             }
+        }
+        }
         }
     }
 
@@ -267,28 +344,41 @@ struct PlaneState: BitplaneState {
 
     mutating func run<C: PlaneBitCoder>(planes: Int, passes: Int, coder: inout C,
                                         afterPass: (Double, (position: Int, low: UInt32)) -> Void) {
-        let h = height, w = width, s = stride
+        let h = height, w = width, s = stride, sw = stripeWords
+        if columnBits.isEmpty { columnBits = [0] }  // the decoder never reads it
         words.withUnsafeMutableBufferPointer { f in
         mag.withUnsafeMutableBufferPointer { m in
         plane.withUnsafeMutableBufferPointer { pl in
         contexts.withUnsafeMutableBufferPointer { cx in
-        activeStripes.withUnsafeMutableBufferPointer { active in
+        busy.withUnsafeMutableBufferPointer { busy in
+        order.withUnsafeMutableBufferPointer { order in
+        columnBits.withUnsafeMutableBufferPointer { cb in
+        withUnsafeMutablePointer(to: &count) { count in
         Self.significanceTable.withUnsafeBufferPointer { sigT in
         Self.signTable.withUnsafeBufferPointer { signT in
             let k = PlanePasses<C>(f: f.baseAddress!, m: m.baseAddress!, pl: pl.baseAddress!, cx: cx.baseAddress!,
-                                   active: active.baseAddress!, sigT: sigT.baseAddress!, signT: signT.baseAddress!,
-                                   h: h, w: w, s: s)
+                                   busy: busy.baseAddress!, order: order.baseAddress!, count: count,
+                                   cb: cb.baseAddress!, sigT: sigT.baseAddress!, signT: signT.baseAddress!,
+                                   h: h, w: w, s: s, sw: sw)
             var done = 0
             for p in Swift.stride(from: planes - 1, through: 0, by: -1) {
+                let before = count.pointee
                 if p < planes - 1 {
-                    afterPass(k.significancePropagation(plane: p, coder: &coder), coder.snapshot); done += 1
+                    k.significancePropagation(plane: p, coder: &coder)
+                    afterPass(k.significanceGains(from: before, plane: p), coder.snapshot); done += 1
                     if done == passes { return }
-                    afterPass(k.magnitudeRefinement(plane: p, coder: &coder), coder.snapshot); done += 1
+                    k.magnitudeRefinement(plane: p, count: before, coder: &coder)
+                    afterPass(k.refinementGains(count: before, plane: p), coder.snapshot); done += 1
                     if done == passes { return }
                 }
-                afterPass(k.cleanup(plane: p, coder: &coder), coder.snapshot); done += 1
+                let start = count.pointee
+                k.cleanup(plane: p, coder: &coder)
+                afterPass(k.significanceGains(from: start, plane: p), coder.snapshot); done += 1
                 if done == passes { return }
             }
+        }
+        }
+        }
         }
         }
         }
@@ -301,42 +391,64 @@ struct PlaneState: BitplaneState {
 
 /// The passes over raw pointers into a `PlaneState`, fixed for one `run`: the loops see plain loads and stores
 /// (no closure captures, bounds checks or reference counting), so the compiler keeps the coder in registers.
-/// Word index q = (y + 1)·s + x + 1 (padded), coefficient index i = y·w + x.
+/// Word index q = (y + 1)·s + x + 1 (padded), coefficient index i = y·w + x; stripe k's bitmap starts at k·sw.
 struct PlanePasses<C: PlaneBitCoder> {
     let f: UnsafeMutablePointer<UInt32>, m: UnsafeMutablePointer<UInt32>, pl: UnsafeMutablePointer<UInt8>
-    let cx: UnsafeMutablePointer<BitContext>, active: UnsafeMutablePointer<Bool>
+    let cx: UnsafeMutablePointer<BitContext>, busy: UnsafeMutablePointer<UInt64>
+    let order: UnsafeMutablePointer<UInt64>, count: UnsafeMutablePointer<Int>, cb: UnsafeMutablePointer<UInt32>
     let sigT: UnsafePointer<UInt8>, signT: UnsafePointer<UInt8>
-    let h: Int, w: Int, s: Int
+    let h: Int, w: Int, s: Int, sw: Int
 
     typealias S = PlaneState
 
-    /// Codes the sign of coefficient (q, i) in row `row`, which has just become significant at plane p, and tells
-    /// its neighbours; returns the encoder's distortion decrease.
+    /// Encoder: the distortion decrease of the coefficients that became significant at plane p since `order`
+    /// held `start` (one pass's worth), summed in coding order. Zero for the decoder.
+    func significanceGains(from start: Int, plane p: Int) -> Double {
+        guard C.isEncoder else { return 0 }
+        var d = 0.0
+        for e in start..<count.pointee {
+            d += BitplaneCoder.significanceGain(m[Int(truncatingIfNeeded: order[e] & 0xFFFF_FFFF)], plane: UInt32(p))
+        }
+        return d
+    }
+
+    /// Encoder: the distortion decrease of refining the first n coefficients of `order` to plane p.
+    func refinementGains(count n: Int, plane p: Int) -> Double {
+        guard C.isEncoder else { return 0 }
+        var d = 0.0
+        for e in 0..<n {
+            d += BitplaneCoder.refinementGain(m[Int(truncatingIfNeeded: order[e] & 0xFFFF_FFFF)], plane: UInt32(p))
+        }
+        return d
+    }
+
+    /// Codes the sign of coefficient (q, i) at column x of image row `row`, which has just become significant at
+    /// plane p, and records it in the neighbours' words, the busy bitmap and `order`.
     @inline(__always)
-    func becomeSignificant(_ q: Int, _ i: Int, row: Int, plane p: Int, coder: inout C) -> Double {
-        // A stripe is active when it holds a significant coefficient or a neighbour of one.
-        active[row >> 2] = true
-        if row & 3 == 0 && row > 0 { active[(row >> 2) &- 1] = true }
-        if row & 3 == 3 && row &+ 1 < h { active[(row >> 2) &+ 1] = true }
+    func becomeSignificant(_ q: Int, _ i: Int, x: Int, row: Int, plane p: Int, coder: inout C) {
+        let k = row &>> 2
+        ColumnBits.markNeighbourhood(busy + k &* sw, x)
+        if row & 3 == 0 && row > 0 { ColumnBits.markNeighbourhood(busy + (k &- 1) &* sw, x) }
+        if row & 3 == 3 && row &+ 1 < h { ColumnBits.markNeighbourhood(busy + (k &+ 1) &* sw, x) }
+        let n = count.pointee
+        order[n] = UInt64(truncatingIfNeeded: q) &<< 32 | UInt64(truncatingIfNeeded: i)
+        count.pointee = n &+ 1
         let wq = f[q]
         let entry = signT[Int((wq & 0xF) | (wq >> 4 & 0xF0))]
         let flip = entry & 0x80 != 0
         let truth = wq & S.negativeInput != 0
-        let negative = coder.code(truth != flip, &cx[Int(entry & 0x7F)]) != flip
-        let n: UInt32 = negative ? 1 : 0
-        f[q] = wq | S.significant | n << 13
-        f[q &- s] |= 1 << 1 | n << 9       // we are its S neighbour
-        f[q &+ s] |= 1 << 0 | n << 8       // its N
-        f[q &- 1] |= 1 << 3 | n << 11      // its E
-        f[q &+ 1] |= 1 << 2 | n << 10      // its W
+        let negative: UInt32 = coder.code(truth != flip, &cx[Int(entry & 0x7F)]) != flip ? 1 : 0
+        f[q] = wq | S.significant | negative << 13
+        f[q &- s] |= 1 << 1 | negative << 9       // we are its S neighbour
+        f[q &+ s] |= 1 << 0 | negative << 8       // its N
+        f[q &- 1] |= 1 << 3 | negative << 11      // its E
+        f[q &+ 1] |= 1 << 2 | negative << 10      // its W
         f[q &- s &- 1] |= 1 << 7
         f[q &- s &+ 1] |= 1 << 6
         f[q &+ s &- 1] |= 1 << 5
         f[q &+ s &+ 1] |= 1 << 4
         pl[i] = UInt8(truncatingIfNeeded: p)
-        if C.isEncoder { return BitplaneCoder.significanceGain(m[i], plane: UInt32(p)) }
-        m[i] |= 1 &<< UInt32(truncatingIfNeeded: p)
-        return 0
+        if !C.isEncoder { m[i] |= 1 &<< UInt32(truncatingIfNeeded: p) }
     }
 
     // Candidate masks: bit r of a column's mask says row r of the stripe is coded by the pass. They are computed
@@ -345,8 +457,6 @@ struct PlanePasses<C: PlaneBitCoder> {
 
     /// Bit 0: significant neighbour and not significant (significance propagation).
     @inline(__always) static func sppCandidate(_ w: UInt32) -> UInt32 { (((w & 0xFF) &+ 0xFF) >> 8) & ~(w >> 12) & 1 }
-    /// Bit 0: significant and not visited in this plane (magnitude refinement).
-    @inline(__always) static func mrpCandidate(_ w: UInt32) -> UInt32 { (w >> 12) & ~(w >> 14) & 1 }
     /// Bit 0: neither significant nor visited (cleanup).
     @inline(__always) static func cleanupCandidate(_ w: UInt32) -> UInt32 { ~((w >> 12) | (w >> 14)) & 1 }
 
@@ -362,113 +472,146 @@ struct PlanePasses<C: PlaneBitCoder> {
         return mask
     }
 
-    /// The scan of significance propagation and magnitude refinement: the candidates of each column of the active
-    /// stripes in row order. `visit(r, q, i, row)` gets the candidate's stripe row r, word and coefficient index
-    /// and image row, and returns rows to add to the column's mask (only rows below r may be added).
+    /// Significance propagation: insignificant coefficients with a significant neighbour, in stripe order over
+    /// the busy columns (the bitmap is read afresh after every column, as coding may mark the next one).
     @inline(__always)
-    func scanActiveStripes(_ candidate: (UInt32) -> UInt32, _ visit: (Int, Int, Int, Int) -> UInt32) {
-        var y0 = 0
+    func significancePropagation(plane p: Int, coder shared: inout C) {
+        var coder = C.placeholder
+        swap(&coder, &shared)
+        defer { swap(&coder, &shared) }
+        let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
+        var y0 = 0, b = busy
         while y0 < h {
-            if active[y0 >> 2] {
-                let rows = min(4, h &- y0)
-                for x in 0..<w {
-                    let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
-                    var mask = columnMask(q0, rows: rows, candidate)
-                    while mask != 0 {
-                        let r = mask.trailingZeroBitCount
-                        mask &= mask &- 1
-                        mask |= visit(r, q0 &+ r &* s, i0 &+ r &* w, y0 &+ r) & (UInt32(1) &<< UInt32(rows) &- 1)
+            let rows = min(4, h &- y0), rowMask = UInt32(1) &<< UInt32(rows) &- 1
+            var x = ColumnBits.next(b, from: 0, width: w)
+            while x < w {
+                let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
+                var mask = columnMask(q0, rows: rows, Self.sppCandidate)
+                while mask != 0 {
+                    let r = mask.trailingZeroBitCount
+                    mask &= mask &- 1
+                    let q = q0 &+ r &* s, i = i0 &+ r &* w
+                    let wq = f[q]  // fresh: the row above may just have become significant
+                    f[q] = wq | S.visited
+                    if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
+                        becomeSignificant(q, i, x: x, row: y0 &+ r, plane: p, coder: &coder)
+                        // The row below now has a significant neighbour: a candidate unless significant.
+                        if f[q &+ s] & S.significant == 0 { mask |= (UInt32(2) &<< UInt32(r)) & rowMask }
                     }
                 }
+                x = ColumnBits.next(b, from: x &+ 1, width: w)
             }
             y0 &+= 4
+            b += sw
         }
     }
 
-    /// Significance propagation: insignificant coefficients with a significant neighbour, in active stripes.
+    /// Magnitude refinement: the first n coefficients of `order`, those significant before this plane.
     @inline(__always)
-    func significancePropagation(plane p: Int, coder shared: inout C) -> Double {
+    func magnitudeRefinement(plane p: Int, count n: Int, coder shared: inout C) {
         var coder = C.placeholder
         swap(&coder, &shared)
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
-        var d = 0.0
-        scanActiveStripes(Self.sppCandidate) { r, q, i, row in
-            let wq = f[q]  // fresh: the row above may just have become significant
-            f[q] = wq | S.visited
-            guard coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) else { return 0 }
-            d += becomeSignificant(q, i, row: row, plane: p, coder: &coder)
-            // The row below now has a significant neighbour: a candidate unless significant.
-            return f[q &+ s] & S.significant == 0 ? UInt32(2) &<< UInt32(r) : 0
-        }
-        return d
-    }
-
-    /// Magnitude refinement: coefficients significant before this plane (not visited by this plane's SPP).
-    @inline(__always)
-    func magnitudeRefinement(plane p: Int, coder shared: inout C) -> Double {
-        var coder = C.placeholder
-        swap(&coder, &shared)
-        defer { swap(&coder, &shared) }
-        let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
-        var d = 0.0
-        scanActiveStripes(Self.mrpCandidate) { _, q, i, _ in
+        let plane = UInt8(truncatingIfNeeded: p)
+        for e in 0..<n {
+            let entry = order[e]
+            let q = Int(truncatingIfNeeded: entry &>> 32), i = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF)
             let wq = f[q]
-            let ctx = wq & S.refined != 0 ? 16 : (wq & S.neighbours == 0 ? 14 : 15)
+            // 16: later refinements; 15 / 14: the first one, with / without a significant neighbour.
+            let ctx = wq & S.refined != 0 ? 16 : (wq & S.neighbours != 0 ? 15 : 14)
             let bit = coder.code(m[i] & bitP != 0, &cx[ctx])
             f[q] = wq | S.refined
-            pl[i] = UInt8(truncatingIfNeeded: p)
-            if C.isEncoder { d += BitplaneCoder.refinementGain(m[i], plane: UInt32(p)) }
-            else { m[i] |= bit ? bitP : 0 }
-            return 0
+            pl[i] = plane
+            if !C.isEncoder { m[i] |= bit ? bitP : 0 }
         }
-        return d
     }
 
-    /// Cleanup: everything not yet coded in this plane, with run mode over quiet 4-row columns; clears the
-    /// visited marks (contexts never read them, so they are cleared for the whole column before coding it).
+    /// Codes where the first column holding a 1 in this plane lies among n quiet columns (`first`, n when none:
+    /// the encoder's argument, the decoder's result); see the READ ME FIRST block.
     @inline(__always)
-    func cleanup(plane p: Int, coder shared: inout C) -> Double {
+    func codeQuietRun(count n: Int, first: Int, coder: inout C) -> Int {
+        if n == 1 { return coder.code(first == 0, &cx[BitplaneCoder.runContext]) ? 0 : 1 }
+        let ctx = n < BitplaneCoder.longQuietRun ? BitplaneCoder.shortQuietRunContext : BitplaneCoder.longQuietRunContext
+        if !coder.code(first < n, &cx[ctx]) { return n }
+        var lo = 0, len = n
+        while len > 1 {
+            let left = len &>> 1
+            if coder.code(first < lo &+ left, &cx[BitplaneCoder.halvingContext]) { len = left } else {
+                lo &+= left
+                len &-= left
+            }
+        }
+        return lo
+    }
+
+    /// Cleanup: everything not yet coded in this plane, quiet runs in run mode; clears the visited marks
+    /// (contexts never read them, so they are cleared for the whole column before coding it).
+    @inline(__always)
+    func cleanup(plane p: Int, coder shared: inout C) {
         var coder = C.placeholder
         swap(&coder, &shared)
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
-        let busy = S.neighbours | S.significant | S.visited
-        var d = 0.0
-        var y0 = 0
+        let notVisited = ~S.visited
+        var y0 = 0, b = busy, ors = cb
         while y0 < h {
             let rows = min(4, h &- y0)
-            for x in 0..<w {
-                let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
+            var x = 0
+            while x < w {
+                var q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
                 var mask: UInt32
-                if rows == 4 && (f[q0] | f[q0 &+ s] | f[q0 &+ 2 &* s] | f[q0 &+ 3 &* s]) & busy == 0 {
-                    var first = 4
+                if rows == 4 && !ColumnBits.test(b, x) {
+                    let end = ColumnBits.next(b, from: x &+ 1, width: w)
+                    var c = end
+                    if C.isEncoder {
+                        c = x
+                        while c < end && ors[c] & bitP == 0 { c &+= 1 }
+                    }
+                    c = x &+ codeQuietRun(count: end &- x, first: c &- x, coder: &coder)
+                    if c == end {
+                        x = end
+                        continue
+                    }
+                    q0 &+= c &- x
+                    i0 &+= c &- x
+                    x = c
+                    var first = 0
                     if C.isEncoder {
                         // 64-bit: the plane bit of row 3 lands at bit p + 3, past 31 for p = 29.
                         let bits = UInt64(m[i0] & bitP) | UInt64(m[i0 &+ w] & bitP) &<< 1
                             | UInt64(m[i0 &+ 2 &* w] & bitP) &<< 2 | UInt64(m[i0 &+ 3 &* w] & bitP) &<< 3
-                        first = bits == 0 ? 4 : bits.trailingZeroBitCount &- p
+                        first = bits.trailingZeroBitCount &- p
                     }
-                    if !coder.code(first < 4, &cx[ReferencePlaneState.runContext]) { continue }
                     let hi = coder.bypass(first & 2 != 0), lo = coder.bypass(first & 1 != 0)
                     let r = (hi ? 2 : 0) + (lo ? 1 : 0)
-                    d += becomeSignificant(q0 &+ r &* s, i0 &+ r &* w, row: y0 &+ r, plane: p, coder: &coder)
+                    becomeSignificant(q0 &+ r &* s, i0 &+ r &* w, x: x, row: y0 &+ r, plane: p, coder: &coder)
                     mask = (0xE &<< UInt32(r)) & 0xF
+                } else if rows == 4 {
+                    let w0 = f[q0], w1 = f[q0 &+ s], w2 = f[q0 &+ 2 &* s], w3 = f[q0 &+ 3 &* s]
+                    mask = Self.cleanupCandidate(w0) | Self.cleanupCandidate(w1) &<< 1
+                        | Self.cleanupCandidate(w2) &<< 2 | Self.cleanupCandidate(w3) &<< 3
+                    f[q0] = w0 & notVisited
+                    f[q0 &+ s] = w1 & notVisited
+                    f[q0 &+ 2 &* s] = w2 & notVisited
+                    f[q0 &+ 3 &* s] = w3 & notVisited
                 } else {
                     mask = columnMask(q0, rows: rows, Self.cleanupCandidate)
-                    for r in 0..<rows { f[q0 &+ r &* s] &= ~S.visited }
+                    for r in 0..<rows { f[q0 &+ r &* s] &= notVisited }
                 }
                 while mask != 0 {
                     let r = mask.trailingZeroBitCount
                     mask &= mask &- 1
                     let q = q0 &+ r &* s, i = i0 &+ r &* w
                     if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(f[q] & 0xFF)])]) {
-                        d += becomeSignificant(q, i, row: y0 &+ r, plane: p, coder: &coder)
+                        becomeSignificant(q, i, x: x, row: y0 &+ r, plane: p, coder: &coder)
                     }
                 }
+                x &+= 1
             }
             y0 &+= 4
+            b += sw
+            ors += w
         }
-        return d
     }
 }

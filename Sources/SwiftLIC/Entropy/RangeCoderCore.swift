@@ -19,7 +19,9 @@ public struct RangeEncoderCore {
     @usableFromInline var dropped = false
     public private(set) var bytes: [UInt8] = []
 
-    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 0) {
+        if capacity > 0 { bytes.reserveCapacity(capacity) }  // an empty array allocates nothing
+    }
 
     /// Where the 32-bit window of `low` starts in the final stream (a snapshot for `truncationLength`).
     public var snapshot: (position: Int, low: UInt32) {

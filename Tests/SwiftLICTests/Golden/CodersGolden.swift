@@ -3,5 +3,5 @@ let codersGolden = """
 binary-arithmetic 2179261198 438
 range-cdf-escape 184401181 2919
 huffman 403065822 1655
-bitplane-block 897675484 117
+bitplane-block 845850662 118
 """
