@@ -53,7 +53,30 @@ public enum GEMM {
         // Split the longer side of C, which duplicates only the packing of the shorter operand. Wide splits get
         // up to 4 parts per thread (≥ 1024 columns or rows each), so a thread the OS delays is waited on less.
         let long = max(m, n)
-        let parts = threads * max(1, min(4, long / (threads * 1024)))
+        var parts = threads * max(1, min(4, long / (threads * 1024)))
+        let variant = GEMM.variant
+        if variant == 1 { parts = threads * 4 }
+        if variant == 2 || variant == 3 {
+            Parallel.forRanges(m, granularity: variant == 3 ? Blocking.mr * 8 : Blocking.mr, parts: threads) { rows in op.run(rows: rows, cols: 0..<n) }
+            return
+        }
+        if variant == 5 && m > Blocking.mc {
+            let sizes = PackedOperands.size(m: m, n: n, k: k)
+            if sizes.a + sizes.b <= PackedOperands.limit {
+                ScratchPool.withFloats(sizes.a + sizes.b) { storage in
+                    op.runPrepacked(m: m, n: n, storage: storage, threads: threads)
+                }
+                return
+            }
+        }
+        if variant == 5 && m <= Blocking.mc {
+            let envParts = getenv("SLIC_GEMM_COLPARTS").map { Int(atoi($0)) } ?? 0
+            parts = envParts > 0 ? envParts : max(2 * threads, n / 512)
+        }
+        if variant == 4 {
+            Parallel.forRanges(n, granularity: Blocking.nr, parts: threads) { cols in op.run(rows: 0..<m, cols: cols) }
+            return
+        }
         if m <= n {
             // Every part needs all of op(A): pack it once, together, rather than once per part.
             let sizeA = SharedPackedA.size(m: m, k: k)
@@ -72,6 +95,11 @@ public enum GEMM {
             Parallel.forRanges(m, granularity: Blocking.mr, parts: parts) { rows in op.run(rows: rows, cols: 0..<n) }
         }
     }
+
+    // TEMP experiment knob
+    static var variant: Int { getenv("SLIC_GEMM_VARIANT").map { Int(atoi($0)) } ?? 0 }
+    static var kcOverride: Int { getenv("SLIC_GEMM_KC").map { Int(atoi($0)) } ?? 0 }
+    static var mcOverride: Int { getenv("SLIC_GEMM_MC").map { Int(atoi($0)) } ?? 0 }
 
     /// Checks shapes, strides and buffer lengths (in elements) for `sgemm`; throws `invalidArgument` naming what
     /// is wrong.
@@ -136,8 +164,9 @@ private struct Operands {
     /// (then `rows` is all of 0..<m), the blocks of A come from there, packed by whichever threads need them first.
     func run(rows: Range<Int>, cols: Range<Int>, sharedA: SharedPackedA? = nil) {
         let m = rows.count, n = cols.count
-        let kc = Operands.blockSize(k, limit: Blocking.kc, multiple: 1)
-        let mc = Operands.blockSize(m, limit: Blocking.mc, multiple: Blocking.mr)
+        let kcl = GEMM.kcOverride, mcl = GEMM.mcOverride
+        let kc = Operands.blockSize(k, limit: sharedA == nil && kcl > 0 ? kcl : Blocking.kc, multiple: 1)
+        let mc = Operands.blockSize(m, limit: sharedA == nil && mcl > 0 ? mcl : Blocking.mc, multiple: Blocking.mr)
         let nc = Operands.blockSize(n, limit: Blocking.nc, multiple: Blocking.nr)
         let sizeA = sharedA == nil ? SharedPackedA.blockStride(mc: mc, kc: kc) : 0
         // With one row block, each B panel is used in one sweep only, so one NB-column chunk is reused for all
@@ -281,6 +310,83 @@ private struct Operands {
                 let row = dest + full * kc + p * nr
                 for j in 0..<(nc - full) { row[j] = src[full + j] }
                 for j in (nc - full)..<nr { row[j] = 0 }
+            }
+        }
+    }
+}
+
+/// Where `Operands.runPrepacked` keeps all of op(A) and op(B), packed before any thread multiplies.
+/// A k block starting at p0 of kcb rows holds op(A)'s MR-row panels at `a + p0 * mpad + i * kcb` (i: first row)
+/// and op(B)'s NR-column panels at `b + p0 * npad + j * kcb` (j: first column); mpad, npad are m, n rounded up
+/// to MR, NR.
+struct PackedOperands {
+    /// Packed operands larger than this (in floats) are not packed up front.
+    static let limit = 6 << 20
+
+    let a: UnsafeMutablePointer<Float>, mpad: Int
+    let b: UnsafeMutablePointer<Float>, npad: Int
+
+    static func size(m: Int, n: Int, k: Int) -> (a: Int, b: Int) {
+        let mpad = (m + GEMM.Blocking.mr - 1) / GEMM.Blocking.mr * GEMM.Blocking.mr
+        let npad = (n + GEMM.Blocking.nr - 1) / GEMM.Blocking.nr * GEMM.Blocking.nr
+        return (SharedPackedA.blockStride(mc: mpad, kc: k), npad * k)
+    }
+
+    init(m: Int, n: Int, k: Int, storage: UnsafeMutablePointer<Float>) {
+        mpad = (m + GEMM.Blocking.mr - 1) / GEMM.Blocking.mr * GEMM.Blocking.mr
+        npad = (n + GEMM.Blocking.nr - 1) / GEMM.Blocking.nr * GEMM.Blocking.nr
+        a = storage
+        b = storage + PackedOperands.size(m: m, n: n, k: k).a
+    }
+}
+
+extension Operands {
+    /// C ← α·op(A)·op(B) + β·C on up to `threads` threads in two jobs: first both operands are packed whole
+    /// (A by row blocks, B by NB-column chunks, handed out one at a time), then C is split into tiles of one
+    /// row block by a column range, handed out one at a time, that only multiply. Fine hand-out matters on a
+    /// shared host: when one vCPU is slowed down, the other takes more tiles instead of waiting for a fixed half.
+    func runPrepacked(m: Int, n: Int, storage: UnsafeMutablePointer<Float>, threads: Int) {
+        let kc = Operands.blockSize(k, limit: Blocking.kc, multiple: 1)
+        let mc = Operands.blockSize(m, limit: Blocking.mc, multiple: Blocking.mr)
+        let packed = PackedOperands(m: m, n: n, k: k, storage: storage)
+        let kBlocks = (k + kc - 1) / kc, rowBlocks = (m + mc - 1) / mc
+        let chunks = (n + Blocking.nb - 1) / Blocking.nb, perBlock = rowBlocks + chunks
+        Parallel.forEach(kBlocks * perBlock) { task in
+            let p0 = task / perBlock * kc, kcb = min(kc, k - p0), t = task % perBlock
+            if t < rowBlocks {
+                let i0 = t * mc
+                packPanelsOfA(into: packed.a + p0 * packed.mpad + i0 * kcb, i0: i0, mc: min(mc, m - i0), p0: p0, kc: kcb)
+            } else {
+                let j0 = (t - rowBlocks) * Blocking.nb
+                packPanelsOfB(into: packed.b + p0 * packed.npad + j0 * kcb, p0: p0, kc: kcb, j0: j0,
+                              nc: min(Blocking.nb, n - j0))
+            }
+        }
+        // At least 4 tiles per thread, columns split evenly (in whole panels) when there are few row blocks.
+        let panels = (n + Blocking.nr - 1) / Blocking.nr
+        let envParts = getenv("SLIC_GEMM_TILES").map { Int(atoi($0)) } ?? 4
+        let colParts = max(1, min(panels, (envParts * threads + rowBlocks - 1) / rowBlocks))
+        Parallel.forEach(rowBlocks * colParts) { tile in
+            let i0 = tile / colParts * mc, part = tile % colParts
+            let j0 = panels * part / colParts * Blocking.nr, j1 = min(n, panels * (part + 1) / colParts * Blocking.nr)
+            multiplyPacked(rows: i0..<min(m, i0 + mc), cols: j0..<j1, kc: kc, packed: packed)
+        }
+    }
+
+    /// C[rows, cols] ← α·op(A)[rows, :]·op(B)[:, cols] + β·C[rows, cols] from `packed`; `rows` is at most one row
+    /// block (its A panels stay in L2 while the sweep over `cols` reuses them).
+    func multiplyPacked(rows: Range<Int>, cols: Range<Int>, kc: Int, packed: PackedOperands) {
+        let mr = Blocking.mr, nr = Blocking.nr
+        for p0 in stride(from: 0, to: k, by: kc) {
+            let kcb = min(kc, k - p0), betaBlock: Float = p0 == 0 ? beta : 1
+            let blockA = packed.a + p0 * packed.mpad, blockB = packed.b + p0 * packed.npad
+            for j in stride(from: cols.lowerBound, to: cols.upperBound, by: nr) {
+                let panelB = UnsafePointer(blockB + j * kcb)
+                for i in stride(from: rows.lowerBound, to: rows.upperBound, by: mr) {
+                    MicroKernel.run(kc: kcb, a: UnsafePointer(blockA + i * kcb), b: panelB, c: c + i * ldc + j, ldc: ldc,
+                                    rows: min(mr, rows.upperBound - i), cols: min(nr, cols.upperBound - j),
+                                    alpha: alpha, beta: betaBlock)
+                }
             }
         }
     }
