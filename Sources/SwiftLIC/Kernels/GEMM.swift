@@ -17,6 +17,10 @@ import Synchronization
 /// - B is packed row by row, NB columns at a time, right before first use. Copying a panel's column strip
 ///   directly would read KC lines a power-of-two stride apart (ldb = 4096, 16384 in convolutions): they fall
 ///   in a few cache sets and evict each other, which made packing cost a third of the time.
+/// - Packing B still waits on L3 or memory (B is 9–38 MB in convolutions): 11–20 % of a call when m ≤ 144.
+///   So while the first sweep multiplies one chunk, it prefetches the source of the next chunk into L2, a
+///   slice per tile; 128-column chunks keep packed chunk, prefetched chunk and A block in L2 together
+///   (256-column chunks overflowed it and gained nothing).
 /// - The kernel prefetches its C tile (LLVM's prefetch intrinsic, declared with `@_silgen_name`), because C
 ///   rows are far apart and the update at the end would otherwise stall on them.
 /// - Each element of C gets its k-sum in a fixed order: FMA-accumulate one KC block (block bounds depend on k
@@ -53,30 +57,7 @@ public enum GEMM {
         // Split the longer side of C, which duplicates only the packing of the shorter operand. Wide splits get
         // up to 4 parts per thread (≥ 1024 columns or rows each), so a thread the OS delays is waited on less.
         let long = max(m, n)
-        var parts = threads * max(1, min(4, long / (threads * 1024)))
-        let variant = GEMM.variant
-        if variant == 1 { parts = threads * 4 }
-        if variant == 2 || variant == 3 {
-            Parallel.forRanges(m, granularity: variant == 3 ? Blocking.mr * 8 : Blocking.mr, parts: threads) { rows in op.run(rows: rows, cols: 0..<n) }
-            return
-        }
-        if variant == 5 && m > Blocking.mc {
-            let sizes = PackedOperands.size(m: m, n: n, k: k)
-            if sizes.a + sizes.b <= PackedOperands.limit {
-                ScratchPool.withFloats(sizes.a + sizes.b) { storage in
-                    op.runPrepacked(m: m, n: n, storage: storage, threads: threads)
-                }
-                return
-            }
-        }
-        if variant == 5 && m <= Blocking.mc {
-            let envParts = getenv("SLIC_GEMM_COLPARTS").map { Int(atoi($0)) } ?? 0
-            parts = envParts > 0 ? envParts : max(2 * threads, n / 512)
-        }
-        if variant == 4 {
-            Parallel.forRanges(n, granularity: Blocking.nr, parts: threads) { cols in op.run(rows: 0..<m, cols: cols) }
-            return
-        }
+        let parts = threads * max(1, min(4, long / (threads * 1024)))
         if m <= n {
             // Every part needs all of op(A): pack it once, together, rather than once per part.
             let sizeA = SharedPackedA.size(m: m, k: k)
@@ -95,11 +76,6 @@ public enum GEMM {
             Parallel.forRanges(m, granularity: Blocking.mr, parts: parts) { rows in op.run(rows: rows, cols: 0..<n) }
         }
     }
-
-    // TEMP experiment knob
-    static var variant: Int { getenv("SLIC_GEMM_VARIANT").map { Int(atoi($0)) } ?? 0 }
-    static var kcOverride: Int { getenv("SLIC_GEMM_KC").map { Int(atoi($0)) } ?? 0 }
-    static var mcOverride: Int { getenv("SLIC_GEMM_MC").map { Int(atoi($0)) } ?? 0 }
 
     /// Checks shapes, strides and buffer lengths (in elements) for `sgemm`; throws `invalidArgument` naming what
     /// is wrong.
@@ -125,11 +101,12 @@ public enum GEMM {
 
     /// Tile and cache-block sizes. The micro-tile is MR×NR; a KC×NR panel of B (≤ 20 KiB) stays in L1 and an
     /// MC×KC block of A (≤ 180 KiB) in L2 while the kernel sweeps them. B is packed NB columns at a time; with
-    /// a single row block those NB columns (≤ 320 KiB) are all of packed B that is ever live, so it stays in L2,
-    /// otherwise a whole KC×NC block is kept (in L3) for the later row blocks.
+    /// a single row block those NB columns (≤ 160 KiB) are all of packed B that is ever live, so they stay in L2
+    /// beside the next chunk's prefetched source, otherwise a whole KC×NC block is kept (in L3) for the later
+    /// row blocks.
     @usableFromInline enum Blocking {
         static let mr = 6, nr = 16
-        static let kc = 320, mc = 144, nc = 4096, nb = 256
+        static let kc = 320, mc = 144, nc = 4096, nb = 128
     }
 
     /// C ← β·C (C ← 0 when β = 0, without reading C).
@@ -164,9 +141,8 @@ private struct Operands {
     /// (then `rows` is all of 0..<m), the blocks of A come from there, packed by whichever threads need them first.
     func run(rows: Range<Int>, cols: Range<Int>, sharedA: SharedPackedA? = nil) {
         let m = rows.count, n = cols.count
-        let kcl = GEMM.kcOverride, mcl = GEMM.mcOverride
-        let kc = Operands.blockSize(k, limit: sharedA == nil && kcl > 0 ? kcl : Blocking.kc, multiple: 1)
-        let mc = Operands.blockSize(m, limit: sharedA == nil && mcl > 0 ? mcl : Blocking.mc, multiple: Blocking.mr)
+        let kc = Operands.blockSize(k, limit: Blocking.kc, multiple: 1)
+        let mc = Operands.blockSize(m, limit: Blocking.mc, multiple: Blocking.mr)
         let nc = Operands.blockSize(n, limit: Blocking.nc, multiple: Blocking.nr)
         let sizeA = sharedA == nil ? SharedPackedA.blockStride(mc: mc, kc: kc) : 0
         // With one row block, each B panel is used in one sweep only, so one NB-column chunk is reused for all
@@ -198,8 +174,26 @@ private struct Operands {
                         if ic == 0 && jr % Blocking.nb == 0 {
                             packPanelsOfB(into: panelB, p0: pc, kc: kcb, j0: j0 + jr, nc: min(Blocking.nb, ncb - jr))
                         }
+                        // While the first sweep multiplies a chunk, the source of the next chunk is fetched into L2,
+                        // a slice per tile, so that packing it reads L2 instead of waiting on L3 or memory.
+                        let chunk = jr / Blocking.nb * Blocking.nb
+                        var next: (p0: Int, kc: Int, j0: Int, nc: Int)? = nil
+                        if ic == 0 {
+                            if chunk + Blocking.nb < ncb {
+                                next = (pc, kcb, j0 + chunk + Blocking.nb, min(Blocking.nb, ncb - chunk - Blocking.nb))
+                            } else if m <= mc && pc + kc < k {
+                                // One row block: the next k block's first chunk is packed next.
+                                next = (pc + kc, min(kc, k - pc - kc), j0, min(Blocking.nb, ncb))
+                            }
+                        }
+                        let slices = (min(Blocking.nb, ncb - chunk) + nr - 1) / nr * tiles
+                        let slice0 = (jr - chunk) / nr * tiles
                         for t in 0..<tiles {
                             let ir = t * mr
+                            if let next {
+                                prefetchSourceOfB(p0: next.p0, kc: next.kc, j0: next.j0, nc: next.nc, slice: slice0 + t,
+                                                  of: slices)
+                            }
                             MicroKernel.run(kc: kcb, a: UnsafePointer(packA + ir * kcb), b: UnsafePointer(panelB),
                                             c: cBlock + ir * ldc + jr, ldc: ldc, rows: min(mr, mcb - ir),
                                             cols: min(nr, ncb - jr), alpha: alpha, beta: betaBlock)
@@ -266,6 +260,19 @@ private struct Operands {
         }
     }
 
+    /// Prefetches into L2 the rows `rows·slice/slices ..< rows·(slice+1)/slices` of what
+    /// `packPanelsOfB(into:p0:kc:j0:nc:)` reads (rows of B: kc of them, or nc when transB), each a contiguous run.
+    @inline(__always)
+    func prefetchSourceOfB(p0: Int, kc: Int, j0: Int, nc: Int, slice: Int, of slices: Int) {
+        let (rows, run) = transB ? (nc, kc) : (kc, nc)
+        for r in (rows * slice / slices)..<(rows * (slice + 1) / slices) {
+            let src = transB ? b + (j0 + r) * ldb + p0 : b + (p0 + r) * ldb + j0
+            var q = 0
+            while q < run { prefetchL2(src + q); q += 16 }
+            prefetchL2(src + run - 1)  // the last line, when the run does not start on one
+        }
+    }
+
     /// Packs op(B)[p0..<p0+kc, j0..<j0+nc] as NR-column micro-panels: the panel of columns jr..<jr+NR holds
     /// element (p, jr + j) at `jr * kc + p * NR + j`; columns past `nc` are zero.
     func packPanelsOfB(into dest: UnsafeMutablePointer<Float>, p0: Int, kc: Int, j0: Int, nc: Int) {
@@ -310,83 +317,6 @@ private struct Operands {
                 let row = dest + full * kc + p * nr
                 for j in 0..<(nc - full) { row[j] = src[full + j] }
                 for j in (nc - full)..<nr { row[j] = 0 }
-            }
-        }
-    }
-}
-
-/// Where `Operands.runPrepacked` keeps all of op(A) and op(B), packed before any thread multiplies.
-/// A k block starting at p0 of kcb rows holds op(A)'s MR-row panels at `a + p0 * mpad + i * kcb` (i: first row)
-/// and op(B)'s NR-column panels at `b + p0 * npad + j * kcb` (j: first column); mpad, npad are m, n rounded up
-/// to MR, NR.
-struct PackedOperands {
-    /// Packed operands larger than this (in floats) are not packed up front.
-    static let limit = 6 << 20
-
-    let a: UnsafeMutablePointer<Float>, mpad: Int
-    let b: UnsafeMutablePointer<Float>, npad: Int
-
-    static func size(m: Int, n: Int, k: Int) -> (a: Int, b: Int) {
-        let mpad = (m + GEMM.Blocking.mr - 1) / GEMM.Blocking.mr * GEMM.Blocking.mr
-        let npad = (n + GEMM.Blocking.nr - 1) / GEMM.Blocking.nr * GEMM.Blocking.nr
-        return (SharedPackedA.blockStride(mc: mpad, kc: k), npad * k)
-    }
-
-    init(m: Int, n: Int, k: Int, storage: UnsafeMutablePointer<Float>) {
-        mpad = (m + GEMM.Blocking.mr - 1) / GEMM.Blocking.mr * GEMM.Blocking.mr
-        npad = (n + GEMM.Blocking.nr - 1) / GEMM.Blocking.nr * GEMM.Blocking.nr
-        a = storage
-        b = storage + PackedOperands.size(m: m, n: n, k: k).a
-    }
-}
-
-extension Operands {
-    /// C ← α·op(A)·op(B) + β·C on up to `threads` threads in two jobs: first both operands are packed whole
-    /// (A by row blocks, B by NB-column chunks, handed out one at a time), then C is split into tiles of one
-    /// row block by a column range, handed out one at a time, that only multiply. Fine hand-out matters on a
-    /// shared host: when one vCPU is slowed down, the other takes more tiles instead of waiting for a fixed half.
-    func runPrepacked(m: Int, n: Int, storage: UnsafeMutablePointer<Float>, threads: Int) {
-        let kc = Operands.blockSize(k, limit: Blocking.kc, multiple: 1)
-        let mc = Operands.blockSize(m, limit: Blocking.mc, multiple: Blocking.mr)
-        let packed = PackedOperands(m: m, n: n, k: k, storage: storage)
-        let kBlocks = (k + kc - 1) / kc, rowBlocks = (m + mc - 1) / mc
-        let chunks = (n + Blocking.nb - 1) / Blocking.nb, perBlock = rowBlocks + chunks
-        Parallel.forEach(kBlocks * perBlock) { task in
-            let p0 = task / perBlock * kc, kcb = min(kc, k - p0), t = task % perBlock
-            if t < rowBlocks {
-                let i0 = t * mc
-                packPanelsOfA(into: packed.a + p0 * packed.mpad + i0 * kcb, i0: i0, mc: min(mc, m - i0), p0: p0, kc: kcb)
-            } else {
-                let j0 = (t - rowBlocks) * Blocking.nb
-                packPanelsOfB(into: packed.b + p0 * packed.npad + j0 * kcb, p0: p0, kc: kcb, j0: j0,
-                              nc: min(Blocking.nb, n - j0))
-            }
-        }
-        // At least 4 tiles per thread, columns split evenly (in whole panels) when there are few row blocks.
-        let panels = (n + Blocking.nr - 1) / Blocking.nr
-        let envParts = getenv("SLIC_GEMM_TILES").map { Int(atoi($0)) } ?? 4
-        let colParts = max(1, min(panels, (envParts * threads + rowBlocks - 1) / rowBlocks))
-        Parallel.forEach(rowBlocks * colParts) { tile in
-            let i0 = tile / colParts * mc, part = tile % colParts
-            let j0 = panels * part / colParts * Blocking.nr, j1 = min(n, panels * (part + 1) / colParts * Blocking.nr)
-            multiplyPacked(rows: i0..<min(m, i0 + mc), cols: j0..<j1, kc: kc, packed: packed)
-        }
-    }
-
-    /// C[rows, cols] ← α·op(A)[rows, :]·op(B)[:, cols] + β·C[rows, cols] from `packed`; `rows` is at most one row
-    /// block (its A panels stay in L2 while the sweep over `cols` reuses them).
-    func multiplyPacked(rows: Range<Int>, cols: Range<Int>, kc: Int, packed: PackedOperands) {
-        let mr = Blocking.mr, nr = Blocking.nr
-        for p0 in stride(from: 0, to: k, by: kc) {
-            let kcb = min(kc, k - p0), betaBlock: Float = p0 == 0 ? beta : 1
-            let blockA = packed.a + p0 * packed.mpad, blockB = packed.b + p0 * packed.npad
-            for j in stride(from: cols.lowerBound, to: cols.upperBound, by: nr) {
-                let panelB = UnsafePointer(blockB + j * kcb)
-                for i in stride(from: rows.lowerBound, to: rows.upperBound, by: mr) {
-                    MicroKernel.run(kc: kcb, a: UnsafePointer(blockA + i * kcb), b: panelB, c: c + i * ldc + j, ldc: ldc,
-                                    rows: min(mr, rows.upperBound - i), cols: min(nr, cols.upperBound - j),
-                                    alpha: alpha, beta: betaBlock)
-                }
             }
         }
     }
@@ -484,6 +414,10 @@ private func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ localit
 
 @inline(__always)
 private func prefetch(_ p: UnsafeMutablePointer<Float>) { llvmPrefetch(UnsafeRawPointer(p), 1, 3, 1) }
+
+/// Into L2 (and the levels below), not L1: the micro-kernel's panels keep L1.
+@inline(__always)
+private func prefetchL2(_ p: UnsafePointer<Float>) { llvmPrefetch(UnsafeRawPointer(p), 0, 2, 1) }
 
 @inline(__always)
 private func prefetchRead(_ p: UnsafePointer<Float>) { llvmPrefetch(UnsafeRawPointer(p), 0, 3, 1) }

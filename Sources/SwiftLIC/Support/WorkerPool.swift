@@ -40,9 +40,6 @@ final class WorkerPool: @unchecked Sendable {
     private let finished = Atomic<Int>(0)   // workers that joined the current job and are done with it
     private let owned = Atomic<Bool>(false) // a caller holds the pool
     private let sleepers = Atomic<Int>(0)   // workers parked (or about to park) on `wake`
-    private let joinTime = Atomic<Int>(0)  // TEMP stats
-    private let workerCPU = Atomic<Int>(-1)
-    private let movedFlag = Atomic<Bool>(false)
 
     /// The current job; written by its owner before `state` publishes it, read by workers after they join.
     private struct Job { var body: ((Int) -> Void)? = nil; var count = 0; var callerCPU: Int32 = -1 }
@@ -90,9 +87,7 @@ final class WorkerPool: @unchecked Sendable {
                 pthread_cond_broadcast(wake)
                 pthread_mutex_unlock(mutex)
             }
-            let tPublish = monotonicNanoseconds()
             drain(body, count)
-            let tDrained = monotonicNanoseconds()
             let closed = state.bitwiseOr(WorkerPool.closedBit, ordering: .acquiringAndReleasing).newValue
             let joined = closed & WorkerPool.joinedMask
             // A worker preempted mid-job may be waiting for this very CPU: after a while, offer it.
@@ -102,14 +97,6 @@ final class WorkerPool: @unchecked Sendable {
                 if polls < 4096 { spinPause() } else { sched_yield() }
             }
             job.pointee = Job()
-            if PoolStats.enabled {
-                let tEnd = monotonicNanoseconds()
-                PoolStats.record(joined: joined, joinDelay: joined > 0 ? joinTime.load(ordering: .relaxed) - tPublish : -1,
-                                 endWait: tEnd - tDrained, total: tEnd - tPublish,
-                                 sameCPU: workerCPU.load(ordering: .relaxed) == Int(CPUAffinity.current()),
-                                 callerCPU: Int(CPUAffinity.current()), workerCPU: workerCPU.load(ordering: .relaxed),
-                                 moved: movedFlag.load(ordering: .relaxed))
-            }
         }
         return true
     }
@@ -150,11 +137,8 @@ final class WorkerPool: @unchecked Sendable {
                     && s & WorkerPool.joinedMask < WorkerPool.wanted(s) {
                 let (joined, now) = state.compareExchange(expected: s, desired: s + 1, ordering: .acquiringAndReleasing)
                 if joined {
-                    joinTime.store(monotonicNanoseconds(), ordering: .relaxed)
                     let callerCPU = job.pointee.callerCPU
-                    movedFlag.store(false, ordering: .relaxed)
-                    if callerCPU >= 0 && CPUAffinity.current() == callerCPU { affinity.avoid(cpu: callerCPU); movedFlag.store(true, ordering: .relaxed) }
-                    workerCPU.store(Int(CPUAffinity.current()), ordering: .relaxed)
+                    if callerCPU >= 0 && CPUAffinity.current() == callerCPU { affinity.avoid(cpu: callerCPU) }
                     work()
                     finished.wrappingAdd(1, ordering: .releasing)
                     break
@@ -252,21 +236,3 @@ func spinPause()
 #else
 @inline(__always) func spinPause() {}
 #endif
-
-/// TEMP: per-job statistics printed to stderr every 30 jobs when SLIC_POOL_STATS is set.
-enum PoolStats {
-    static var enabled: Bool { getenv("SLIC_POOL_STATS") != nil }
-    nonisolated(unsafe) static var rows: [(Int, Int, Int, Int, Bool, Int, Int, Bool)] = []
-    static func record(joined: Int, joinDelay: Int, endWait: Int, total: Int, sameCPU: Bool, callerCPU: Int, workerCPU: Int, moved: Bool) {
-        rows.append((joined, joinDelay, endWait, total, sameCPU, callerCPU, workerCPU, moved))
-        if rows.count == 30 {
-            var line = "POOL"
-            for r in rows {
-                line += " \(r.0)/\(r.1 / 1000)/\(r.2 / 1000)/\(r.3 / 1000)/\(r.5)\(r.6)\(r.7 ? "m" : "")"
-            }
-            line += "\n"
-            fputs(line, stderr)
-            rows.removeAll()
-        }
-    }
-}
