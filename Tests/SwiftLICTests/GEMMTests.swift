@@ -64,7 +64,7 @@ final class GEMMTests: XCTestCase {
     /// k block, or with one row block the first chunk of the next k block. Ragged last chunks and k blocks,
     /// a ragged last row tile, both orientations of B, and several row blocks (no prefetch across k blocks).
     func testMatchesReferenceAcrossPrefetchedChunks() {
-        check([(1, 300, 700), (40, 129, 650), (7, 257, 331), (145, 270, 400)],
+        check([(1, 300, 700), (20, 129, 650), (7, 257, 331), (145, 150, 330)],
               coefficients: [(1, 0), (0.5, -1)], seed: 3000)
     }
 
@@ -112,10 +112,11 @@ final class GEMMTests: XCTestCase {
     }
 
     /// Large enough to be split across threads: by columns (m ≤ n, op(A) packed once and shared, including
-    /// several row blocks with a short last one) and by rows (m > n), with transposes, β ≠ 0 and several k blocks.
+    /// several row blocks with a short last one, and up to 4 parts per thread) and by rows (m > n), with
+    /// transposes, β ≠ 0 and several k blocks.
     func testBitIdenticalForAnyThreadCount() {
         for (m, n, k, ta, tb) in [(97, 203, 150, false, false), (301, 45, 300, true, true), (40, 190, 520, false, true),
-                                  (150, 160, 330, true, false)] {
+                                  (150, 160, 330, true, false), (50, 700, 200, false, false), (160, 1000, 40, true, true)] {
             var rng = SplitMix64(seed: UInt64(m + n + k))
             let a = rng.floats(m * k), b = rng.floats(k * n), c0 = rng.floats(m * n)
             func run(_ threads: Int) -> [Float] {

@@ -28,8 +28,9 @@ import Synchronization
 ///   same arithmetic on a copy, so a tile's position never changes its bits.
 /// - Threads split C into column ranges (or row ranges when C is taller than wide). Column parts all need every
 ///   block of op(A), so they share one packed copy (`SharedPackedA`: each block is packed by the threads that
-///   reach it, a micro-panel each at a time); row parts pack their own. No element's arithmetic depends on the
-///   split, so results are bit-identical for any `Parallel.threadCount`.
+///   reach it, a micro-panel each at a time); row parts pack their own. Column parts are handed out 4 per
+///   thread, so a thread whose vCPU the host slows down takes fewer of them (see `sgemm`). No element's
+///   arithmetic depends on the split, so results are bit-identical for any `Parallel.threadCount`.
 /// - A ~256³ call takes ~250 µs on two threads, so the hand-off matters: `Parallel`'s workers spin briefly
 ///   between jobs (see `WorkerPool`); with Dispatch's parked workers 2 threads ran slower than 1 at 256³.
 /// - Packing buffers come from `ScratchPool` (reused, huge-page backed), not a fresh allocation per call.
@@ -65,10 +66,15 @@ public enum GEMM {
                 Parallel.forRanges(n, granularity: Blocking.nr, parts: parts) { cols in op.run(rows: 0..<m, cols: cols) }
                 return
             }
+            // Parts sharing packed A pack only their own columns of B, so finer parts cost little (±2 %), and
+            // they let the threads balance: when the host slows one vCPU down for a while (another guest on its
+            // core: 1.7× longer jobs for 100 ms and more were seen), the other takes more parts instead of
+            // waiting for a fixed half. With a competing process on one CPU, 8 parts ran 1024³ 1.26× faster.
+            let fine = threads * max(1, min(Blocking.partsPerThread, n / (threads * 4 * Blocking.nr)))  // ≥ parts
             ScratchPool.withFloats(sizeA) { storage in
                 let shared = SharedPackedA(m: m, k: k, storage: storage)
                 defer { shared.release() }
-                Parallel.forRanges(n, granularity: Blocking.nr, parts: parts) { cols in
+                Parallel.forRanges(n, granularity: Blocking.nr, parts: fine) { cols in
                     op.run(rows: 0..<m, cols: cols, sharedA: shared)
                 }
             }
@@ -107,6 +113,8 @@ public enum GEMM {
     @usableFromInline enum Blocking {
         static let mr = 6, nr = 16
         static let kc = 320, mc = 144, nc = 4096, nb = 128
+        /// Column parts per thread when op(A) is shared, each at least 4 micro-panels wide.
+        static let partsPerThread = 4
     }
 
     /// C ← β·C (C ← 0 when β = 0, without reading C).
