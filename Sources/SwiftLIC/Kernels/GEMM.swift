@@ -17,10 +17,10 @@ import Synchronization
 /// - B is packed row by row, NB columns at a time, right before first use. Copying a panel's column strip
 ///   directly would read KC lines a power-of-two stride apart (ldb = 4096, 16384 in convolutions): they fall
 ///   in a few cache sets and evict each other, which made packing cost a third of the time.
-/// - Packing B still waits on L3 or memory (B is 9–38 MB in convolutions): 11–20 % of a call when m ≤ 144.
-///   So while the first sweep multiplies one chunk, it prefetches the source of the next chunk into L2, a
-///   slice per tile; 128-column chunks keep packed chunk, prefetched chunk and A block in L2 together
-///   (256-column chunks overflowed it and gained nothing).
+/// - Packing B waits on L3 or memory (B is 9–38 MB in convolutions): 11–20 % of a call when m ≤ 144. Rows are
+///   read NB = 2048 columns at a time: runs of 8 KiB, which the hardware prefetcher follows. With 256-column
+///   chunks (1 KiB runs, packed chunk in L2) these shapes ran 2–4 % slower; prefetching the next chunk's
+///   source into L2 during the multiply gained half of that, and nothing on top of long runs.
 /// - The kernel prefetches its C tile (LLVM's prefetch intrinsic, declared with `@_silgen_name`), because C
 ///   rows are far apart and the update at the end would otherwise stall on them.
 /// - Each element of C gets its k-sum in a fixed order: FMA-accumulate one KC block (block bounds depend on k
@@ -107,12 +107,11 @@ public enum GEMM {
 
     /// Tile and cache-block sizes. The micro-tile is MR×NR; a KC×NR panel of B (≤ 20 KiB) stays in L1 and an
     /// MC×KC block of A (≤ 180 KiB) in L2 while the kernel sweeps them. B is packed NB columns at a time; with
-    /// a single row block those NB columns (≤ 160 KiB) are all of packed B that is ever live, so they stay in L2
-    /// beside the next chunk's prefetched source, otherwise a whole KC×NC block is kept (in L3) for the later
-    /// row blocks.
+    /// a single row block those NB columns (≤ 2.5 MiB, mostly in L3) are all of packed B that is ever live,
+    /// otherwise a whole KC×NC block is kept (in L3) for the later row blocks.
     @usableFromInline enum Blocking {
         static let mr = 6, nr = 16
-        static let kc = 320, mc = 144, nc = 4096, nb = 128
+        static let kc = 320, mc = 144, nc = 4096, nb = 2048
         /// Column parts per thread when op(A) is shared, each at least 4 micro-panels wide.
         static let partsPerThread = 4
     }
@@ -154,7 +153,7 @@ private struct Operands {
         let nc = Operands.blockSize(n, limit: Blocking.nc, multiple: Blocking.nr)
         let sizeA = sharedA == nil ? SharedPackedA.blockStride(mc: mc, kc: kc) : 0
         // With one row block, each B panel is used in one sweep only, so one NB-column chunk is reused for all
-        // of B: it stays in L2, instead of every store of the copy costing a read-for-ownership from L3.
+        // of B: a buffer that stays in cache, instead of every store of the copy costing a read-for-ownership.
         let sizeB = m <= mc ? Blocking.nb * kc : nc * kc
         ScratchPool.withFloats(sizeA + sizeB) { scratch in
             blocked(m: m, n: n, rows: rows, cols: cols, kc: kc, mc: mc, nc: nc, packA: scratch, packB: scratch + sizeA,
@@ -182,26 +181,8 @@ private struct Operands {
                         if ic == 0 && jr % Blocking.nb == 0 {
                             packPanelsOfB(into: panelB, p0: pc, kc: kcb, j0: j0 + jr, nc: min(Blocking.nb, ncb - jr))
                         }
-                        // While the first sweep multiplies a chunk, the source of the next chunk is fetched into L2,
-                        // a slice per tile, so that packing it reads L2 instead of waiting on L3 or memory.
-                        let chunk = jr / Blocking.nb * Blocking.nb
-                        var next: (p0: Int, kc: Int, j0: Int, nc: Int)? = nil
-                        if ic == 0 {
-                            if chunk + Blocking.nb < ncb {
-                                next = (pc, kcb, j0 + chunk + Blocking.nb, min(Blocking.nb, ncb - chunk - Blocking.nb))
-                            } else if m <= mc && pc + kc < k {
-                                // One row block: the next k block's first chunk is packed next.
-                                next = (pc + kc, min(kc, k - pc - kc), j0, min(Blocking.nb, ncb))
-                            }
-                        }
-                        let slices = (min(Blocking.nb, ncb - chunk) + nr - 1) / nr * tiles
-                        let slice0 = (jr - chunk) / nr * tiles
                         for t in 0..<tiles {
                             let ir = t * mr
-                            if let next {
-                                prefetchSourceOfB(p0: next.p0, kc: next.kc, j0: next.j0, nc: next.nc, slice: slice0 + t,
-                                                  of: slices)
-                            }
                             MicroKernel.run(kc: kcb, a: UnsafePointer(packA + ir * kcb), b: UnsafePointer(panelB),
                                             c: cBlock + ir * ldc + jr, ldc: ldc, rows: min(mr, mcb - ir),
                                             cols: min(nr, ncb - jr), alpha: alpha, beta: betaBlock)
@@ -265,19 +246,6 @@ private struct Operands {
                     }
                 }
             }
-        }
-    }
-
-    /// Prefetches into L2 the rows `rows·slice/slices ..< rows·(slice+1)/slices` of what
-    /// `packPanelsOfB(into:p0:kc:j0:nc:)` reads (rows of B: kc of them, or nc when transB), each a contiguous run.
-    @inline(__always)
-    func prefetchSourceOfB(p0: Int, kc: Int, j0: Int, nc: Int, slice: Int, of slices: Int) {
-        let (rows, run) = transB ? (nc, kc) : (kc, nc)
-        for r in (rows * slice / slices)..<(rows * (slice + 1) / slices) {
-            let src = transB ? b + (j0 + r) * ldb + p0 : b + (p0 + r) * ldb + j0
-            var q = 0
-            while q < run { prefetchL2(src + q); q += 16 }
-            prefetchL2(src + run - 1)  // the last line, when the run does not start on one
         }
     }
 
@@ -422,10 +390,6 @@ private func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ localit
 
 @inline(__always)
 private func prefetch(_ p: UnsafeMutablePointer<Float>) { llvmPrefetch(UnsafeRawPointer(p), 1, 3, 1) }
-
-/// Into L2 (and the levels below), not L1: the micro-kernel's panels keep L1.
-@inline(__always)
-private func prefetchL2(_ p: UnsafePointer<Float>) { llvmPrefetch(UnsafeRawPointer(p), 0, 2, 1) }
 
 @inline(__always)
 private func prefetchRead(_ p: UnsafePointer<Float>) { llvmPrefetch(UnsafeRawPointer(p), 0, 3, 1) }
