@@ -24,8 +24,11 @@ import Synchronization
 ///   it wakes or joins a job moves off that CPU (`CPUAffinity.avoid`). But a worker queued behind a computing
 ///   caller gets to run only when the caller's time slice ends (ms): in benchmark blocks after a pause, up to 25
 ///   of 240 256³ jobs ran without their worker, and such rounds at 1 thread's speed. So the caller yields its CPU
-///   after each index it runs while the job still lacks a wanted worker (a no-op when nothing else is queued;
-///   yielding only once per job left 9 of 240 such jobs without their worker).
+///   right after it wakes parked workers, and after each index it runs while the job still lacks a wanted worker
+///   (a no-op when nothing else is queued). Without the first yield, 512³ on 2 threads fell into a stable
+///   1-thread mode in 3 of 5 benchmark runs: the worker, woken next to the caller, got to run only at the
+///   caller's yield after its half (1.6 ms in), found no index left, spun 100 µs, parked again before the next
+///   call, and was woken next to the caller again.
 /// - `state` packs the job's generation, closed flag, how many workers it wants and how many joined, so that a
 ///   worker's join is one atomic decision against exactly one job.
 final class WorkerPool: @unchecked Sendable {
@@ -92,6 +95,8 @@ final class WorkerPool: @unchecked Sendable {
                 pthread_mutex_lock(mutex)
                 pthread_cond_broadcast(wake)
                 pthread_mutex_unlock(mutex)
+                // A woken worker queued on this CPU runs now, moves off it and joins (see READ ME FIRST).
+                sched_yield()
             }
             drain(body, count, yieldingUntil: helpers)
             let closed = state.bitwiseOr(WorkerPool.closedBit, ordering: .acquiringAndReleasing).newValue
