@@ -52,12 +52,18 @@ final class GEMMTests: XCTestCase {
               coefficients: [(1, 0), (0.5, 1), (-2, 0.25), (0, 0.5), (0, 0)], seed: 10)
     }
 
-    /// Shapes on either side of the micro-tile (6×16), the k block (320), the row block (144: one sweep vs
-    /// several), the B packing chunk (256 columns) and the column block (4096).
+    /// Shapes on either side of the micro-tile (6×16), the k block (384), the row block (144: one sweep vs
+    /// several), the B packing chunk (2048 columns) and the column block (4096).
     func testMatchesReferenceAcrossBlockBoundaries() {
-        check([(5, 15, 319), (6, 16, 320), (7, 17, 321), (12, 32, 641), (143, 9, 20), (144, 10, 7), (151, 23, 330),
+        check([(5, 15, 383), (6, 16, 384), (7, 17, 385), (12, 32, 769), (143, 9, 20), (144, 10, 7), (151, 23, 400),
                (3, 255, 17), (2, 256, 3), (4, 273, 40), (19, 530, 11), (150, 530, 3), (2, 4100, 3)],
               coefficients: [(1, 0), (-0.75, 1.5)], seed: 1000)
+    }
+
+    /// With one row block, B is packed 2048 columns at a time into one reused buffer: several chunks, a ragged
+    /// last one, several k blocks, both orientations of B; and with several row blocks the packed block is kept.
+    func testMatchesReferenceAcrossPackingChunks() {
+        check([(1, 2100, 400), (5, 2065, 100), (150, 2060, 20)], coefficients: [(1, 0), (0.5, -1)], seed: 3000)
     }
 
     /// Calls big enough to be split over 2 threads, by columns (op(A) packed once, by both threads, over two
@@ -66,12 +72,12 @@ final class GEMMTests: XCTestCase {
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
         Parallel.threadCount = 2
-        check([(151, 300, 330), (40, 2100, 20), (500, 60, 40)], coefficients: [(-0.75, 1.5)], seed: 2000)
+        check([(151, 300, 400), (40, 2100, 20), (500, 60, 40)], coefficients: [(-0.75, 1.5)], seed: 2000)
     }
 
     /// C ← β·C for k = 0 or α = 0, and β = 0 overwrites C (NaN included) on edge tiles and over several k blocks.
     func testDegenerateCoefficientsAndNaNInC() {
-        for (m, n, k) in [(7, 19, 300), (13, 5, 0), (1, 33, 2)] {
+        for (m, n, k) in [(7, 19, 400), (13, 5, 0), (1, 33, 2)] {
             for (alpha, beta) in [(Float(1), Float(0)), (0, 0), (0, 2), (1.5, 2)] {
                 var rng = SplitMix64(seed: UInt64(m * 1000 + n * 10 + k))
                 let a = rng.floats(m * k), b = rng.floats(k * n)
@@ -104,10 +110,11 @@ final class GEMMTests: XCTestCase {
     }
 
     /// Large enough to be split across threads: by columns (m ≤ n, op(A) packed once and shared, including
-    /// several row blocks with a short last one) and by rows (m > n), with transposes, β ≠ 0 and several k blocks.
+    /// several row blocks with a short last one, and several parts per thread for n ≥ 2048) and by rows (m > n),
+    /// with transposes, β ≠ 0 and several k blocks.
     func testBitIdenticalForAnyThreadCount() {
         for (m, n, k, ta, tb) in [(97, 203, 150, false, false), (301, 45, 300, true, true), (40, 190, 520, false, true),
-                                  (150, 160, 330, true, false)] {
+                                  (150, 160, 400, true, false), (50, 700, 200, false, false), (30, 2100, 40, true, true)] {
             var rng = SplitMix64(seed: UInt64(m + n + k))
             let a = rng.floats(m * k), b = rng.floats(k * n), c0 = rng.floats(m * n)
             func run(_ threads: Int) -> [Float] {

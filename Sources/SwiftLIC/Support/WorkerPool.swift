@@ -21,7 +21,14 @@ import Synchronization
 /// - A worker woken from its condition variable is often placed on the CPU of the thread that woke it (Linux's
 ///   wake-affine heuristic), where it would take turns with the caller instead of running beside it: 2 threads
 ///   at 1 thread's speed for as long as the placement lasts. A worker that finds itself on its caller's CPU when
-///   it joins a job moves off that CPU (`CPUAffinity.avoid`).
+///   it wakes or joins a job moves off that CPU (`CPUAffinity.avoid`). But a worker queued behind a computing
+///   caller gets to run only when the caller's time slice ends (ms): in benchmark blocks after a pause, up to 25
+///   of 240 256³ jobs ran without their worker, and such rounds at 1 thread's speed. So the caller yields its CPU
+///   right after it wakes parked workers, and after each index it runs while the job still lacks a wanted worker
+///   (a no-op when nothing else is queued). Without the first yield, 512³ on 2 threads fell into a stable
+///   1-thread mode in 3 of 5 benchmark runs: the worker, woken next to the caller, got to run only at the
+///   caller's yield after its half (1.6 ms in), found no index left, spun 100 µs, parked again before the next
+///   call, and was woken next to the caller again.
 /// - `state` packs the job's generation, closed flag, how many workers it wants and how many joined, so that a
 ///   worker's join is one atomic decision against exactly one job.
 final class WorkerPool: @unchecked Sendable {
@@ -40,6 +47,7 @@ final class WorkerPool: @unchecked Sendable {
     private let finished = Atomic<Int>(0)   // workers that joined the current job and are done with it
     private let owned = Atomic<Bool>(false) // a caller holds the pool
     private let sleepers = Atomic<Int>(0)   // workers parked (or about to park) on `wake`
+    private let callerCPU = Atomic<Int>(-1) // the CPU the current job's owner published it from
 
     /// The current job; written by its owner before `state` publishes it, read by workers after they join.
     private struct Job { var body: ((Int) -> Void)? = nil; var count = 0; var callerCPU: Int32 = -1 }
@@ -75,6 +83,7 @@ final class WorkerPool: @unchecked Sendable {
         while started < helpers { startWorker(index: started); started += 1 }
         withoutActuallyEscaping(body) { body in
             job.pointee = Job(body: body, count: count, callerCPU: CPUAffinity.current())
+            callerCPU.store(Int(job.pointee.callerCPU), ordering: .relaxed)
             next.store(0, ordering: .relaxed)
             finished.store(0, ordering: .relaxed)
             let g = WorkerPool.generation(state.load(ordering: .relaxed)) + 1
@@ -86,8 +95,10 @@ final class WorkerPool: @unchecked Sendable {
                 pthread_mutex_lock(mutex)
                 pthread_cond_broadcast(wake)
                 pthread_mutex_unlock(mutex)
+                // A woken worker queued on this CPU runs now, moves off it and joins (see READ ME FIRST).
+                sched_yield()
             }
-            drain(body, count)
+            drain(body, count, yieldingUntil: helpers)
             let closed = state.bitwiseOr(WorkerPool.closedBit, ordering: .acquiringAndReleasing).newValue
             let joined = closed & WorkerPool.joinedMask
             // A worker preempted mid-job may be waiting for this very CPU: after a while, offer it.
@@ -101,11 +112,14 @@ final class WorkerPool: @unchecked Sendable {
         return true
     }
 
-    private func drain(_ body: (Int) -> Void, _ count: Int) {
+    /// Runs indices of the current job until none are left. The owner passes `yieldingUntil: wanted`: after each
+    /// index, while fewer workers have joined, it yields its CPU to one that may be queued there.
+    private func drain(_ body: (Int) -> Void, _ count: Int, yieldingUntil wanted: Int = 0) {
         while true {
             let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
             if i >= count { return }
             body(i)
+            if state.load(ordering: .relaxed) & WorkerPool.joinedMask < wanted { sched_yield() }
         }
     }
 
@@ -130,7 +144,13 @@ final class WorkerPool: @unchecked Sendable {
         var seen = 0, spin = false
         while true {
             var s = state.load(ordering: .acquiring)
-            if WorkerPool.generation(s) == seen { s = awaitJob(after: seen, spin: spin) }
+            if WorkerPool.generation(s) == seen {
+                var parked = false
+                s = awaitJob(after: seen, spin: spin, parked: &parked)
+                // Woken next to the caller (wake-affine): move before it starts to compute on this CPU.
+                let cpu = Int32(truncatingIfNeeded: callerCPU.load(ordering: .relaxed))
+                if parked && cpu >= 0 && CPUAffinity.current() == cpu { affinity.avoid(cpu: cpu) }
+            }
             seen = WorkerPool.generation(s)
             // Join if the job is still open and wants another worker.
             while WorkerPool.generation(s) == seen && s & WorkerPool.closedBit == 0
@@ -156,8 +176,8 @@ final class WorkerPool: @unchecked Sendable {
         drain(current.body!, current.count)
     }
 
-    /// Waits for a job of a later generation than `seen`: spins for a while if `spin`, then parks.
-    private func awaitJob(after seen: Int, spin: Bool) -> Int {
+    /// Waits for a job of a later generation than `seen`: spins for a while if `spin`, then parks (and says so).
+    private func awaitJob(after seen: Int, spin: Bool, parked: inout Bool) -> Int {
         if spin {
             let deadline = monotonicNanoseconds() + WorkerPool.spinNanoseconds
             var polls = 0
@@ -169,6 +189,7 @@ final class WorkerPool: @unchecked Sendable {
                 if polls % 64 == 0 && monotonicNanoseconds() > deadline { break }
             }
         }
+        parked = true
         pthread_mutex_lock(mutex)
         sleepers.wrappingAdd(1, ordering: .sequentiallyConsistent)
         var s = state.load(ordering: .sequentiallyConsistent)
