@@ -138,6 +138,13 @@ int32_t slic_maxpool2x2_forward(int64_t n, int64_t c, int64_t h, int64_t w, cons
                                 float *y, int64_t y_count);
 int32_t slic_maxpool2x2_backward(int64_t n, int64_t c, int64_t h, int64_t w, const float *x, int64_t x_count,
                                  const float *grad_y, int64_t grad_y_count, float *grad_x, int64_t grad_x_count);
+/* CDF 9/7 wavelet transform (JPEG 2000's irreversible filter, lifting with whole-sample symmetric extension),
+ * `levels` levels (0...10) on each of `planes` planes of h×w, in place of the Mallat layout (low band top left).
+ * op 0 = analysis, 1 = synthesis (its exact inverse), 2 = adjoint of analysis, 3 = adjoint of synthesis (the
+ * backward passes). Each subband is scaled by the L2 norm of its synthesis basis functions, so a unit error on any
+ * coefficient costs about the same squared error in the plane. x and y (both planes·h·w values) must not overlap. */
+int32_t slic_dwt97(int32_t op, int64_t levels, int64_t planes, int64_t h, int64_t w, const float *x, int64_t x_count,
+                   float *y, int64_t y_count);
 /* 2× upsampling, mode 0 = nearest, 1 = bilinear (align_corners = false); y is n×c×2h×2w. */
 int32_t slic_upsample2x_forward(int32_t mode, int64_t n, int64_t c, int64_t h, int64_t w, const float *x,
                                 int64_t x_count, float *y, int64_t y_count);

@@ -192,3 +192,21 @@ public func slic_loss(_ kind: Int32, _ pred: UnsafePointer<Float>?, _ predCount:
                                      grad: grad == nil ? nil : try mutableBuffer(grad, gradCount, "grad"))
     }
 }
+
+@_cdecl("slic_dwt97")
+public func slic_dwt97(_ op: Int32, _ levels: Int64, _ planes: Int64, _ h: Int64, _ w: Int64,
+                       _ x: UnsafePointer<Float>?, _ xCount: Int64,
+                       _ y: UnsafeMutablePointer<Float>?, _ yCount: Int64) -> Int32 {
+    guarded { () throws(SLICError) in
+        guard let operation = DWT97.Operation(rawValue: op) else {
+            throw SLICError.invalid("dwt97: expected op 0 (analysis), 1 (synthesis), 2 (analysis adjoint) or "
+                                    + "3 (synthesis adjoint), got \(op)")
+        }
+        _ = try DWT97.validate(levels: Int(levels), planes: Int(planes), height: Int(h), width: Int(w),
+                               input: Int(xCount), output: Int(yCount))
+        let src = try buffer(x, xCount, "x"), dst = try mutableBuffer(y, yCount, "y")
+        try requireDisjoint("dwt97", dst, "y", [(src, "x")])
+        DWT97.apply(operation, levels: Int(levels), planes: Int(planes), height: Int(h), width: Int(w),
+                    x: src, y: dst)
+    }
+}

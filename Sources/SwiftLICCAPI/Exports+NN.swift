@@ -16,17 +16,6 @@ private func optionalMutableBuffer<T>(_ p: UnsafeMutablePointer<T>?, _ count: In
     return try mutableBuffer(p, count, name)
 }
 
-/// Outputs are written while inputs are read, so they must not share memory.
-private func requireDisjoint(_ op: String, _ out: UnsafeMutableBufferPointer<Float>, _ outName: String,
-                             _ inputs: [(UnsafeBufferPointer<Float>?, String)]) throws(SLICError) {
-    guard let o = out.baseAddress, out.count > 0 else { return }
-    for (b, name) in inputs {
-        guard let b, let p = b.baseAddress, b.count > 0 else { continue }
-        let overlap = UnsafePointer(o) < p + b.count && p < UnsafePointer(o) + out.count
-        try require(!overlap, "\(op): \(outName) shares memory with \(name)")
-    }
-}
-
 private func activationKind(_ op: String, _ kind: Int32, slopes: UnsafeBufferPointer<Float>?, channels: Int)
     throws(SLICError) -> Activation {
     guard let a = Activation(rawValue: kind) else {

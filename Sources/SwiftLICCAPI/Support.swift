@@ -96,3 +96,14 @@ public func slic_alloc(_ bytes: Int64, _ out: UnsafeMutablePointer<UnsafeMutable
 
 @_cdecl("slic_free")
 public func slic_free(_ p: UnsafeMutableRawPointer?) { BlockCache.release(p) }
+
+/// Outputs are written while inputs are read, so they must not share memory.
+func requireDisjoint(_ op: String, _ out: UnsafeMutableBufferPointer<Float>, _ outName: String,
+                     _ inputs: [(UnsafeBufferPointer<Float>?, String)]) throws(SLICError) {
+    guard let o = out.baseAddress, out.count > 0 else { return }
+    for (b, name) in inputs {
+        guard let b, let p = b.baseAddress, b.count > 0 else { continue }
+        let overlap = UnsafePointer(o) < p + b.count && p < UnsafePointer(o) + out.count
+        try require(!overlap, "\(op): \(outName) shares memory with \(name)")
+    }
+}

@@ -109,12 +109,11 @@ static PyObject *upsample2x(PyObject *self, PyObject *args) {
     return finish(&b, st);
 }
 
-/* pixel_shuffle(unshuffle, r, n, c, h, w, x, y) */
-static PyObject *pixel_shuffle(PyObject *self, PyObject *args) {
-    int unshuffle;
-    long long r, n, c, h, w;
-    PyObject *xo, *yo;
-    if (!PyArg_ParseTuple(args, "iLLLLLOO", &unshuffle, &r, &n, &c, &h, &w, &xo, &yo)) return NULL;
+/* A call mapping one float32 array x to another y, its integer arguments in a[]. */
+typedef int32_t (*map_call)(const long long *a, const float *x, int64_t xn, float *y, int64_t yn);
+
+/* Borrows x and y, releases the GIL around call(a, …), maps the status. */
+static PyObject *run_map(map_call call, const long long *a, PyObject *xo, PyObject *yo) {
     slic_borrowed b = {{0}, 0};
     const float *x;
     float *y;
@@ -122,9 +121,33 @@ static PyObject *pixel_shuffle(PyObject *self, PyObject *args) {
     if (take_map(&b, xo, "x", &x, &xn, yo, "y", &y, &yn)) return NULL;
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
-    st = slic_pixel_shuffle(unshuffle, r, n, c, h, w, x, xn, y, yn);
+    st = call(a, x, xn, y, yn);
     Py_END_ALLOW_THREADS
     return finish(&b, st);
+}
+
+static int32_t call_dwt97(const long long *a, const float *x, int64_t xn, float *y, int64_t yn) {
+    return slic_dwt97((int32_t)a[0], a[1], a[2], a[3], a[4], x, xn, y, yn);
+}
+
+/* dwt97(op, levels, planes, h, w, x, y) */
+static PyObject *dwt97(PyObject *self, PyObject *args) {
+    long long a[5];
+    PyObject *xo, *yo;
+    if (!PyArg_ParseTuple(args, "LLLLLOO", &a[0], &a[1], &a[2], &a[3], &a[4], &xo, &yo)) return NULL;
+    return run_map(call_dwt97, a, xo, yo);
+}
+
+static int32_t call_pixel_shuffle(const long long *a, const float *x, int64_t xn, float *y, int64_t yn) {
+    return slic_pixel_shuffle((int32_t)a[0], a[1], a[2], a[3], a[4], a[5], x, xn, y, yn);
+}
+
+/* pixel_shuffle(unshuffle, r, n, c, h, w, x, y) */
+static PyObject *pixel_shuffle(PyObject *self, PyObject *args) {
+    long long a[6];
+    PyObject *xo, *yo;
+    if (!PyArg_ParseTuple(args, "LLLLLLOO", &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &xo, &yo)) return NULL;
+    return run_map(call_pixel_shuffle, a, xo, yo);
 }
 
 /* quantize(kind, seed, offset, x, y, p=0): kind 0 = uniform noise, 1 = round half even, 2 = stochastic
@@ -222,6 +245,7 @@ PyMethodDef slic_layers_methods[] = {
      "gdn_backward(inverse, n, c, h, w, x, beta, gamma, grad_y, grad_x, grad_beta, grad_gamma)"},
     {"maxpool2x2", maxpool2x2, METH_VARARGS, "maxpool2x2(backward, n, c, h, w, x, grad_y_or_None, out)"},
     {"upsample2x", upsample2x, METH_VARARGS, "upsample2x(backward, mode, n, c, h, w, src, dst)"},
+    {"dwt97", dwt97, METH_VARARGS, "dwt97(op, levels, planes, h, w, x, y)"},
     {"pixel_shuffle", pixel_shuffle, METH_VARARGS, "pixel_shuffle(unshuffle, r, n, c, h, w, x, y)"},
     {"quantize", quantize, METH_VARARGS,
      "quantize(kind, seed, offset, x, y, p=0): 0 noise, 1 round, 2 binarize, 3 dropout(p)"},

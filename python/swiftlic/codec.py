@@ -24,13 +24,13 @@ import numpy as np
 
 from . import latent
 from .color import rgb_to_ycbcr, ycbcr_to_rgb
-from .errors import InvalidArgumentError, ModelMismatchError
+from .errors import CorruptStreamError, InvalidArgumentError, ModelMismatchError
 
 __all__ = ["compress", "decompress", "load_model", "available_models", "DEFAULT_MODEL", "StreamInfo", "info",
-           "weights_hash", "latent_roundtrip"]
+           "weights_hash", "latent_roundtrip", "to_code_blocks", "from_code_blocks"]
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-DEFAULT_MODEL = "cheng2018-cae-pca192"
+DEFAULT_MODEL = "dwt97"
 # Quantizer: B bits (Cheng: 12); one latent unit (the training noise width) spans 2^FINE quantizer steps, so
 # bitplane truncation can choose any precision from coarse to 1/2^FINE of the training step.
 BITS = 12
@@ -46,8 +46,12 @@ def available_models() -> list[str]:
 
 
 def weights_hash(model) -> int:
-    """A 64-bit hash of a model's parameters (names, shapes and float32 bytes), stored in every stream."""
+    """A 64-bit hash of a model's parameters (names, shapes and float32 bytes), stored in every stream, and of
+    its fixed transform (``transform_signature()``, where a model has one: the wavelet's levels and scales)."""
     h = hashlib.blake2b(digest_size=8)
+    signature = getattr(model, "transform_signature", None)
+    if signature is not None:
+        h.update(signature().encode())
     for name, value in model.state_dict().items():
         h.update(name.encode())
         h.update(repr(value.shape).encode())
@@ -108,6 +112,42 @@ def _pad(planes: np.ndarray, stride: int) -> np.ndarray:
     return np.ascontiguousarray(np.pad(planes, ((0, 0), (0, ph), (0, pw)), mode=mode))
 
 
+def to_code_blocks(y: np.ndarray, block: int | None) -> np.ndarray:
+    """C×h×w → (C·⌈h/b⌉·⌈w/b⌉)×b×b: the latent cut into b×b code blocks (zero-padded at the right and bottom),
+    block-row-major within each channel; ``None`` returns ``y``. Each block becomes one channel of the latent
+    coder, so its bitplane truncation is chosen per block (EBCOT's code blocks)."""
+    if block is None:
+        return y
+    c, h, w = y.shape
+    th, tw = -(-h // block), -(-w // block)
+    if (th * block, tw * block) != (h, w):
+        y = np.pad(y, ((0, 0), (0, th * block - h), (0, tw * block - w)))
+    t = y.reshape(c, th, block, tw, block).transpose(0, 1, 3, 2, 4)
+    return np.ascontiguousarray(t.reshape(c * th * tw, block, block))
+
+
+def from_code_blocks(blocks: np.ndarray, shape: tuple[int, int, int], block: int | None) -> np.ndarray:
+    """The inverse of :func:`to_code_blocks` for a latent of ``shape`` (C, h, w); raises CorruptStreamError when
+    the blocks cannot be that latent's."""
+    if block is None:
+        return blocks
+    c, h, w = shape
+    th, tw = -(-h // block), -(-w // block)
+    if blocks.shape != (c * th * tw, block, block):
+        raise CorruptStreamError(f"the stream holds a latent of shape {blocks.shape}, expected "
+                                 f"{c * th * tw} code blocks of {block}×{block} for a {c}×{h}×{w} latent")
+    t = blocks.reshape(c, th, tw, block, block).transpose(0, 1, 3, 2, 4).reshape(c, th * block, tw * block)
+    return np.ascontiguousarray(t[:, :h, :w])
+
+
+def _latent_shape(model, image_size: tuple[int, int]) -> tuple[int, int, int]:
+    """The latent shape of an image of ``image_size`` padded to the model's stride."""
+    s = model.stride
+    down = getattr(model, "latent_stride", s)
+    hp, wp = (-(-n // s) * s for n in image_size)
+    return model.latent_channels, hp // down, wp // down
+
+
 def _model_hash(model) -> int:
     return getattr(model, "_hash", None) or weights_hash(model)
 
@@ -126,21 +166,25 @@ def compress(image, bpp: float | None = None, *, model=None, pca: str = "none", 
         raise InvalidArgumentError(f"bpp: expected a positive rate, got {bpp}")
     model_id, m = load_model(model)
     x = _pad(rgb_to_ycbcr(img, planar=True), m.stride)
-    y = m.encode(x[None])[0]
+    y = to_code_blocks(m.encode(x[None])[0], getattr(m, "code_block", None))
     target = None if bpp is None else max(1, int(bpp * h * w / 8))
     return latent.encode(y, bits=BITS, step=_STEP, target_bytes=target, layers=layers, pca=pca,
                          model_id=model_id, model_hash=_model_hash(m), image_size=(h, w), color_mode="ycbcr")
 
 
-def latent_roundtrip(y, bpp: float, image_size: tuple[int, int], model_id: str = "") -> tuple[np.ndarray, int]:
+def latent_roundtrip(y, bpp: float, image_size: tuple[int, int], model_id: str = "",
+                     code_block: int | None = None) -> tuple[np.ndarray, int]:
     """``(ŷ, stream bytes)``: the latent the decoder of a ``compress(image, bpp)`` stream sees, for the analysis
-    output ``y`` (C×h×w) of an image of ``image_size``. Training with ``quantizer="codec"`` decodes these."""
+    output ``y`` (C×h×w) of an image of ``image_size`` (``code_block``: the model's, if it has one). Training with
+    ``quantizer="codec"`` decodes these."""
     h, w = image_size
     if not (np.isfinite(bpp) and bpp > 0):
         raise InvalidArgumentError(f"bpp: expected a positive rate, got {bpp}")
+    shape = np.shape(y)
+    y = to_code_blocks(np.ascontiguousarray(y, dtype=np.float32), code_block)
     data = latent.encode(y, bits=BITS, step=_STEP, target_bytes=max(1, int(bpp * h * w / 8)), model_id=model_id,
                          image_size=(h, w), color_mode="ycbcr")
-    return latent.decode(data)[0], len(data)
+    return from_code_blocks(latent.decode(data)[0], shape, code_block), len(data)
 
 
 @dataclass(frozen=True)
@@ -178,6 +222,9 @@ def decompress(data, *, model=None) -> np.ndarray:
     else:
         model_id, m = load_model(model)
     y_hat, _ = latent.decode(data, model_hash=_model_hash(m))
+    block = getattr(m, "code_block", None)
+    if block is not None:
+        y_hat = from_code_blocks(y_hat, _latent_shape(m, hd.image_size), block)
     x_hat = m.decode(y_hat[None])[0]
     h, w = hd.image_size
     planes = np.ascontiguousarray(x_hat[:, :h, :w])

@@ -287,7 +287,8 @@ class _Run:
             self.entropy.zero_grad()
         y = model.encoder.forward(x)
         if self.quantizer == "codec":
-            yq, qcache = _codec_quantize(y, x.shape[2:], t["codec_bpp"], model.rng), None
+            yq, qcache = _codec_quantize(y, x.shape[2:], t["codec_bpp"], model.rng,
+                                         getattr(model, "code_block", None)), None
         else:
             yq, qcache = quantize(y, self.quantizer, True, model.rng)
         xh = model.decoder.forward(yq)
@@ -339,7 +340,7 @@ def _distortion(xh: np.ndarray, x: np.ndarray, kind: str, space: str) -> tuple[f
     return mse, dist, np.ascontiguousarray(g, dtype=np.float32)
 
 
-def _codec_quantize(y: np.ndarray, size, bpp_range, rng: np.random.Generator) -> np.ndarray:
+def _codec_quantize(y: np.ndarray, size, bpp_range, rng: np.random.Generator, code_block=None) -> np.ndarray:
     """Each batch item through the real codec (:func:`swiftlic.codec.latent_roundtrip`) at a rate drawn
     log-uniformly from ``bpp_range`` (from ``rng``, so a resumed run draws the same rates)."""
     from .codec import latent_roundtrip
@@ -347,7 +348,7 @@ def _codec_quantize(y: np.ndarray, size, bpp_range, rng: np.random.Generator) ->
     lo, hi = (math.log(float(b)) for b in bpp_range)
     out = np.empty_like(y)
     for i in range(y.shape[0]):
-        out[i] = latent_roundtrip(y[i], math.exp(rng.uniform(lo, hi)), tuple(size))[0]
+        out[i] = latent_roundtrip(y[i], math.exp(rng.uniform(lo, hi)), tuple(size), code_block=code_block)[0]
     return out
 
 
@@ -409,7 +410,7 @@ def evaluate(model, entropy=None, *, kind="images", path="kodak", images=4, crop
         if q == "codec":
             from .codec import latent_roundtrip
 
-            yhat, coded = latent_roundtrip(y[0], codec_bpp, (h, w))
+            yhat, coded = latent_roundtrip(y[0], codec_bpp, (h, w), code_block=getattr(model, "code_block", None))
             yq = yhat[None]
         else:
             yq, _ = quantize(y, q, False, rng)

@@ -13,8 +13,8 @@ import pytest
 import swiftlic
 from swiftlic.errors import InvalidArgumentError
 from swiftlic.nn import ops_layers as F
-from swiftlic.nn.layers_extra import (GDN, IGDN, Dropout, MaxPool2d, PixelShuffle, PixelUnshuffle, Quantizer,
-                                      Upsample)
+from swiftlic.nn.layers_extra import (DWT97, GDN, IGDN, Dropout, InverseDWT97, MaxPool2d, PixelShuffle,
+                                      PixelUnshuffle, Quantizer, Upsample)
 from swiftlic.nn.losses import L1Loss, MSELoss, l1, mse
 from swiftlic.nn.module import Parameter, Sequential
 from swiftlic.nn.optim import Adam, WarmupSchedule, clip_grad_norm, warmup_lr
@@ -97,6 +97,8 @@ def test_gdn_effective_params_stay_nonnegative():
     (Upsample(2, "bilinear"), (1, 2, 3, 4)),
     (PixelShuffle(2), (2, 8, 2, 3)),
     (PixelUnshuffle(2), (1, 2, 4, 6)),
+    (DWT97(2), (1, 2, 5, 6)),
+    (InverseDWT97(2), (2, 1, 6, 5)),
 ])
 def test_resampling_layer_gradients(layer, shape):
     check_layer_gradients(layer, rand(*shape, seed=5), tol=1e-2)
@@ -112,6 +114,39 @@ def test_maxpool_tie_rule_and_odd_sizes():
 def test_pixel_shuffle_roundtrip():
     x = rand(2, 18, 3, 5, seed=6)
     np.testing.assert_array_equal(F.pixel_unshuffle(F.pixel_shuffle(x, 3), 3), x)
+
+
+def test_dwt97_inverts_and_its_adjoints_are_transposes():
+    x, g = rand(2, 3, 37, 50, seed=7), rand(2, 3, 37, 50, seed=8)
+    for levels in (0, 1, 5):
+        y = F.dwt97(x, levels)
+        np.testing.assert_allclose(F.dwt97(y, levels, "synthesis"), x, atol=2e-5)
+        for op, adj in (("analysis", "analysis_adjoint"), ("synthesis", "synthesis_adjoint")):
+            lhs = np.vdot(F.dwt97(x, levels, op).astype(np.float64), g)
+            rhs = np.vdot(x.astype(np.float64), F.dwt97(g, levels, adj))
+            assert abs(lhs - rhs) <= 1e-4 * abs(lhs) + 1e-3
+    # Subbands weighted by their synthesis norms: away from the borders, the synthesis of a unit coefficient has
+    # unit energy (±10 %).
+    for pos in ((4, 4), (12, 4), (24, 40), (45, 50)):  # interior of LL3, LH3, HH2, HH1
+        e = np.zeros((1, 1, 64, 64), np.float32)
+        e[0, 0][pos] = 1
+        assert 0.9 < float(np.sum(F.dwt97(e, 3, "synthesis") ** 2)) < 1.1, pos
+
+
+def test_dwt97_bad_input():
+    x = rand(1, 1, 16, 16)
+    with pytest.raises(InvalidArgumentError, match="op"):
+        F.dwt97(x, 1, "forward")
+    with pytest.raises(InvalidArgumentError, match=r"5 levels need a plane of at least 17×17, got 16×16"):
+        F.dwt97(x, 5)
+    with pytest.raises(InvalidArgumentError, match="levels in 0...10"):
+        F.dwt97(x, 11)
+    with pytest.raises(InvalidArgumentError, match="levels"):
+        DWT97(-1)
+    with pytest.raises(TypeError, match="float32"):
+        swiftlic._native.dwt97(0, 1, 1, 16, 16, x, np.zeros((1, 1, 16, 16), np.float64))
+    with pytest.raises(InvalidArgumentError, match="y shares memory with x"):
+        swiftlic._native.dwt97(0, 1, 1, 16, 16, x, x)
 
 
 def test_dropout_train_and_eval():

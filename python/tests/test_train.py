@@ -76,9 +76,9 @@ def test_codec_quantizer_feeds_the_decoder_what_the_codec_decodes(monkeypatch):
     seen = []
     real = codec.latent_roundtrip
 
-    def spy(yi, bpp, size, model_id=""):
+    def spy(yi, bpp, size, model_id="", code_block=None):
         seen.append(bpp)
-        return real(yi, bpp, size, model_id)
+        return real(yi, bpp, size, model_id, code_block)
 
     monkeypatch.setattr(codec, "latent_roundtrip", spy)
     out = T._codec_quantize(y, (16, 24), (0.2, 3.0), np.random.default_rng([1, 2]))

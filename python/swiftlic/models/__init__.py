@@ -93,4 +93,4 @@ def load(path, *, expect: str | None = None) -> CompressionModel:
 
 
 # The zoo (imported for their @register side effect).
-from . import cheng2018, ee276, balle2017, theis2017  # noqa: E402,F401
+from . import cheng2018, ee276, balle2017, theis2017, wavelet  # noqa: E402,F401

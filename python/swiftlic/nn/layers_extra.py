@@ -1,5 +1,5 @@
-"""Layers over the native layer kernels: GDN / IGDN, max pooling, 2× upsampling, pixel (un)shuffle, dropout and
-the quantization proxies used to train through a quantizer.
+"""Layers over the native layer kernels: GDN / IGDN, max pooling, 2× upsampling, pixel (un)shuffle, the CDF 9/7
+wavelet transform and its inverse, dropout and the quantization proxies used to train through a quantizer.
 
 Each layer follows the protocol of :mod:`swiftlic.nn.module`: ``forward`` caches what ``backward`` needs,
 ``backward(grad_y)`` returns the input gradient and accumulates (+=) parameter gradients.
@@ -26,7 +26,8 @@ from ..errors import InvalidArgumentError
 from . import ops_layers as F
 from .module import Module, Parameter
 
-__all__ = ["GDN", "IGDN", "MaxPool2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "Dropout", "Quantizer",
+__all__ = ["GDN", "IGDN", "MaxPool2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "DWT97", "InverseDWT97",
+           "Dropout", "Quantizer",
            "NonNegativeParametrizer"]
 
 
@@ -182,6 +183,35 @@ class PixelUnshuffle(PixelShuffle):
 
     def __init__(self, downscale_factor: int) -> None:
         super().__init__(downscale_factor)
+
+
+class DWT97(Module):
+    """``levels`` levels of the CDF 9/7 wavelet analysis of every plane (:func:`ops_layers.dwt97`); no
+    parameters. Backward is the exact adjoint of the float computation."""
+
+    _ops = ("analysis", "analysis_adjoint")
+
+    def __init__(self, levels: int = 5) -> None:
+        super().__init__()
+        levels = int(levels)
+        if not 0 <= levels <= 10:
+            raise InvalidArgumentError(f"{type(self).__name__}: expected levels in 0…10, got {levels}")
+        self.levels = levels
+
+    def forward(self, x):
+        return F.dwt97(x, self.levels, self._ops[0])
+
+    def backward(self, grad_out):
+        return F.dwt97(grad_out, self.levels, self._ops[1])
+
+    def extra_repr(self) -> str:
+        return f"levels={self.levels}"
+
+
+class InverseDWT97(DWT97):
+    """The synthesis (exact inverse) of :class:`DWT97`."""
+
+    _ops = ("synthesis", "synthesis_adjoint")
 
 
 class _Seeded(Module):

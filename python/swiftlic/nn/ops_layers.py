@@ -1,5 +1,5 @@
-"""Functional wrappers over the native layer kernels: GDN, max pooling, 2× upsampling, pixel shuffle,
-quantization proxies, dropout, Adam and losses.
+"""Functional wrappers over the native layer kernels: GDN, max pooling, 2× upsampling, pixel shuffle, the
+CDF 9/7 wavelet transform, quantization proxies, dropout, Adam and losses.
 
 Arrays are NCHW float32 (other dtypes and non-contiguous inputs are converted). Every function checks the rank
 and the layout it needs and raises :class:`swiftlic.InvalidArgumentError` naming what it expected; the native
@@ -22,12 +22,13 @@ from ..errors import InvalidArgumentError
 
 __all__ = [
     "gdn", "gdn_backward", "max_pool2x2", "max_pool2x2_backward", "upsample2x", "upsample2x_backward",
-    "pixel_shuffle", "pixel_unshuffle", "uniform_noise", "round_half_even", "binarize", "random_uniform",
+    "pixel_shuffle", "pixel_unshuffle", "dwt97", "DWT97_OPS", "uniform_noise", "round_half_even", "binarize", "random_uniform",
     "dropout", "adam_step", "sum_of_squares", "mse_loss", "l1_loss",
 ]
 
 _F32 = np.dtype(np.float32).num
 _UPSAMPLE_MODES = {"nearest": 0, "bilinear": 1}
+DWT97_OPS = {"analysis": 0, "synthesis": 1, "analysis_adjoint": 2, "synthesis_adjoint": 3}
 _MAX_U64 = 2**64 - 1
 
 
@@ -152,6 +153,23 @@ def pixel_shuffle(x, r: int) -> np.ndarray:
 def pixel_unshuffle(x, r: int) -> np.ndarray:
     """N×C×H·r×W·r → N×C·r²×H×W, the inverse of :func:`pixel_shuffle` (and its backward)."""
     return _shuffle(x, r, True)
+
+
+def dwt97(x, levels: int, op: str = "analysis") -> np.ndarray:
+    """The CDF 9/7 wavelet transform (JPEG 2000's irreversible filter) of every N×C plane, Mallat layout.
+
+    ``op``: "analysis", "synthesis" (its exact inverse), "analysis_adjoint" or "synthesis_adjoint" (the backward
+    passes of the first two). Each subband is scaled by the L2 norm of its synthesis basis functions, so a unit
+    error on any coefficient costs about the same squared error in the plane. Any H×W with at least
+    2^(levels−1)+1 samples on each side; ``levels`` 0…10.
+    """
+    if op not in DWT97_OPS:
+        raise InvalidArgumentError(f"dwt97: expected op in {sorted(DWT97_OPS)}, got {op!r}")
+    x = _nchw(x, "dwt97")
+    n, c, h, w = x.shape
+    y = _empty(x.shape)
+    _native.dwt97(DWT97_OPS[op], int(levels), n * c, h, w, x, y)
+    return y
 
 
 # -- quantization proxies and dropout ---------------------------------------------------------------------

@@ -1,0 +1,142 @@
+"""The wavelet model (dwt97-cae) and the codec's code blocks: transform, gradients, streams, damaged streams."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import swiftlic
+from swiftlic import codec, metrics, models
+from swiftlic.color import ycbcr_to_rgb_affine
+from swiftlic.models.wavelet import plane_weights
+
+
+@pytest.fixture(scope="module")
+def image():
+    h, w = 75, 101  # not multiples of the stride (32) nor of the code block (64)
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    r = 120 + 90 * np.sin(x / 7) * np.cos(y / 11)
+    g = 80 + 50 * np.cos((x - y) / 13) + 50 * (y > h / 2)
+    b = 70 + 0.9 * x + 0.4 * y
+    img = np.stack([r, g, b], -1) + np.random.default_rng(3).normal(0, 2, (h, w, 3))
+    return np.clip(np.rint(img), 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def plain():
+    m = models.create("dwt97-cae", postfilter=False)
+    m.eval()
+    return m
+
+
+def test_plane_weights_are_the_rgb_norms_of_each_plane():
+    M = ycbcr_to_rgb_affine()[0]
+    for c in range(3):
+        e = np.zeros(3)
+        e[c] = 1
+        assert plane_weights()[c] == pytest.approx(np.linalg.norm(M @ e), rel=1e-6)
+
+
+def test_untrained_postfilter_is_the_plain_wavelet_and_decoding_inverts(plain):
+    x = np.random.default_rng(0).uniform(0, 1, (2, 3, 64, 96)).astype(np.float32)
+    full = models.create("dwt97-cae")
+    y = plain.encode(x)
+    np.testing.assert_array_equal(full.encode(x), y)
+    np.testing.assert_allclose(full.decode(y), plain.decode(y), atol=1e-6)
+    np.testing.assert_allclose(plain.decode(y), x, atol=2e-6)
+    # A unit latent error costs about (1/latent_scale)² of squared RGB error, whatever the plane.
+    for c in range(3):
+        e = np.zeros_like(y[:1])
+        e[0, c, 20, 30] = 1
+        d = plain.decode(y[:1] + e) - plain.decode(y[:1])
+        rgb = np.einsum("rc,nchw->nrhw", ycbcr_to_rgb_affine()[0], d)
+        assert float(np.sum(rgb ** 2)) * 64.0 ** 2 == pytest.approx(1.0, rel=0.1), c
+
+
+def test_model_gradients_by_finite_differences():
+    m = models.create("dwt97-cae", levels=2, postfilter_channels=[4], seed=1)
+    for p in m.parameters():  # non-zero last layer, so every branch carries gradient
+        p.data[...] += 0.05 * np.random.default_rng(2).standard_normal(p.data.shape).astype(np.float32)
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 1, (1, 3, 12, 16)).astype(np.float32)
+    for part, inp in ((m.encoder, x), (m.decoder, m.encode(x))):
+        w = rng.standard_normal(part.forward(inp).shape).astype(np.float32)
+        part.zero_grad()
+        part.forward(inp)
+        gx = part.backward(w)
+        d = rng.standard_normal(inp.shape).astype(np.float32)
+        eps = 1e-3 * float(np.abs(inp).max())  # small enough to cross no PReLU kink
+        num = (np.sum(w * part.forward(inp + eps * d), dtype=np.float64)
+               - np.sum(w * part.forward(inp - eps * d), dtype=np.float64)) / (2 * eps)
+        ana = float(np.sum(gx * d, dtype=np.float64))
+        assert ana == pytest.approx(num, rel=2e-3, abs=1e-3)
+
+
+@pytest.mark.parametrize("shape, block", [((3, 75, 101), 64), ((2, 64, 128), 64), ((1, 5, 9), 8)])
+def test_code_blocks_round_trip(shape, block):
+    y = np.random.default_rng(5).standard_normal(shape).astype(np.float32)
+    blocks = codec.to_code_blocks(y, block)
+    th, tw = -(-shape[1] // block), -(-shape[2] // block)
+    assert blocks.shape == (shape[0] * th * tw, block, block)
+    np.testing.assert_array_equal(blocks[0, :min(block, shape[1]), :min(block, shape[2])],
+                                  y[0, :block, :block])
+    np.testing.assert_array_equal(codec.from_code_blocks(blocks, shape, block), y)
+    with pytest.raises(swiftlic.CorruptStreamError, match="code blocks"):
+        codec.from_code_blocks(blocks[1:], shape, block)
+    assert codec.to_code_blocks(y, None) is y
+
+
+def test_wavelet_codec_round_trip_meets_rates(image, plain):
+    pixels = image.shape[0] * image.shape[1]
+    psnrs = []
+    for bpp in (0.5, 1.0, 2.0, 4.0):
+        data = swiftlic.compress(image, bpp=bpp, model=plain)
+        assert 0.8 * bpp < 8 * len(data) / pixels <= bpp
+        inf = codec.info(data)
+        assert inf.latent_shape == (3 * 2 * 2, 64, 64)  # 75×101 → padded 96×128 → 2×2 blocks per plane
+        rec = swiftlic.decompress(data, model=plain)
+        assert rec.shape == image.shape
+        psnrs.append(metrics.psnr(image, rec))
+    assert psnrs == sorted(psnrs) and psnrs[-1] > 40
+    # Every bitplane: the codec's quantizer alone (step 1/8 of a latent unit = 1/512 of a weighted coefficient).
+    assert metrics.psnr(image, swiftlic.decompress(swiftlic.compress(image, model=plain), model=plain)) > 50
+
+
+def test_latent_roundtrip_matches_the_stream(image, plain):
+    x = codec._pad(swiftlic.rgb_to_ycbcr(image, planar=True), plain.stride)
+    y = plain.encode(x[None])[0]
+    y_hat, n = codec.latent_roundtrip(y, 1.0, image.shape[:2], model_id="m", code_block=64)
+    assert y_hat.shape == y.shape and 0 < n <= image.shape[0] * image.shape[1] / 8
+    assert float(np.abs(y_hat - y).mean()) < float(np.abs(y).mean())
+
+
+def test_damaged_wavelet_streams_are_detected(image, plain):
+    data = swiftlic.compress(image, bpp=1.0, model=plain)
+    rng = np.random.default_rng(6)
+    for pos in rng.choice(len(data), 15, replace=False):
+        bad = bytearray(data)
+        bad[pos] ^= 1 << int(rng.integers(8))
+        with pytest.raises(swiftlic.CorruptStreamError):
+            swiftlic.decompress(bytes(bad), model=plain)
+    # A well-formed stream of the wrong geometry (other image size, same model) is refused, not mis-tiled.
+    other = swiftlic.compress(image[:40], bpp=1.0, model=plain)
+    hd = swiftlic.latent.read_header(other)
+    y_hat, _ = swiftlic.latent.decode(other)
+    forged = swiftlic.latent.encode(y_hat, bits=hd.bits, step=hd.step, model_id=hd.model_id,
+                                    model_hash=hd.model_hash, image_size=image.shape[:2], color_mode="ycbcr")
+    with pytest.raises(swiftlic.CorruptStreamError, match="code blocks"):
+        swiftlic.decompress(forged, model=plain)
+
+
+def test_bad_configs_raise():
+    for bad in ({"levels": 0}, {"latent_scale": -1.0}, {"code_block": 4}, {"postfilter_channels": []}):
+        with pytest.raises(swiftlic.InvalidArgumentError):
+            models.create("dwt97-cae", **bad)
+
+
+def test_streams_name_the_transform_not_only_the_weights(image, plain):
+    data = swiftlic.compress(image, bpp=1.0, model=plain)
+    for other in ({"levels": 4}, {"latent_scale": 32.0}):
+        m = models.create("dwt97-cae", postfilter=False, **other)
+        with pytest.raises(swiftlic.ModelMismatchError):
+            swiftlic.decompress(data, model=m)
