@@ -100,7 +100,7 @@ final class EntropyTests: XCTestCase {
                 // The encoder's distortion bookkeeping matches what the decoder reconstructs.
                 if k > 0 { expectedError -= enc.passes[k - 1].distortionDecrease }
                 XCTAssertEqual(err, expectedError, accuracy: 1e-6 * max(1, err), "\(h)×\(w) pass \(k)")
-                // Distortion falls along the hull (a single pass may raise it: midpoint reconstruction).
+                // Distortion falls along the hull (a single pass may raise it: the reconstruction is not the centroid).
                 if k == 0 || hullPasses.contains(k) {
                     XCTAssertLessThanOrEqual(err, previousError)
                     previousError = err

@@ -27,7 +27,8 @@ from .color import rgb_to_ycbcr, ycbcr_to_rgb
 from .errors import CorruptStreamError, InvalidArgumentError, ModelMismatchError
 
 __all__ = ["compress", "decompress", "load_model", "available_models", "DEFAULT_MODEL", "StreamInfo", "info",
-           "weights_hash", "latent_roundtrip", "to_code_blocks", "from_code_blocks"]
+           "weights_hash", "latent_roundtrip", "to_code_blocks", "from_code_blocks",
+           "code_block_size"]
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_MODEL = "dwt97"
@@ -126,6 +127,12 @@ def to_code_blocks(y: np.ndarray, block: int | None) -> np.ndarray:
     return np.ascontiguousarray(t.reshape(c * th * tw, block, block))
 
 
+def code_block_size(model, height: int, width: int) -> int | None:
+    """The code-block size the model wants for a latent of height×width (``None``: one block per channel)."""
+    rule = getattr(model, "code_block_for", None)
+    return None if rule is None else int(rule(height, width))
+
+
 def from_code_blocks(blocks: np.ndarray, shape: tuple[int, int, int], block: int | None) -> np.ndarray:
     """The inverse of :func:`to_code_blocks` for a latent of ``shape`` (C, h, w); raises CorruptStreamError when
     the blocks cannot be that latent's."""
@@ -166,7 +173,8 @@ def compress(image, bpp: float | None = None, *, model=None, pca: str = "none", 
         raise InvalidArgumentError(f"bpp: expected a positive rate, got {bpp}")
     model_id, m = load_model(model)
     x = _pad(rgb_to_ycbcr(img, planar=True), m.stride)
-    y = to_code_blocks(m.encode(x[None])[0], getattr(m, "code_block", None))
+    y = m.encode(x[None])[0]
+    y = to_code_blocks(y, code_block_size(m, *y.shape[1:]))
     target = None if bpp is None else max(1, int(bpp * h * w / 8))
     return latent.encode(y, bits=BITS, step=_STEP, target_bytes=target, layers=layers, pca=pca,
                          model_id=model_id, model_hash=_model_hash(m), image_size=(h, w), color_mode="ycbcr")
@@ -175,7 +183,7 @@ def compress(image, bpp: float | None = None, *, model=None, pca: str = "none", 
 def latent_roundtrip(y, bpp: float, image_size: tuple[int, int], model_id: str = "",
                      code_block: int | None = None) -> tuple[np.ndarray, int]:
     """``(ŷ, stream bytes)``: the latent the decoder of a ``compress(image, bpp)`` stream sees, for the analysis
-    output ``y`` (C×h×w) of an image of ``image_size`` (``code_block``: the model's, if it has one). Training with
+    output ``y`` (C×h×w) of an image of ``image_size`` (``code_block``: :func:`code_block_size` of the model). Training with
     ``quantizer="codec"`` decodes these."""
     h, w = image_size
     if not (np.isfinite(bpp) and bpp > 0):
@@ -222,9 +230,10 @@ def decompress(data, *, model=None) -> np.ndarray:
     else:
         model_id, m = load_model(model)
     y_hat, _ = latent.decode(data, model_hash=_model_hash(m))
-    block = getattr(m, "code_block", None)
+    shape = _latent_shape(m, hd.image_size)
+    block = code_block_size(m, *shape[1:])
     if block is not None:
-        y_hat = from_code_blocks(y_hat, _latent_shape(m, hd.image_size), block)
+        y_hat = from_code_blocks(y_hat, shape, block)
     x_hat = m.decode(y_hat[None])[0]
     h, w = hd.image_size
     planes = np.ascontiguousarray(x_hat[:, :h, :w])

@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from . import color, models
+from .codec import code_block_size
 from .errors import InvalidArgumentError, ModelMismatchError
 from .models.base import QUANTIZERS, quantize, quantize_backward
 from .models.entropy import FactorizedLaplace
@@ -288,7 +289,7 @@ class _Run:
         y = model.encoder.forward(x)
         if self.quantizer == "codec":
             yq, qcache = _codec_quantize(y, x.shape[2:], t["codec_bpp"], model.rng,
-                                         getattr(model, "code_block", None)), None
+                                         code_block_size(model, *y.shape[2:])), None
         else:
             yq, qcache = quantize(y, self.quantizer, True, model.rng)
         xh = model.decoder.forward(yq)
@@ -410,7 +411,7 @@ def evaluate(model, entropy=None, *, kind="images", path="kodak", images=4, crop
         if q == "codec":
             from .codec import latent_roundtrip
 
-            yhat, coded = latent_roundtrip(y[0], codec_bpp, (h, w), code_block=getattr(model, "code_block", None))
+            yhat, coded = latent_roundtrip(y[0], codec_bpp, (h, w), code_block=code_block_size(model, *y.shape[2:]))
             yq = yhat[None]
         else:
             yq, _ = quantize(y, q, False, rng)

@@ -104,7 +104,7 @@ def test_header_fields_and_model_check():
     h = latent.read_header(data)
     assert (h.model_id, h.model_hash, h.image_size, h.color_mode) == ("cheng2018-cae/λ=0.01", 2**64 - 5, (48, 64),
                                                                         "ycbcr")
-    assert h.stream_bytes == len(data) and h.version == 2
+    assert h.stream_bytes == len(data) and h.version == 3
     latent.decode(data, model_hash=2**64 - 5)
     with pytest.raises(ModelMismatchError, match="cheng2018-cae"):
         latent.decode(data, model_hash=1)
@@ -278,3 +278,31 @@ def test_bad_input_gives_clear_errors():
         latent.decode(data, max_pixels=1000)
     with pytest.raises(InvalidArgumentError, match="out"):
         latent.decode(data, out=np.empty((2, 16, 15), np.float32))
+
+
+def test_blocks_no_layer_includes_cost_no_bitplane_byte_and_decode_to_zeros():
+    rng = np.random.default_rng(11)
+    y = np.zeros((40, 16, 16), np.float32)
+    y[0] = rng.laplace(size=(16, 16)) * 20  # one block with content, 39 empty ones
+    data = latent.encode(y, bits=8)
+    h = latent.read_header(data)
+    # The 39 empty blocks cost only their inclusion bits (4 more bytes of bitmap than a 1-channel stream).
+    assert h.layers_present == 1 and len(data) == len(latent.encode(y[:1], bits=8)) + 4
+    out, _ = latent.decode(data)
+    np.testing.assert_array_equal(out[1:], 0)
+    np.testing.assert_allclose(out[0], y[0], atol=0.5 / 2**7)
+
+
+def test_a_forged_bitplane_count_is_corruption():
+    import zlib
+
+    y = np.random.default_rng(12).laplace(size=(3, 8, 8)).astype(np.float32)
+    data = bytearray(latent.encode(y, bits=8))
+    at = latent.read_header(bytes(data)).header_bytes
+    assert data[at] == 0b111  # all three blocks in layer 0; block 0's planes byte follows
+    for planes in (0, 31, 255):
+        bad = bytearray(data)
+        bad[at + 1] = planes
+        bad[-4:] = zlib.crc32(bytes(bad[at:-4])).to_bytes(4, "little")
+        with pytest.raises(CorruptStreamError, match="bitplanes"):
+            latent.decode(bytes(bad))

@@ -93,7 +93,8 @@ def test_wavelet_codec_round_trip_meets_rates(image, plain):
         data = swiftlic.compress(image, bpp=bpp, model=plain)
         assert 0.8 * bpp < 8 * len(data) / pixels <= bpp
         inf = codec.info(data)
-        assert inf.latent_shape == (3 * 2 * 2, 64, 64)  # 75×101 → padded 96×128 → 2×2 blocks per plane
+        b = plain.code_block_for(96, 128)  # 75×101 → padded 96×128 → 2×2 blocks of 64 per plane
+        assert b == 64 and inf.latent_shape == (3 * 2 * 2, 64, 64)
         rec = swiftlic.decompress(data, model=plain)
         assert rec.shape == image.shape
         psnrs.append(metrics.psnr(image, rec))
@@ -105,7 +106,8 @@ def test_wavelet_codec_round_trip_meets_rates(image, plain):
 def test_latent_roundtrip_matches_the_stream(image, plain):
     x = codec._pad(swiftlic.rgb_to_ycbcr(image, planar=True), plain.stride)
     y = plain.encode(x[None])[0]
-    y_hat, n = codec.latent_roundtrip(y, 1.0, image.shape[:2], model_id="m", code_block=64)
+    y_hat, n = codec.latent_roundtrip(y, 1.0, image.shape[:2], model_id="m",
+                                      code_block=codec.code_block_size(plain, *y.shape[1:]))
     assert y_hat.shape == y.shape and 0 < n <= image.shape[0] * image.shape[1] / 8
     assert float(np.abs(y_hat - y).mean()) < float(np.abs(y).mean())
 
@@ -126,6 +128,15 @@ def test_damaged_wavelet_streams_are_detected(image, plain):
                                     model_hash=hd.model_hash, image_size=image.shape[:2], color_mode="ycbcr")
     with pytest.raises(swiftlic.CorruptStreamError, match="code blocks"):
         swiftlic.decompress(forged, model=plain)
+
+
+def test_code_block_size_rule():
+    m = models.create("dwt97-cae", postfilter=False)  # code_block 128
+    assert m.code_block_for(512, 768) == 128  # 4×6 = 24 blocks per plane
+    assert m.code_block_for(256, 256) == 64   # 128 would give 2×2
+    assert m.code_block_for(32, 32) == 64     # never below 64
+    assert models.create("dwt97-cae", code_block=16).code_block_for(512, 512) == 16
+    assert codec.code_block_size(models.create("cheng2018-cae", linear_path="none"), 64, 96) is None
 
 
 def test_bad_configs_raise():

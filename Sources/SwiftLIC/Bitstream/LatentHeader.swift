@@ -2,7 +2,7 @@
 /// `parse` validates every field, and checks the size guards, before anything is allocated.
 public struct LatentHeader: Sendable, Equatable {
     public static let magic: [UInt8] = [0x53, 0x4C, 0x49, 0x43]  // "SLIC"
-    public static let version: UInt8 = 2
+    public static let version: UInt8 = 3
     public static let maxChannels = 4096
     /// PCA costs O(C³) (Jacobi at encode, Gram–Schmidt at decode): a bound keeps crafted streams from stalling.
     public static let maxPCAChannels = 512
@@ -29,8 +29,6 @@ public struct LatentHeader: Sendable, Equatable {
     public var fixedHash: UInt64 = 0
     /// Quality layers the encoder wrote; a stream cut at a layer boundary holds fewer.
     public var layers = 1
-    /// Bitplanes of each channel's block.
-    public var planes: [UInt8] = []
 
     public init() {}
 
@@ -66,7 +64,6 @@ public struct LatentHeader: Sendable, Equatable {
             if n > 0 { w.u8(UInt8(acc)) }
         case .fixed: w.u64(fixedHash)
         }
-        w.bytes += planes
         w.crc(from: 0)
         return w.bytes
     }
@@ -141,11 +138,6 @@ public struct LatentHeader: Sendable, Equatable {
             }
         case .fixed: h.fixedHash = try r.u64("fixed PCA hash")
         }
-        let planes = try r.bytes(c, "bitplane counts")
-        for (k, p) in planes.enumerated() where Int(p) > BitplaneCoder.maxPlanes {
-            throw .corrupt("channel \(k) claims \(p) bitplanes, at most \(BitplaneCoder.maxPlanes)")
-        }
-        h.planes = Array(planes)
         try r.checkCRC(from: 0, "header")
         // Guards come after the CRC so damage reads as corruption; everything read so far was bounded by the data.
         if h.imageWidth > 0 && h.imageHeight > maxPixels / h.imageWidth {

@@ -44,6 +44,8 @@ public enum LatentCodec {
         public var layerEnds: [Int]
         /// Per layer, per included block: (block, cumulative passes, data range).
         public var parts: [[(block: Int, passes: Int, range: Range<Int>)]]
+        /// Bitplanes of each block, from the layer that first includes it (0: never included, decodes to zeros).
+        public var planes: [Int]
     }
 
     /// Upper bound of the encoded size: 102 bytes a coefficient, plus per-layer and header overheads. A decision
@@ -166,7 +168,6 @@ public enum LatentCodec {
         }
         }
         if let first = failures.compactMap({ $0 }).first { throw first }
-        header.planes = blocks.map { UInt8($0.planes) }
         var writer = ByteWriter()
         writer.bytes = header.serialized()
 
@@ -182,6 +183,7 @@ public enum LatentCodec {
             for b in 0..<c where cumulative[b] > previous[b] {
                 let from = previous[b] == 0 ? 0 : blocks[b].passes[previous[b] - 1].length
                 let to = blocks[b].passes[cumulative[b] - 1].length
+                if previous[b] == 0 { writer.u8(UInt8(blocks[b].planes)) }  // first inclusion: the block's planes
                 writer.varint(cumulative[b] - previous[b])
                 writer.varint(to - from)
                 ranges.append(from..<to)
@@ -226,7 +228,7 @@ public enum LatentCodec {
     static func fullSize(_ blocks: [BitplaneCoder.EncodedBlock], headerBytes: Int, layers: Int) -> Int {
         var total = headerBytes + layers * RateAllocation.layerOverhead(channels: blocks.count)
         for b in blocks where !b.passes.isEmpty {
-            total += RateAllocation.cost(passes: b.passes.count, bytes: b.passes[b.passes.count - 1].length)
+            total += RateAllocation.cost(passes: b.passes.count, bytes: b.passes[b.passes.count - 1].length, first: true)
         }
         return total
     }
@@ -236,7 +238,8 @@ public enum LatentCodec {
         var r = ByteReader(data)
         let header = try LatentHeader.parse(&r, maxPixels: maxPixels)
         let c = header.channels
-        var layout = Layout(header: header, headerBytes: r.offset, layerEnds: [], parts: [])
+        var layout = Layout(header: header, headerBytes: r.offset, layerEnds: [], parts: [],
+                            planes: [Int](repeating: 0, count: c))
         var passes = [Int](repeating: 0, count: c)
         while r.remaining > 0 {
             let k = layout.layerEnds.count
@@ -253,9 +256,16 @@ public enum LatentCodec {
             var lengths: [Int] = []
             var part: [(block: Int, passes: Int, range: Range<Int>)] = []
             for b in blocks {
+                if passes[b] == 0 {
+                    let p = Int(try r.u8("layer \(k) bitplanes of block \(b)"))
+                    guard p >= 1 && p <= BitplaneCoder.maxPlanes else {
+                        throw .corrupt("layer \(k) gives block \(b) \(p) bitplanes, expected 1…\(BitplaneCoder.maxPlanes)")
+                    }
+                    layout.planes[b] = p
+                }
                 let added = try r.varint("layer \(k) pass count")
                 let bytes = try r.varint("layer \(k) byte count")
-                let limit = BitplaneCoder.passCount(planes: Int(header.planes[b]))
+                let limit = BitplaneCoder.passCount(planes: layout.planes[b])
                 guard added >= 1 && passes[b] + added <= limit else {
                     throw .corrupt("layer \(k) gives block \(b) \(added) more passes after \(passes[b]), limit \(limit)")
                 }
@@ -323,7 +333,7 @@ public enum LatentCodec {
                 scratch.withUnsafeMutableBufferPointer { channel in
                 blockBytes[k].withUnsafeBufferPointer { bytes in
                     do throws(SLICError) {
-                        try BitplaneCoder.decode(bytes, planes: Int(h.planes[k]), passes: blockPasses[k],
+                        try BitplaneCoder.decode(bytes, planes: lay.planes[k], passes: blockPasses[k],
                                                  height: h.height, width: h.width, into: channel)
                         quantizer.dequantize(channel: k, UnsafeBufferPointer(channel),
                                              into: UnsafeMutableBufferPointer(rebasing: target[k * n..<(k + 1) * n]))

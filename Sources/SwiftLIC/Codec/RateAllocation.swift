@@ -41,9 +41,10 @@ public enum RateAllocation {
         return segments
     }
 
-    /// Bytes a layer spends on one block that gains `passes` passes and `bytes` bytes in it.
-    @inline(__always) static func cost(passes: Int, bytes: Int) -> Int {
-        passes == 0 ? 0 : ByteWriter.varintSize(passes) + ByteWriter.varintSize(bytes) + bytes
+    /// Bytes a layer spends on one block that gains `passes` passes and `bytes` bytes in it (`first`: the block's
+    /// first inclusion, which also carries its bitplane count).
+    @inline(__always) static func cost(passes: Int, bytes: Int, first: Bool) -> Int {
+        passes == 0 ? 0 : (first ? 1 : 0) + ByteWriter.varintSize(passes) + ByteWriter.varintSize(bytes) + bytes
     }
 
     /// Fixed bytes of one layer over `channels` blocks: inclusion bit vector and CRC.
@@ -66,9 +67,9 @@ public enum RateAllocation {
             let startPasses = passes, startLength = length
             var closed = [Bool](repeating: false, count: c)
             for s in segments where next[s.block] == s.index && !closed[s.block] {
-                let b = s.block
-                let old = cost(passes: passes[b] - startPasses[b], bytes: length[b] - startLength[b])
-                let new = cost(passes: s.passes - startPasses[b], bytes: s.length - startLength[b])
+                let b = s.block, first = startPasses[b] == 0
+                let old = cost(passes: passes[b] - startPasses[b], bytes: length[b] - startLength[b], first: first)
+                let new = cost(passes: s.passes - startPasses[b], bytes: s.length - startLength[b], first: first)
                 if let budget, total - old + new > budget { closed[b] = true; continue }
                 total += new - old
                 passes[b] = s.passes

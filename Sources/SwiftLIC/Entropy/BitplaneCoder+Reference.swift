@@ -37,7 +37,7 @@ struct ReferencePlaneState: BitplaneState {
         for i in 0..<out.count {
             let f = flags[padded(i)]
             if f & ReferencePlaneState.significant == 0 { out[i] = 0; continue }
-            let r = Int32(mag[i] + ((1 << UInt32(plane[i])) >> 1))
+            let r = Int32((16 * Int64(mag[i]) + 7 * (Int64(1) << plane[i]) + 8) / 16)  // 7/16 into the interval
             out[i] = f & ReferencePlaneState.negative != 0 ? -r : r
         }
     }

@@ -10,7 +10,10 @@ Analysis: each YCbCr plane is level-shifted by −½, scaled by ``latent_scale``
 of the YCbCr → RGB matrix (so a unit error costs the same squared RGB error in any plane), and transformed with
 ``levels`` levels of the 9/7 wavelet (subbands scaled by their synthesis norms, Mallat layout): the latent is
 3×H×W, the image's own size. The codec cuts it into ``code_block``² code blocks, each one channel of the latent
-coder, so its rate–distortion truncation works per block as EBCOT's does.
+coder, so its rate–distortion truncation works per block as EBCOT's does. The size is ``code_block`` halved down
+to 64 until a plane has at least 16 blocks (:meth:`code_block_for`): on six Kodak images (768×512) 128 beats JPEG
+2000's 64 by +0.01 / +0.03 / +0.04 dB at 0.125 / 0.5 / 2 bpp (32: −0.6 dB at 0.125 bpp; 256 and whole planes
+worse), while on 256×256 crops 64 beats 128 by 0.07 dB at 0.5 bpp.
 Synthesis: the inverse, then ``postfilter`` (a residual of 3×3 conv + PReLU layers of ``postfilter_channels``
 widths, last layer zero-initialised, so the untrained model *is* the wavelet codec).
 """
@@ -68,7 +71,7 @@ class WaveletCAE(CompressionModel):
     quantizer = "noise"
     latent_stride = 1
 
-    def __init__(self, levels=5, latent_scale=64.0, code_block=64, postfilter=True, postfilter_channels=(32, 32),
+    def __init__(self, levels=5, latent_scale=64.0, code_block=128, postfilter=True, postfilter_channels=(32, 32),
                  seed=0) -> None:
         super().__init__()
         levels, code_block = int(levels), int(code_block)
@@ -104,6 +107,13 @@ class WaveletCAE(CompressionModel):
         last.weight.data[...] = 0
         last.bias.data[...] = 0
         self.decoder = Sequential(synthesis, Residual(net))
+
+    def code_block_for(self, height: int, width: int) -> int:
+        """The code-block size for a latent of height×width (see the module docstring)."""
+        b, floor = self.code_block, min(self.code_block, 64)
+        while b > floor and -(-height // b) * -(-width // b) < 16:
+            b //= 2
+        return max(b, floor)
 
     def transform_signature(self) -> str:
         """What the stream's weights hash must also cover: the parameter-free transform."""
