@@ -183,8 +183,8 @@ def compress(image, bpp: float | None = None, *, model=None, pca: str = "none", 
 def latent_roundtrip(y, bpp: float, image_size: tuple[int, int], model_id: str = "",
                      code_block: int | None = None) -> tuple[np.ndarray, int]:
     """``(ŷ, stream bytes)``: the latent the decoder of a ``compress(image, bpp)`` stream sees, for the analysis
-    output ``y`` (C×h×w) of an image of ``image_size`` (``code_block``: :func:`code_block_size` of the model). Training with
-    ``quantizer="codec"`` decodes these."""
+    output ``y`` (C×h×w) of an image of ``image_size`` (``code_block``: :func:`code_block_size` of the model).
+    Training with ``quantizer="codec"`` decodes these."""
     h, w = image_size
     if not (np.isfinite(bpp) and bpp > 0):
         raise InvalidArgumentError(f"bpp: expected a positive rate, got {bpp}")
@@ -230,10 +230,9 @@ def decompress(data, *, model=None) -> np.ndarray:
     else:
         model_id, m = load_model(model)
     y_hat, _ = latent.decode(data, model_hash=_model_hash(m))
-    shape = _latent_shape(m, hd.image_size)
-    block = code_block_size(m, *shape[1:])
-    if block is not None:
-        y_hat = from_code_blocks(y_hat, shape, block)
+    if hasattr(m, "code_block_for"):
+        shape = _latent_shape(m, hd.image_size)
+        y_hat = from_code_blocks(y_hat, shape, code_block_size(m, *shape[1:]))
     x_hat = m.decode(y_hat[None])[0]
     h, w = hd.image_size
     planes = np.ascontiguousarray(x_hat[:, :h, :w])
