@@ -37,6 +37,7 @@ bench: build
 	$(VPY) benchmarks/gemm.py
 	$(VPY) benchmarks/kernels.py
 	$(VPY) benchmarks/entropy.py
+	$(VPY) benchmarks/wavelet.py
 
 clean:
 	rm -rf .build .build-release build dist *.egg-info python/*.egg-info

@@ -107,17 +107,34 @@ public enum DWT97 {
         }
     }
 
-    // MARK: - 1D along rows: one task per row, through a scratch copy.
+    // MARK: - 1D along rows: groups of rows transposed into a scratch strip, so the lifting runs across rows as
+    // lanes (contiguous, vectorised) exactly as along columns, then transposed back.
+
+    static let rowGroup = 16
 
     static func rows(_ op: Operation, planes: Int, plane: Int, width: Int, size: (Int, Int),
                      base: UnsafeMutablePointer<Float>) {
-        let (h, w) = size
-        Parallel.forRanges(planes * h, granularity: 4) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: w) { tmp in
-                let t = tmp.baseAddress!
-                for r in range {
-                    let row = base + (r / h) * plane + (r % h) * width
-                    line(op, n: w, stride: 1, lanes: 1, laneStride: 0, data: row, scratch: t)
+        let (h, w) = size, g = rowGroup
+        let groups = (planes * h + g - 1) / g
+        Parallel.forRanges(groups, granularity: 1) { range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * w * g) { tmp in
+                let strip = tmp.baseAddress!, scratch = strip + w * g
+                var rowPointers = [UnsafeMutablePointer<Float>](repeating: base, count: g)
+                for group in range {
+                    let r0 = group * g, lanes = min(g, planes * h - r0)
+                    for l in 0..<lanes {
+                        let r = r0 + l
+                        rowPointers[l] = base + (r / h) * plane + (r % h) * width
+                    }
+                    for k in 0..<w {
+                        let d = strip + k * lanes
+                        for l in 0..<lanes { d[l] = rowPointers[l][k] }
+                    }
+                    line(op, n: w, stride: lanes, lanes: lanes, laneStride: 1, data: strip, scratch: scratch)
+                    for k in 0..<w {
+                        let s = strip + k * lanes
+                        for l in 0..<lanes { rowPointers[l][k] = s[l] }
+                    }
                 }
             }
         }
