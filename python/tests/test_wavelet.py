@@ -151,3 +151,53 @@ def test_streams_name_the_transform_not_only_the_weights(image, plain):
         m = models.create("dwt97-cae", postfilter=False, **other)
         with pytest.raises(swiftlic.ModelMismatchError):
             swiftlic.decompress(data, model=m)
+
+
+def _trained_like(gate=None):
+    """A post-filter model with non-zero (random) filter weights, as after training."""
+    m = models.create("dwt97-cae", postfilter_channels=[4], postfilter_gate=gate, seed=3)
+    rng = np.random.default_rng(9)
+    for p in m.parameters():
+        p.data[...] += 0.05 * rng.standard_normal(p.data.shape).astype(np.float32)
+    m.eval()
+    return m
+
+
+def test_postfilter_gate_interpolates_in_log_rate_and_scales_the_residual(image):
+    m = _trained_like([[0.1, 1.0], [1.0, 0.0]])
+    assert m.postfilter_gain(0.1) == 1.0 and m.postfilter_gain(1.0) == 0.0
+    assert m.postfilter_gain(0.1 ** 0.5) == pytest.approx(0.5)
+    assert m.postfilter_gain(0.01) == 1.0 and m.postfilter_gain(8.0) == 0.0   # clamped at the ends
+    assert m.postfilter_gain(None) == 1.0 and models.create("dwt97-cae", postfilter=False).postfilter_gain(1) == 0
+    x = codec._pad(swiftlic.rgb_to_ycbcr(image, planar=True), m.stride)[None]
+    y = m.encode(x)
+    base = m.synthesis.forward(y)
+    np.testing.assert_array_equal(m.decode(y, bpp=1.0), base)                  # gain 0: the plain wavelet
+    np.testing.assert_allclose(m.decode(y, bpp=0.1), m.decoder.forward(y), atol=1e-6)  # gain 1: the trained net
+    half = m.decode(y, bpp=0.1 ** 0.5)
+    np.testing.assert_allclose(half, base + 0.5 * (m.decoder.forward(y) - base), atol=1e-5)
+
+
+def test_decompress_applies_the_gain_of_the_streams_own_rate(image):
+    m = _trained_like([[0.5, 1.0], [2.0, 0.0]])
+    for bpp, gain in ((0.5, 1.0), (2.0, 0.0)):
+        data = swiftlic.compress(image, bpp=bpp, model=m)
+        rate = 8 * len(data) / (image.shape[0] * image.shape[1])
+        y_hat = codec.from_code_blocks(swiftlic.latent.decode(data)[0], codec._latent_shape(m, image.shape[:2]),
+                                       64)
+        base = m.synthesis.forward(y_hat[None])
+        want = base + np.float32(m.postfilter_gain(rate)) * m.postfilter.forward(base)
+        want = swiftlic.ycbcr_to_rgb(np.ascontiguousarray(want[0, :, :image.shape[0], :image.shape[1]]),
+                                     planar=False)
+        np.testing.assert_array_equal(swiftlic.decompress(data, model=m), want)
+        assert m.postfilter_gain(rate) == pytest.approx(gain, abs=0.05)
+    # The gate is part of the transform: another table is another model.
+    other = _trained_like([[0.5, 1.0], [2.0, 0.5]])
+    with pytest.raises(swiftlic.ModelMismatchError):
+        swiftlic.decompress(swiftlic.compress(image, bpp=1.0, model=m), model=other)
+
+
+@pytest.mark.parametrize("bad", [[], [[0.0, 1.0]], [[1.0, 1.0], [0.5, 1.0]], [[1.0, float("nan")]], "x", [[1.0]]])
+def test_bad_gate_tables_raise(bad):
+    with pytest.raises(swiftlic.InvalidArgumentError, match="postfilter_gate"):
+        models.create("dwt97-cae", postfilter_gate=bad)

@@ -16,6 +16,12 @@ to 64 until a plane has at least 16 blocks (:meth:`code_block_for`): on six Koda
 worse), while on 256×256 crops 64 beats 128 by 0.07 dB at 0.5 bpp.
 Synthesis: the inverse, then ``postfilter`` (a residual of 3×3 conv + PReLU layers of ``postfilter_channels``
 widths, last layer zero-initialised, so the untrained model *is* the wavelet codec).
+
+``postfilter_gate``: a table of (bpp, gain) points; decoding a stream of rate bpp adds gain(bpp) times the
+residual (interpolated in log bpp, clamped at the ends). One filter serves every rate, but where the codec's own
+reconstruction is already good (high rates) its correction does harm; the gains are calibrated after training on
+training photos (``tools/calibrate_postfilter.py``: the least-squares blend per rate, in [0, 1]). Training itself
+runs the filter at gain 1.
 """
 
 from __future__ import annotations
@@ -72,7 +78,7 @@ class WaveletCAE(CompressionModel):
     latent_stride = 1
 
     def __init__(self, levels=5, latent_scale=64.0, code_block=128, postfilter=True, postfilter_channels=(32, 32),
-                 seed=0) -> None:
+                 postfilter_gate=None, seed=0) -> None:
         super().__init__()
         levels, code_block = int(levels), int(code_block)
         if not 1 <= levels <= 10:
@@ -85,7 +91,8 @@ class WaveletCAE(CompressionModel):
         if postfilter and (not widths or min(widths) < 1):
             raise InvalidArgumentError(f"postfilter_channels: expected positive widths, got {widths}")
         self.config = dict(levels=levels, latent_scale=float(latent_scale), code_block=code_block,
-                           postfilter=bool(postfilter), postfilter_channels=widths, seed=int(seed))
+                           postfilter=bool(postfilter), postfilter_channels=widths,
+                           postfilter_gate=_gate_table(postfilter_gate), seed=int(seed))
         self.stride = 2 ** levels
         self.code_block = code_block
         self.latent_channels = 3
@@ -108,6 +115,35 @@ class WaveletCAE(CompressionModel):
         last.bias.data[...] = 0
         self.decoder = Sequential(synthesis, Residual(net))
 
+    @property
+    def synthesis(self) -> Module:
+        """The inverse wavelet and plane scaling (the decoder without its post-filter)."""
+        return self.decoder if not self.config["postfilter"] else list(self.decoder)[0]
+
+    @property
+    def postfilter(self) -> Module | None:
+        """The post-filter's residual branch (None without one)."""
+        return list(self.decoder)[1].f if self.config["postfilter"] else None
+
+    def postfilter_gain(self, bpp: float | None) -> float:
+        """gain(bpp) of the ``postfilter_gate`` table (1 without a table or a rate; 0 without a post-filter)."""
+        table = self.config.get("postfilter_gate")
+        if not self.config["postfilter"]:
+            return 0.0
+        if table is None or bpp is None:
+            return 1.0
+        rates, gains = zip(*table)
+        return float(np.interp(np.log(bpp), np.log(rates), gains))
+
+    def decode(self, y, bpp: float | None = None):
+        """Synthesis of a (quantized) latent; ``bpp``, the stream's rate, sets the post-filter's gain."""
+        y = np.ascontiguousarray(y, dtype=np.float32)
+        if not self.config["postfilter"] or self.config.get("postfilter_gate") is None or bpp is None:
+            return self.decoder.forward(y)
+        base = self.synthesis.forward(y)
+        g = np.float32(self.postfilter_gain(bpp))
+        return base if g == 0 else base + g * self.postfilter.forward(base)
+
     def code_block_for(self, height: int, width: int) -> int:
         """The code-block size for a latent of height×width (see the module docstring)."""
         b, floor = self.code_block, min(self.code_block, 64)
@@ -118,4 +154,19 @@ class WaveletCAE(CompressionModel):
     def transform_signature(self) -> str:
         """What the stream's weights hash must also cover: the parameter-free transform."""
         c = self.config
-        return f"dwt97 levels={c['levels']} scale={c['latent_scale']!r} block={c['code_block']}"
+        return (f"dwt97 levels={c['levels']} scale={c['latent_scale']!r} block={c['code_block']} "
+                f"gate={c.get('postfilter_gate')!r}")
+
+
+def _gate_table(table):
+    """Validates a (bpp, gain) table: positive increasing rates, finite gains; returned as a list of pairs."""
+    if table is None:
+        return None
+    try:
+        pairs = [(float(r), float(g)) for r, g in table]
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(f"postfilter_gate: expected [[bpp, gain], ...], got {table!r}") from None
+    rates = [r for r, _ in pairs]
+    if not pairs or min(rates) <= 0 or rates != sorted(set(rates)) or not all(np.isfinite(g) for _, g in pairs):
+        raise InvalidArgumentError(f"postfilter_gate: expected increasing positive rates and finite gains, got {table!r}")
+    return [list(p) for p in pairs]
