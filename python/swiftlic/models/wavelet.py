@@ -20,7 +20,7 @@ widths, last layer zero-initialised, so the untrained model *is* the wavelet cod
 ``postfilter_gate``: a table of (bpp, gain) points; decoding a stream of rate bpp adds gain(bpp) times the
 residual (interpolated in log bpp, clamped at the ends). One filter serves every rate, but where the codec's own
 reconstruction is already good (high rates) its correction does harm; the gains are calibrated after training on
-training photos (``tools/calibrate_postfilter.py``: the least-squares blend per rate, in [0, 1]). Training itself
+training photos (``tools/calibrate_postfilter.py``: the least-squares blend per rate, clipped). Training itself
 runs the filter at gain 1.
 """
 
