@@ -4,6 +4,10 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 VENV := .venv
 VPY := $(VENV)/bin/python
 export SWIFT
+# The local builds (make build/test/demo/bench) target this machine's CPU: AVX-512 where it has it (setup.py).
+# `pip install .` and `python -m build` default to haswell (AVX2 + FMA), a library any recent x86-64 runs.
+SWIFTLIC_TARGET_CPU ?= native
+export SWIFTLIC_TARGET_CPU
 
 .PHONY: all venv build test test-swift test-python demo bench clean
 
@@ -23,7 +27,7 @@ build: venv
 	$(VPY) setup.py -q build_ext --inplace
 
 test-swift:
-	$(SWIFT) test --disable-swift-testing
+	$(SWIFT) test --disable-swift-testing $(shell SWIFTLIC_TARGET_CPU=$(SWIFTLIC_TARGET_CPU) $(PYTHON) setup.py --swift-flags)
 
 test-python: build
 	$(VPY) -m pytest -q

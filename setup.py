@@ -4,13 +4,52 @@ Swift toolchain at run time.
 
 Environment:
   SWIFT                 the swift driver (default: `swift` on PATH, else /opt/swift/usr/bin/swift)
-  SWIFTLIC_TARGET_CPU   -target-cpu for swiftc (default: haswell, i.e. AVX2 + FMA; `native` for this machine)
+  SWIFTLIC_TARGET_CPU   -target-cpu for swiftc (default: haswell, i.e. AVX2 + FMA, a library that runs on any
+                        x86-64 CPU of the last decade; `native` for this machine, as the Makefile's builds use)
+  SWIFTLIC_AVX512       1/0: build the AVX-512 GEMM micro-kernel (-D SWIFTLIC_AVX512) or not (default: when
+                        SWIFTLIC_TARGET_CPU is `native` and this CPU has AVX-512F, or names a CPU with AVX-512)
+
+`python setup.py --swift-flags` prints the -Xswiftc flags (target CPU, AVX-512 kernel) for other swift commands.
 """
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+# CPUs that LLVM gives AVX-512F (and which run 16-wide FMAs at full width); `native` is looked up in /proc/cpuinfo.
+AVX512_CPUS = {"skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake-client", "icelake-server",
+               "tigerlake", "sapphirerapids", "emeraldrapids", "graniterapids", "znver4", "znver5"}
+
+
+def target_cpu() -> str:
+    return os.environ.get("SWIFTLIC_TARGET_CPU", "haswell")
+
+
+def has_avx512(cpu: str) -> bool:
+    forced = os.environ.get("SWIFTLIC_AVX512")
+    if forced is not None:
+        return forced.strip() not in ("", "0", "no", "false")
+    if cpu == "native":
+        try:
+            with open("/proc/cpuinfo") as f:
+                return any(line.startswith("flags") and " avx512f" in line for line in f)
+        except OSError:
+            return False
+    return cpu in AVX512_CPUS
+
+
+def swift_flags() -> list:
+    cpu = target_cpu()
+    flags = ["-Xswiftc", "-target-cpu", "-Xswiftc", cpu]
+    if has_avx512(cpu):
+        flags += ["-Xswiftc", "-DSWIFTLIC_AVX512"]
+    return flags
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--swift-flags"]:
+    print(" ".join(swift_flags()))
+    sys.exit(0)
 
 import numpy
 from setuptools import Extension, setup
@@ -45,11 +84,9 @@ class BuildSwiftThenExt(build_ext):
         return super().copy_file(infile, outfile, *args, **kwargs)
 
     def run(self):
-        cpu = os.environ.get("SWIFTLIC_TARGET_CPU", "haswell")
         cmd = [swift_driver(), "build", "-c", "release", "--product", "swiftlic",
                "--package-path", str(ROOT), "--scratch-path", str(SCRATCH),
-               "-Xswiftc", "-static-stdlib", "-Xswiftc", "-target-cpu", "-Xswiftc", cpu,
-               "-Xswiftc", "-enforce-exclusivity=unchecked"]
+               "-Xswiftc", "-static-stdlib", *swift_flags(), "-Xswiftc", "-enforce-exclusivity=unchecked"]
         print("swiftlic:", " ".join(cmd), flush=True)
         subprocess.check_call(cmd)
         libdir = SCRATCH / "release"

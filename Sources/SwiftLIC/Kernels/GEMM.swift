@@ -13,7 +13,10 @@ import Synchronization
 /// - op(B) is packed in KC×NC blocks as NR-column micro-panels, op(A) in MC×KC blocks as MR-row micro-panels
 ///   (transposes are resolved while packing, Bᵀ with in-register 8×8 transposes; edges are zero-padded), and
 ///   a 6×16 FMA micro-kernel keeps its 12 eight-wide accumulators in registers over one KC block (a 4×16
-///   variant takes tiles of ≤ 4 rows, so m = 64 or 128 wastes no FMAs on padding rows).
+///   variant takes tiles of ≤ 4 rows, so m = 64 or 128 wastes no FMAs on padding rows). Built for AVX-512
+///   (`-D SWIFTLIC_AVX512`, see `Blocking`) it is 12×32 with 24 sixteen-wide accumulators, in 12/8/4-row
+///   variants. Swift has no per-function target attributes, so the kernel is chosen when the library is built,
+///   not at run time: the AVX-512 build needs a CPU with AVX-512F (`SWIFTLIC_TARGET_CPU=native` on such a CPU).
 /// - B is packed row by row, NB columns at a time, right before first use. Copying a panel's column strip
 ///   directly would read KC lines a power-of-two stride apart (ldb = 4096, 16384 in convolutions): they fall
 ///   in a few cache sets and evict each other, which made packing cost a third of the time.
@@ -107,9 +110,17 @@ public enum GEMM {
     /// With a single row block B is packed NB columns at a time into one buffer (≤ 3 MiB, mostly in L3), all of
     /// packed B that is ever live; otherwise a whole KC×NC block is kept (in L3) for the later row blocks,
     /// packed NB_KEPT columns (≤ 384 KiB) at a time, just before the first sweep multiplies them.
+    ///
+    /// Built with `-D SWIFTLIC_AVX512` (setup.py sets it when the target CPU has AVX-512F) the micro-tile is
+    /// 12×32 on 16-wide vectors: 24 accumulators of the 32 zmm registers, twice the FMA width per instruction.
     @usableFromInline enum Blocking {
+        #if SWIFTLIC_AVX512
+        static let mr = 12, nr = 32
+        static let kc = 384, mc = 144, nc = 4096, nb = 2048, nbKept = 256
+        #else
         static let mr = 6, nr = 16
         static let kc = 384, mc = 144, nc = 4096, nb = 2048, nbKept = 256
+        #endif
     }
 
     /// C ← β·C (C ← 0 when β = 0, without reading C).
@@ -214,8 +225,7 @@ private struct Operands {
                 var out = panel
                 if rows == mr {
                     for _ in 0..<kc {
-                        out[0] = src[0]; out[1] = src[1]; out[2] = src[2]
-                        out[3] = src[3]; out[4] = src[4]; out[5] = src[5]
+                        for r in 0..<mr { out[r] = src[r] }
                         src += lda; out += mr
                     }
                 } else {
@@ -224,6 +234,14 @@ private struct Operands {
                         for r in rows..<mr { out[r] = 0 }
                         src += lda; out += mr
                     }
+                }
+            } else if rows == mr && mr != 6 {
+                // MR row streams in step, so the panel is written sequentially.
+                let r0 = a + (i0 + ir) * lda + p0
+                var out = panel
+                for p in 0..<kc {
+                    for r in 0..<mr { out[r] = r0[r * lda + p] }
+                    out += mr
                 }
             } else if rows == mr {
                 // Six row streams in step, so the panel is written sequentially.
@@ -284,8 +302,9 @@ private struct Operands {
             while jr < full {
                 prefetchRead(ahead + jr)
                 let raw = UnsafeRawPointer(src + jr), out = UnsafeMutableRawPointer(dest + jr * kc + p * nr)
-                out.storeBytes(of: raw.loadUnaligned(as: V.self), as: V.self)
-                (out + 32).storeBytes(of: (raw + 32).loadUnaligned(as: V.self), as: V.self)
+                for q in stride(from: 0, to: 4 * nr, by: 32) {
+                    (out + q).storeBytes(of: (raw + q).loadUnaligned(as: V.self), as: V.self)
+                }
                 jr += nr
             }
             if full < nc {
@@ -393,6 +412,153 @@ private func prefetch(_ p: UnsafeMutablePointer<Float>) { llvmPrefetch(UnsafeRaw
 @inline(__always)
 private func prefetchRead(_ p: UnsafePointer<Float>) { llvmPrefetch(UnsafeRawPointer(p), 0, 3, 1) }
 
+/// One row of a micro-tile's update: C[0..<2·V.scalarCount] ← α·(acc0, acc1) + β·C (C is not read when β = 0;
+/// 1·x = x exactly, so skipping the product for α = 1 changes no bits).
+@inline(__always)
+private func updateRow<V: SIMD>(_ c: UnsafeMutablePointer<Float>, _ acc0: V, _ acc1: V, alpha: Float, beta: Float)
+    where V.Scalar == Float {
+    let p = UnsafeMutableRawPointer(c), q = p + MemoryLayout<V>.stride
+    let v0 = alpha == 1 ? acc0 : alpha * acc0, v1 = alpha == 1 ? acc1 : alpha * acc1
+    if beta == 0 {
+        p.storeBytes(of: v0, as: V.self)
+        q.storeBytes(of: v1, as: V.self)
+    } else if beta == 1 {
+        p.storeBytes(of: v0 + p.loadUnaligned(as: V.self), as: V.self)
+        q.storeBytes(of: v1 + q.loadUnaligned(as: V.self), as: V.self)
+    } else {
+        p.storeBytes(of: v0 + beta * p.loadUnaligned(as: V.self), as: V.self)
+        q.storeBytes(of: v1 + beta * q.loadUnaligned(as: V.self), as: V.self)
+    }
+}
+
+/// Runs a micro-tile's `update(tile, ld)` on C itself when the tile is whole, else on a full-size copy of which
+/// only the valid `rows`×`cols` part goes back: the same arithmetic wherever the tile lies.
+@inline(__always)
+private func updateTile(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, whole: Bool, beta: Float,
+                        _ update: (UnsafeMutablePointer<Float>, Int) -> Void) {
+    if whole {
+        update(c, ldc)
+        return
+    }
+    let ldt = GEMM.Blocking.nr
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: GEMM.Blocking.mr * ldt) { buffer in
+        let t = buffer.baseAddress!
+        if beta != 0 {
+            for i in 0..<rows { for j in 0..<cols { t[i * ldt + j] = c[i * ldc + j] } }
+        }
+        update(t, ldt)
+        for i in 0..<rows { for j in 0..<cols { c[i * ldc + j] = t[i * ldt + j] } }
+    }
+}
+
+#if SWIFTLIC_AVX512
+/// The 12×32 register-blocked kernel for AVX-512: C_tile ← α·(Ã·B̃) + β·C_tile over one KC block of packed
+/// panels, 24 sixteen-wide accumulators. Tiles of ≤ 8 and ≤ 4 rows (m = 64, 128 end in such tiles) skip the
+/// unused rows' FMAs; each element's arithmetic is the same in every variant and at every position.
+private enum MicroKernel {
+    typealias V = SIMD16<Float>
+
+    @inline(__always)
+    static func run(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                    ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float) {
+        if rows > 8 {
+            run12(kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+        } else if rows > 4 {
+            run8(kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+        } else {
+            run4(kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+        }
+    }
+
+    @inline(never)
+    static func run12(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                      ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float) {
+        tile(live: 12, kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+    }
+
+    @inline(never)
+    static func run8(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                     ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float) {
+        tile(live: 8, kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+    }
+
+    @inline(never)
+    static func run4(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                     ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float) {
+        tile(live: 4, kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+    }
+
+    /// `live` (12, 8 or 4) is a constant at each call, so the accumulators of rows past it fold away.
+    @inline(__always)
+    static func tile(live: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                     c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, alpha: Float, beta: Float) {
+        if beta != 0 {
+            for r in 0..<rows { prefetch(c + r * ldc); prefetch(c + r * ldc + cols - 1) }
+        }
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+        var c80 = V(), c81 = V(), c90 = V(), c91 = V(), ca0 = V(), ca1 = V(), cb0 = V(), cb1 = V()
+        @inline(__always) func step(_ a: UnsafePointer<Float>, _ b: UnsafeRawPointer) {
+            let b0 = b.loadUnaligned(as: V.self), b1 = (b + 64).loadUnaligned(as: V.self)
+            var x = V(repeating: a[0])
+            c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+            x = V(repeating: a[1])
+            c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+            x = V(repeating: a[2])
+            c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+            x = V(repeating: a[3])
+            c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+            if live > 4 {
+                x = V(repeating: a[4])
+                c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+                x = V(repeating: a[5])
+                c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+                x = V(repeating: a[6])
+                c60 = c60.addingProduct(x, b0); c61 = c61.addingProduct(x, b1)
+                x = V(repeating: a[7])
+                c70 = c70.addingProduct(x, b0); c71 = c71.addingProduct(x, b1)
+            }
+            if live > 8 {
+                x = V(repeating: a[8])
+                c80 = c80.addingProduct(x, b0); c81 = c81.addingProduct(x, b1)
+                x = V(repeating: a[9])
+                c90 = c90.addingProduct(x, b0); c91 = c91.addingProduct(x, b1)
+                x = V(repeating: a[10])
+                ca0 = ca0.addingProduct(x, b0); ca1 = ca1.addingProduct(x, b1)
+                x = V(repeating: a[11])
+                cb0 = cb0.addingProduct(x, b0); cb1 = cb1.addingProduct(x, b1)
+            }
+        }
+        var pa = a, pb = UnsafeRawPointer(b)
+        for _ in 0..<(kc / 2) {
+            step(pa, pb)
+            step(pa + 12, pb + 128)
+            pa += 24; pb += 256
+        }
+        if kc % 2 == 1 { step(pa, pb) }
+        let acc = Accumulators(c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51,
+                               c60, c61, c70, c71, c80, c81, c90, c91, ca0, ca1, cb0, cb1)
+        updateTile(c, ldc: ldc, rows: rows, cols: cols, whole: rows == live && cols == GEMM.Blocking.nr,
+                   beta: beta) { c, ldc in store(c, ldc, alpha, beta, live: live, acc) }
+    }
+
+    typealias Accumulators = (V, V, V, V, V, V, V, V, V, V, V, V, V, V, V, V, V, V, V, V, V, V, V, V)
+
+    /// C rows ← α·acc + β·C rows.
+    @inline(__always)
+    static func store(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float, live: Int,
+                      _ acc: Accumulators) {
+        @inline(__always) func row(_ r: Int, _ acc0: V, _ acc1: V) {
+            updateRow(c + r * ldc, acc0, acc1, alpha: alpha, beta: beta)
+        }
+        row(0, acc.0, acc.1); row(1, acc.2, acc.3); row(2, acc.4, acc.5); row(3, acc.6, acc.7)
+        if live > 4 { row(4, acc.8, acc.9); row(5, acc.10, acc.11); row(6, acc.12, acc.13); row(7, acc.14, acc.15) }
+        if live > 8 {
+            row(8, acc.16, acc.17); row(9, acc.18, acc.19); row(10, acc.20, acc.21); row(11, acc.22, acc.23)
+        }
+    }
+}
+#else
 /// The 6×16 register-blocked kernel: C_tile ← α·(Ã·B̃) + β·C_tile over one KC block of packed panels.
 private enum MicroKernel {
     typealias V = SIMD8<Float>
@@ -460,42 +626,19 @@ private enum MicroKernel {
         }
         if kc % 2 == 1 { step(pa, pb) }
         let acc = (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
-        if rows == live && cols == GEMM.Blocking.nr {
-            store(c, ldc, alpha, beta, live: live, acc)
-            return
-        }
-        // Edge tile: the same update on a full-size copy, then only the valid part goes back.
-        var tile = (V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V())
-        withUnsafeMutableBytes(of: &tile) { raw in
-            let t = raw.baseAddress!.assumingMemoryBound(to: Float.self), ldt = GEMM.Blocking.nr
-            if beta != 0 {
-                for i in 0..<rows { for j in 0..<cols { t[i * ldt + j] = c[i * ldc + j] } }
-            }
-            store(t, ldt, alpha, beta, live: live, acc)
-            for i in 0..<rows { for j in 0..<cols { c[i * ldc + j] = t[i * ldt + j] } }
-        }
+        updateTile(c, ldc: ldc, rows: rows, cols: cols, whole: rows == live && cols == GEMM.Blocking.nr,
+                   beta: beta) { c, ldc in store(c, ldc, alpha, beta, live: live, acc) }
     }
 
+    /// C rows ← α·acc + β·C rows.
     @inline(__always)
     static func store(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float, live: Int,
                       _ acc: (V, V, V, V, V, V, V, V, V, V, V, V)) {
-        let al = V(repeating: alpha), be = V(repeating: beta)
         @inline(__always) func row(_ r: Int, _ acc0: V, _ acc1: V) {
-            let p = UnsafeMutableRawPointer(c + r * ldc)
-            // 1·x = x exactly, so skipping the product for α = 1 changes no bits.
-            let v0 = alpha == 1 ? acc0 : al * acc0, v1 = alpha == 1 ? acc1 : al * acc1
-            if beta == 0 {
-                p.storeBytes(of: v0, as: V.self)
-                (p + 32).storeBytes(of: v1, as: V.self)
-            } else if beta == 1 {
-                p.storeBytes(of: v0 + p.loadUnaligned(as: V.self), as: V.self)
-                (p + 32).storeBytes(of: v1 + (p + 32).loadUnaligned(as: V.self), as: V.self)
-            } else {
-                p.storeBytes(of: v0 + be * p.loadUnaligned(as: V.self), as: V.self)
-                (p + 32).storeBytes(of: v1 + be * (p + 32).loadUnaligned(as: V.self), as: V.self)
-            }
+            updateRow(c + r * ldc, acc0, acc1, alpha: alpha, beta: beta)
         }
         row(0, acc.0, acc.1); row(1, acc.2, acc.3); row(2, acc.4, acc.5); row(3, acc.6, acc.7)
         if live > 4 { row(4, acc.8, acc.9); row(5, acc.10, acc.11) }
     }
 }
+#endif
