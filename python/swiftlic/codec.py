@@ -31,7 +31,7 @@ __all__ = ["compress", "decompress", "load_model", "available_models", "DEFAULT_
            "code_block_size"]
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-DEFAULT_MODEL = "dwt97"
+DEFAULT_MODEL = "dwt97-pf"
 # Quantizer: B bits (Cheng: 12); one latent unit (the training noise width) spans 2^FINE quantizer steps, so
 # bitplane truncation can choose any precision from coarse to 1/2^FINE of the training step.
 BITS = 12
