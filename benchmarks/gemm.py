@@ -3,7 +3,8 @@
 For each thread count both libraries are limited to that many threads (threadpoolctl when installed; otherwise
 each thread count runs in a child process started with OPENBLAS_NUM_THREADS set before NumPy loads). Prints
 GFLOP/s (median of timed runs, the two libraries alternating), the speed ratio swiftlic/numpy, and the share
-of the FMA peak, assuming 32 FLOP/cycle/core (two 8-wide FMA units) at the clock /proc/cpuinfo reports.
+of the FMA peak, assuming 32 FLOP/cycle/core (two 8-wide FMA units; 64 for the AVX-512 kernel) at the clock
+/proc/cpuinfo reports.
 
     python benchmarks/gemm.py [--threads 1 2] [--repeat 5] [--rounds 5] [--shapes 256,256,256 576,4096,128,1,0]
 """
@@ -139,10 +140,16 @@ def main() -> None:
                                  *map(float, f[6:])))
 
     mhz = cpu_mhz()
-    peak_core = 32 * mhz / 1e3 if mhz else None
-    print(f"thread limiting: {'threadpoolctl' if have_tpc else 'OPENBLAS_NUM_THREADS per child process'}")
+    import swiftlic
+
+    kernel = swiftlic.linalg.gemm_kernel()
+    # Two FMA units per core, 8 floats wide (AVX2) or 16 (AVX-512; some Xeons have only one 512-bit unit).
+    flops = 64 if kernel.endswith("avx512") else 32
+    peak_core = flops * mhz / 1e3 if mhz else None
+    print(f"thread limiting: {'threadpoolctl' if have_tpc else 'OPENBLAS_NUM_THREADS per child process'}; "
+          f"swiftlic micro-kernel {kernel}")
     if peak_core:
-        print(f"peak assumption: 32 FLOP/cycle/core x {mhz:.0f} MHz (/proc/cpuinfo 'cpu MHz') = {peak_core:.1f} "
+        print(f"peak assumption: {flops} FLOP/cycle/core x {mhz:.0f} MHz (/proc/cpuinfo 'cpu MHz') = {peak_core:.1f} "
               "GFLOP/s per core; boost clocks run higher, so %peak can exceed 100")
     if args.clock == "thread":
         print("clock: CPU time of the calling thread for 1-thread rows, wall clock for the others")

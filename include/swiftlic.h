@@ -58,6 +58,8 @@ int32_t slic_color_f32_f32(int32_t to_rgb, const float *in, int64_t in_count, fl
 int32_t slic_gemm_f32(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                       const float *a, int64_t a_count, int64_t lda, const float *b, int64_t b_count, int64_t ldb,
                       float beta, float *c, int64_t c_count, int64_t ldc);
+/* The GEMM micro-kernel the library was built with: "12x32-avx512" or "6x16-avx2" (static string). */
+const char *slic_gemm_kernel(void);
 
 /* ---- nn kernels (see Sources/SwiftLICCAPI/Exports+NN.swift) ------------------------------------------- */
 /* NCHW float32, dense row-major. Counts are element counts; each is checked against the shape. Forward outputs

@@ -50,6 +50,11 @@ public func slic_color_f32_f32(_ toRGB: Int32, _ input: UnsafePointer<Float>?, _
     }
 }
 
+@_cdecl("slic_gemm_kernel")
+public func slic_gemm_kernel() -> UnsafePointer<CChar> {
+    UnsafeRawPointer(GEMM.kernelName.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
 @_cdecl("slic_gemm_f32")
 public func slic_gemm_f32(_ transA: Int32, _ transB: Int32, _ m: Int64, _ n: Int64, _ k: Int64, _ alpha: Float,
                           _ a: UnsafePointer<Float>?, _ aCount: Int64, _ lda: Int64,

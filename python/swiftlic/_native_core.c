@@ -3,6 +3,8 @@
 
 static PyObject *abi_version(PyObject *self, PyObject *args) { return PyLong_FromUnsignedLong(slic_abi_version()); }
 
+static PyObject *gemm_kernel(PyObject *self, PyObject *args) { return PyUnicode_FromString(slic_gemm_kernel()); }
+
 static PyObject *status_string(PyObject *self, PyObject *args) {
     int status;
     if (!PyArg_ParseTuple(args, "i", &status)) return NULL;
@@ -88,5 +90,6 @@ PyMethodDef slic_core_methods[] = {
     {"get_num_threads", get_num_threads, METH_NOARGS, "get_num_threads() -> int"},
     {"empty", empty, METH_VARARGS, "empty(shape, typenum) -> ndarray in Swift-owned, 64-byte aligned memory"},
     {"color", color, METH_VARARGS, "color(to_rgb, src, dst, pixels)"},
+    {"gemm_kernel", gemm_kernel, METH_NOARGS, "gemm_kernel() -> str"},
     {"gemm", gemm, METH_VARARGS, "gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)"},
     {NULL, NULL, 0, NULL}};

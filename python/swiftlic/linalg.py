@@ -7,7 +7,13 @@ import numpy as np
 from . import _native
 from .errors import InvalidArgumentError
 
-__all__ = ["gemm"]
+__all__ = ["gemm", "gemm_kernel"]
+
+
+def gemm_kernel() -> str:
+    """The micro-kernel the native library was built with: ``"12x32-avx512"`` (a build for a CPU with
+    AVX-512F, as the Makefile makes on such a machine) or ``"6x16-avx2"`` (the portable haswell default)."""
+    return _native.gemm_kernel()
 
 
 def gemm(a, b, out=None, *, alpha: float = 1.0, beta: float = 0.0, trans_a: bool = False,

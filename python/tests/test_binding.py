@@ -221,3 +221,17 @@ def test_colour_out_of_the_wrong_dtype_is_refused():
     img = np.zeros((4, 5, 3), np.uint8)
     with pytest.raises(swiftlic.InvalidArgumentError, match=r"expected float32 of shape \(3, 4, 5\), got uint8"):
         swiftlic.rgb_to_ycbcr(img, planar=True, out=np.zeros((3, 4, 5), np.uint8))
+
+
+def test_gemm_kernel_names_the_build_setup_py_chose(tmp_path):
+    kernel = swiftlic.linalg.gemm_kernel()
+    assert kernel in ("12x32-avx512", "6x16-avx2")
+    import os
+    from pathlib import Path
+
+    if "SWIFTLIC_TARGET_CPU" not in os.environ:
+        pytest.skip("the build's target CPU is known only under the Makefile (SWIFTLIC_TARGET_CPU)")
+    root = Path(swiftlic.__file__).resolve().parents[2]
+    flags = subprocess.run([sys.executable, str(root / "setup.py"), "--swift-flags"], capture_output=True, text=True,
+                           check=True, cwd=tmp_path).stdout
+    assert (kernel == "12x32-avx512") == ("-DSWIFTLIC_AVX512" in flags), (kernel, flags)

@@ -37,6 +37,15 @@ import Synchronization
 ///   between jobs (see `WorkerPool`); with Dispatch's parked workers 2 threads ran slower than 1 at 256³.
 /// - Packing buffers come from `ScratchPool` (reused, huge-page backed), not a fresh allocation per call.
 public enum GEMM {
+    /// The micro-kernel this library was built with: "12x32-avx512" (`-D SWIFTLIC_AVX512`) or "6x16-avx2".
+    public static var kernelName: StaticString {
+        #if SWIFTLIC_AVX512
+        "12x32-avx512"
+        #else
+        "6x16-avx2"
+        #endif
+    }
+
     /// - Precondition: m, n, k ≥ 0; lda ≥ (transA ? m : k); ldb ≥ (transB ? k : n); ldc ≥ n; buffers large
     ///   enough for those shapes. `validate` checks this for callers at the ABI.
     /// - Parameter maxThreads: at most this many threads (nil: `Parallel.threadCount`). Callers that already
