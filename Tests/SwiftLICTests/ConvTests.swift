@@ -31,6 +31,9 @@ final class ConvTests: XCTestCase {
         // of ≥ 4 rows.
         G(batch: 3, inChannels: 4, height: 20, width: 16, outChannels: 7, kernel: 3, stride: 1, padding: 1),
         G(batch: 2, inChannels: 3, height: 14, width: 10, outChannels: 5, kernel: 5, stride: 1, padding: 2),
+        // C·k·k = 432 > GEMM's KC: im2col writes a packed B of two k blocks; 37 columns end in a ragged panel.
+        G(batch: 1, inChannels: 48, height: 6, width: 37, outChannels: 5, kernel: 3, stride: 1, padding: 1,
+          paddingMode: .reflect),
     ]
 
     static func withOptional<R>(_ a: [Float]?, _ body: (UnsafeBufferPointer<Float>?) -> R) -> R {

@@ -135,6 +135,47 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// A prepacked B (packed by `PackedB.pack`, the slow way) gives the bits of plain `sgemm` and matches the
+    /// reference, for 1 and 2 threads: odd and tiny shapes, several k blocks, column splits and row splits.
+    func testPrepackedBMatchesPlainGEMMBitForBit() {
+        for (m, n, k) in [(1, 1, 1), (7, 13, 5), (13, 33, 27), (32, 1000, 288), (40, 97, 800), (300, 70, 130),
+                          (64, 4100, 100)] {
+            var rng = SplitMix64(seed: UInt64(7 * m + n + k))
+            let a = rng.floats(m * k), b = rng.floats(k * n), c0 = rng.floats(m * n)
+            let layout = GEMM.PackedB(k: k, n: n)
+            // Garbage first, so a padding column the packer fails to zero would show.
+            var packed = [Float](repeating: .nan, count: layout.count)
+            b.withUnsafeBufferPointer { b in packed.withUnsafeMutableBufferPointer { p in
+                layout.pack(b.baseAddress!, ldb: n, into: p.baseAddress!)
+            } }
+            XCTAssertFalse(packed.contains { $0.isNaN }, "PackedB.pack left a float unwritten for \(m)×\(n)×\(k)")
+            for threads in [1, 2] {
+                let saved = Parallel.threadCount
+                Parallel.threadCount = threads
+                defer { Parallel.threadCount = saved }
+                var plain = c0, pre = c0, ref = c0
+                a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in packed.withUnsafeBufferPointer { pb in
+                    plain.withUnsafeMutableBufferPointer { c in
+                        GEMM.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 0.7, a: a.baseAddress!,
+                                   lda: k, b: b.baseAddress!, ldb: n, beta: -0.3, c: c.baseAddress!, ldc: n)
+                    }
+                    pre.withUnsafeMutableBufferPointer { c in
+                        GEMM.sgemm(m: m, n: n, k: k, alpha: 0.7, a: a.baseAddress!, lda: k, packedB: pb.baseAddress!,
+                                   beta: -0.3, c: c.baseAddress!, ldc: n)
+                    }
+                    ref.withUnsafeMutableBufferPointer { c in
+                        GEMM.sgemmReference(transA: false, transB: false, m: m, n: n, k: k, alpha: 0.7,
+                                            a: a.baseAddress!, lda: k, b: b.baseAddress!, ldb: n, beta: -0.3,
+                                            c: c.baseAddress!, ldc: n)
+                    }
+                } } }
+                XCTAssertTrue(plain == pre, "prepacked B differs from sgemm for \(m)×\(n)×\(k), \(threads) threads")
+                let worst = zip(pre, ref).map { abs($0 - $1) / (1 + abs($1)) }.max() ?? 0
+                XCTAssertLessThan(worst, 1e-4 * Float(k).squareRoot(), "\(m)×\(n)×\(k)")
+            }
+        }
+    }
+
     func testValidateRejectsBadShapes() {
         XCTAssertThrowsError(try GEMM.validate(transA: false, transB: false, m: 2, n: 2, k: 2, aCount: 3, lda: 2,
                                                bCount: 4, ldb: 2, cCount: 4, ldc: 2))

@@ -22,40 +22,86 @@ extension Conv2D {
     /// (`patchRows.count` × rows·Wo). `serial`: on the calling thread only.
     static func im2col(_ g: Conv2DGeometry, image: UnsafePointer<Float>, rows: Range<Int>, patchRows: Range<Int>,
                        into col: UnsafeMutablePointer<Float>, serial: Bool) {
-        let k = g.kernel, s = g.stride, wo = g.outWidth, cols = rows.count * wo
+        let wo = g.outWidth, cols = rows.count * wo
         let first = patchRows.lowerBound
         Parallel.forRanges(patchRows.count, granularity: max(1, 65536 / max(1, cols)), parts: serial ? 1 : nil) {
             part in
             for row in (first + part.lowerBound)..<(first + part.upperBound) {
-                let c = row / (k * k), ki = (row / k) % k, kj = row % k
-                let plane = image + c * g.height * g.width
-                let off = kj - g.padding
-                let inside = insideColumns(g, kj)
                 var dst = col + (row - first) * cols
                 for oh in rows {
-                    var ih = oh * s - g.padding + ki
-                    if ih < 0 || ih >= g.height {
-                        if g.paddingMode == .zeros { dst.update(repeating: 0, count: wo); dst += wo; continue }
-                        ih = reflect(ih, g.height)
-                    }
-                    let src = plane + ih * g.width
-                    if g.paddingMode == .zeros {
-                        for ow in 0..<inside.lowerBound { dst[ow] = 0 }
-                        for ow in inside.upperBound..<wo { dst[ow] = 0 }
-                    } else {
-                        for ow in 0..<inside.lowerBound { dst[ow] = src[reflect(ow * s + off, g.width)] }
-                        for ow in inside.upperBound..<wo { dst[ow] = src[reflect(ow * s + off, g.width)] }
-                    }
-                    if s == 1 {
-                        copyRow(dst + inside.lowerBound, src + inside.lowerBound + off, count: inside.count)
-                    } else if s == 2 {
-                        gatherEven(dst, src + off, inside, width: g.width - off)
-                    } else {
-                        for ow in inside { dst[ow] = src[ow * s + off] }
-                    }
+                    unroll(g, image: image, patchRow: row, outRow: oh, into: dst)
                     dst += wo
                 }
             }
+        }
+    }
+
+    /// The whole col matrix of output rows `rows` (C·k·k × rows·Wo) written straight into GEMM's packed-B layout
+    /// (`GEMM.PackedB(k: C·k·k, n: rows·Wo)`, `layout.count` floats at `packed`, padding columns zeroed): one
+    /// output row at a time through an L1 buffer, instead of a col matrix that GEMM would then copy again.
+    static func im2colPacked(_ g: Conv2DGeometry, image: UnsafePointer<Float>, rows: Range<Int>,
+                             into packed: UnsafeMutablePointer<Float>, serial: Bool) {
+        let wo = g.outWidth, cols = rows.count * wo, nr = GEMM.PackedB.columns
+        let layout = GEMM.PackedB(k: g.patchSize, n: cols)
+        Parallel.forRanges(g.patchSize, granularity: max(1, 65536 / max(1, cols)), parts: serial ? 1 : nil) { part in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: wo) { buffer in
+                let line = buffer.baseAddress!
+                // Output rows outside, patch rows inside: one output row's columns fill a few panels, and
+                // consecutive patch rows are consecutive 32-float runs of each, so the writes stream through
+                // a few regions instead of touching every panel of the band once per patch row.
+                for oh in rows {
+                    let j0 = (oh - rows.lowerBound) * wo
+                    for row in part {
+                        let (start, panelStride) = layout.row(row)
+                        unroll(g, image: image, patchRow: row, outRow: oh, into: line)
+                        // Columns j0..<j0+wo of this packed row, cut at the panel boundaries.
+                        var j = j0, i = 0
+                        while i < wo {
+                            let run = min(nr - j % nr, wo - i)
+                            copyRow(packed + start + j / nr * panelStride + j % nr, line + i, count: run)
+                            i += run
+                            j += run
+                        }
+                    }
+                }
+                for row in part {
+                    let (start, panelStride) = layout.row(row)
+                    if cols % nr != 0 {
+                        (packed + start + cols / nr * panelStride + cols % nr).update(repeating: 0, count: nr - cols % nr)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Row `patchRow` (c·k·k + ki·k + kj) of the col matrix at output row `oh`: Wo values into `dst`.
+    @inline(__always)
+    static func unroll(_ g: Conv2DGeometry, image: UnsafePointer<Float>, patchRow row: Int, outRow oh: Int,
+                       into dst: UnsafeMutablePointer<Float>) {
+        let k = g.kernel, s = g.stride, wo = g.outWidth
+        let c = row / (k * k), ki = (row / k) % k, kj = row % k
+        let plane = image + c * g.height * g.width
+        let off = kj - g.padding
+        let inside = insideColumns(g, kj)
+        var ih = oh * s - g.padding + ki
+        if ih < 0 || ih >= g.height {
+            if g.paddingMode == .zeros { dst.update(repeating: 0, count: wo); return }
+            ih = reflect(ih, g.height)
+        }
+        let src = plane + ih * g.width
+        if g.paddingMode == .zeros {
+            for ow in 0..<inside.lowerBound { dst[ow] = 0 }
+            for ow in inside.upperBound..<wo { dst[ow] = 0 }
+        } else {
+            for ow in 0..<inside.lowerBound { dst[ow] = src[reflect(ow * s + off, g.width)] }
+            for ow in inside.upperBound..<wo { dst[ow] = src[reflect(ow * s + off, g.width)] }
+        }
+        if s == 1 {
+            copyRow(dst + inside.lowerBound, src + inside.lowerBound + off, count: inside.count)
+        } else if s == 2 {
+            gatherEven(dst, src + off, inside, width: g.width - off)
+        } else {
+            for ow in inside { dst[ow] = src[ow * s + off] }
         }
     }
 

@@ -144,9 +144,11 @@ extension Conv2D {
                                 accumulate: patchRows.lowerBound > 0, serial: serial)
                 }
             } else {
-                ScratchPool.withFloats(g.patchSize * cols) { col in
-                    im2col(g, image: xn, rows: rows, patchRows: 0..<g.patchSize, into: col, serial: serial)
-                    product(g, w, col, ldb: cols, columns: cols, into: yn + p0, ldc: ohw, serial: serial)
+                // im2col writes GEMM's packed B itself: one copy of the patches, not two.
+                ScratchPool.withFloats(GEMM.PackedB(k: g.patchSize, n: cols).count) { packed in
+                    im2colPacked(g, image: xn, rows: rows, into: packed, serial: serial)
+                    GEMM.sgemm(m: g.outChannels, n: cols, k: g.patchSize, alpha: 1, a: w, lda: g.patchSize,
+                               packedB: packed, beta: 0, c: yn + p0, ldc: ohw, maxThreads: serial ? 1 : nil)
                 }
             }
             epilogue.apply(yn, channels: g.outChannels, stride: ohw, columns: p0..<(p0 + cols), serial: serial)
