@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-# CPUs that LLVM gives AVX-512F (and which run 16-wide FMAs at full width); `native` is looked up in /proc/cpuinfo.
+# CPUs to which LLVM gives AVX-512F; for `native` the flags in /proc/cpuinfo decide.
 AVX512_CPUS = {"skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake-client", "icelake-server",
                "tigerlake", "sapphirerapids", "emeraldrapids", "graniterapids", "znver4", "znver5"}
 

@@ -184,11 +184,11 @@ public enum GEMM {
     @usableFromInline enum Blocking {
         #if SWIFTLIC_AVX512
         static let mr = 12, nr = 32
-        static let kc = 384, mc = 144, nc = 4096, nb = 2048, nbKept = 256
         #else
         static let mr = 6, nr = 16
-        static let kc = 384, mc = 144, nc = 4096, nb = 2048, nbKept = 256
         #endif
+        // The same for both tiles, so both builds sum every element in the same order (identical bits).
+        static let kc = 384, mc = 144, nc = 4096, nb = 2048, nbKept = 256
     }
 
     /// C ← β·C (C ← 0 when β = 0, without reading C).
