@@ -74,6 +74,50 @@ extension Conv2D {
         }
     }
 
+    /// Rows `patchRows` of the col matrix of output rows `rows`, transposed, written straight into GEMM's packed-B
+    /// layout for op(B) = colᵀ (`GEMM.PackedB(k: rows·Wo, n: patchRows.count)`, padding columns zeroed): the B of
+    /// the weight gradient gW += gy·colᵀ. Per group of NR patch rows and output row, the rows are unrolled into an
+    /// L1 buffer and moved over in 8×8 register transposes, instead of a col matrix GEMM would transpose again.
+    static func im2colPackedTransposed(_ g: Conv2DGeometry, image: UnsafePointer<Float>, rows: Range<Int>,
+                                       patchRows: Range<Int>, into packed: UnsafeMutablePointer<Float>) {
+        let wo = g.outWidth, cols = rows.count * wo, nr = GEMM.PackedB.columns, n = patchRows.count
+        let layout = GEMM.PackedB(k: cols, n: n)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: nr * wo) { buffer in
+            let line = buffer.baseAddress!
+            for j0 in stride(from: 0, to: n, by: nr) {
+                let width = min(nr, n - j0)
+                for oh in rows {
+                    for jj in 0..<width {
+                        unroll(g, image: image, patchRow: patchRows.lowerBound + j0 + jj, outRow: oh,
+                               into: line + jj * wo)
+                    }
+                    if width < nr { (line + width * wo).update(repeating: 0, count: (nr - width) * wo) }
+                    let q0 = (oh - rows.lowerBound) * wo
+                    var ow = 0
+                    while ow < wo {
+                        // A run of pixels inside one KC block: consecutive pixels are NR floats apart there.
+                        let q = q0 + ow, (start, panelStride) = layout.row(q)
+                        let run = min(wo - ow, layout.kc - q % layout.kc)
+                        let dst = packed + start + j0 / nr * panelStride
+                        var t = 0
+                        while t + 8 <= run {
+                            for jj in stride(from: 0, to: nr, by: 8) {
+                                transpose8x8(from: line + jj * wo + ow + t, stride: wo, to: dst + t * nr + jj,
+                                             stride: nr)
+                            }
+                            t += 8
+                        }
+                        while t < run {
+                            for jj in 0..<nr { dst[t * nr + jj] = line[jj * wo + ow + t] }
+                            t += 1
+                        }
+                        ow += run
+                    }
+                }
+            }
+        }
+    }
+
     /// Row `patchRow` (c·k·k + ki·k + kj) of the col matrix at output row `oh`: Wo values into `dst`.
     @inline(__always)
     static func unroll(_ g: Conv2DGeometry, image: UnsafePointer<Float>, patchRow row: Int, outRow oh: Int,

@@ -350,8 +350,17 @@ extension Conv2D {
                     // The thin kernel unrolls a few channels' worth of rows at a time (each gW element is still
                     // one dot product per band); GEMM takes the whole range.
                     let thin = g.outChannels <= thinMaxRows
-                    let step = thin ? thinChunkChannels(g, columns: cols, budget: bands.budget) * g.kernel * g.kernel
-                                    : patchRows.count
+                    if !thin {
+                        // im2col writes the transposed patches in GEMM's packed layout: no col matrix to repack.
+                        ScratchPool.withFloats(GEMM.PackedB(k: cols, n: patchRows.count).count) { packed in
+                            im2colPackedTransposed(g, image: xn, rows: rows, patchRows: patchRows, into: packed)
+                            GEMM.sgemm(m: g.outChannels, n: patchRows.count, k: cols, alpha: 1, a: gyn + p0, lda: ohw,
+                                       packedB: packed, beta: 1, c: gw + patchRows.lowerBound, ldc: g.patchSize,
+                                       maxThreads: serial ? 1 : nil)
+                        }
+                        continue
+                    }
+                    let step = thinChunkChannels(g, columns: cols, budget: bands.budget) * g.kernel * g.kernel
                     ScratchPool.withFloats(min(step, patchRows.count) * cols) { col in
                         var r0 = patchRows.lowerBound
                         while r0 < patchRows.upperBound {

@@ -37,7 +37,8 @@ import Synchronization
 ///   between jobs (see `WorkerPool`); with Dispatch's parked workers 2 threads ran slower than 1 at 256³.
 /// - Packing buffers come from `ScratchPool` (reused, huge-page backed), not a fresh allocation per call.
 /// - `sgemm(…, packedB:)` takes B already in the packed layout (`PackedB`): convolutions' im2col writes it
-///   there directly, one copy of the patches instead of two (pf decoder −18 %, CAE forward −8 % at 1 thread).
+///   there directly, one copy of the patches instead of two (pf decoder −18 %, CAE forward −8 % at 1 thread),
+///   and the weight gradient's transposed patches (−12 % for a 48→48 layer's gW at 2 threads).
 public enum GEMM {
     /// The micro-kernel this library was built with: "12x32-avx512" (`-D SWIFTLIC_AVX512`) or "6x16-avx2".
     public static var kernelName: StaticString {
@@ -460,7 +461,7 @@ final class SharedPackedA: @unchecked Sendable {
 /// Writes the transpose of the 8×8 block at `src` (rows `srcStride` apart) to `dest` (rows `destStride` apart).
 /// Three perfect unshuffles of the 64 values rotate their index bits (row, column) by three: a transpose.
 @inline(__always)
-private func transpose8x8(from src: UnsafePointer<Float>, stride srcStride: Int,
+func transpose8x8(from src: UnsafePointer<Float>, stride srcStride: Int,
                           to dest: UnsafeMutablePointer<Float>, stride destStride: Int) {
     typealias V = SIMD8<Float>
     @inline(__always) func row(_ r: Int) -> V { UnsafeRawPointer(src + r * srcStride).loadUnaligned(as: V.self) }
