@@ -14,7 +14,7 @@ block DCT of each YCbCr plane of a Kodak image, giving C = 192 channels at H/8 �
 Speeds are the median of --repeat runs after one warm-up call; "cpu" columns are the process CPU time (honest on a
 loaded machine).
 
-    python benchmarks/entropy.py [--image kodim23.png] [--repeat 7] [--threads 1,2] [--no-pca]
+    python benchmarks/entropy.py [--image kodim23.png] [--repeat 7] [--threads 1,2] [--no-pca] [--codec-only]
 """
 
 from __future__ import annotations
@@ -199,6 +199,39 @@ def coder_table(y, source, repeat, threads, ans):
                   f"{col(ce, 1e3)}{col(cd, 1e3)}")
 
 
+def codec_table(name: str, repeat: int, threads, model: str = "dwt97"):
+    """The shipped codec's own latent (the 9/7 wavelet's code-blocks of a Kodak image, 12-bit quantizer) coded to
+    target rates the way `swiftlic.compress` does: the rate-targeted encoder, its exhaustive twin (every pass coded,
+    then cut: what a full-rate encode costs) and the decoder of the cut stream."""
+    image = load_image(name)
+    if image is None:
+        print("\n(codec table skipped: no Kodak data)")
+        return
+    from swiftlic import codec
+
+    _, m = codec.load_model(model)
+    x = codec._pad(swiftlic.rgb_to_ycbcr(image, planar=True), m.stride)
+    z = m.encode(x[None])[0]
+    y = codec.to_code_blocks(z, codec.code_block_size(m, *z.shape[1:]))
+    h, w = image.shape[:2]
+    print(f"\ncodec latent: {model} on {name}, {y.shape[0]} code-blocks of {y.shape[1]}×{y.shape[2]} "
+          f"= {y.size} coefficients, bits={codec.BITS}; ms, median of {repeat}")
+    print(f"{'bpp':>6} {'threads':>7} {'targeted enc':>12} {'exhaustive enc':>14} {'ratio':>6} {'dec':>7} "
+          f"{'same decode':>11}")
+    before = swiftlic.get_num_threads()
+    for bpp in (0.125, 0.25, 0.5, 1.0, 2.0):
+        target = int(bpp * h * w / 8)
+        for t in threads:
+            swiftlic.set_num_threads(t)
+            kw = dict(bits=codec.BITS, step=codec._STEP, target_bytes=target)
+            fast, tf = timed(lambda: latent.encode(y, **kw), repeat)
+            slow, ts = timed(lambda: latent.encode(y, exhaustive=True, **kw), max(1, repeat // 2))
+            (y_hat, _), td = timed(lambda: latent.decode(fast), repeat)
+            same = np.array_equal(y_hat, latent.decode(slow)[0])
+            print(f"{bpp:6.3f} {t:7d} {tf * 1e3:12.1f} {ts * 1e3:14.1f} {ts / tf:6.2f} {td * 1e3:7.1f} {str(same):>11}")
+    swiftlic.set_num_threads(before)
+
+
 def pca_table(name: str, fit_name: str):
     """Per-image PCA (by basis precision) vs none vs a fixed PCA fitted on another image, on raw 8×8 blocks."""
     image, other = load_image(name), load_image(fit_name)
@@ -239,6 +272,7 @@ def main():
                     help="comma-separated thread counts for swiftlic (default: SWIFTLIC_THREADS or all)")
     ap.add_argument("--no-pca", action="store_true", help="skip the PCA table (no timings in it)")
     ap.add_argument("--top64-only", action="store_true", help="only the Kodak-size 64-channel latent")
+    ap.add_argument("--codec-only", action="store_true", help="only the shipped codec's latent at target rates")
     args = ap.parse_args()
     if args.threads:
         threads = [int(t) for t in args.threads.split(",")]
@@ -248,12 +282,16 @@ def main():
         threads = [swiftlic.get_num_threads()]
     ans = load_rans()
     print("compressai: " + ("rANS coder loaded (compressai.ans)" if ans is not None else "not installed"))
+    if args.codec_only:
+        codec_table(args.image, args.repeat, threads)
+        return
     y, source = load_latent(args.image)
     if not args.top64_only:
         coder_table(y, source, args.repeat, threads, ans)
     # A CAE-sized latent (C = 64 at H/8 × W/8): the 64 DCT channels of highest energy.
     keep = np.sort(np.argsort(-(y.astype(np.float64) ** 2).sum(axis=(1, 2)))[:64])
     coder_table(np.ascontiguousarray(y[keep]), source + ", top-64 channels", args.repeat, threads, ans)
+    codec_table(args.image, args.repeat, threads)
     if not args.no_pca:
         pca_table(args.image, args.fit_image)
 

@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define SLIC_ABI_VERSION 1u
+#define SLIC_ABI_VERSION 2u
 
 enum {
     SLIC_OK = 0,
@@ -189,8 +189,11 @@ int32_t slic_latent_encode(const float *y, int64_t y_count, int64_t c, int64_t h
                            int32_t layers, int32_t pca_mode, int32_t basis_bits, const float *fixed_basis,
                            int64_t fixed_basis_count, const float *fixed_mean, int64_t fixed_mean_count,
                            const uint8_t *model_id, int64_t model_id_bytes, uint64_t model_hash,
-                           int64_t image_height, int64_t image_width, int32_t color_mode, uint8_t *out,
-                           int64_t out_capacity, int64_t *written);
+                           int64_t image_height, int64_t image_width, int32_t color_mode, int32_t flags,
+                           uint8_t *out, int64_t out_capacity, int64_t *written);
+/* flags of slic_latent_encode: with a target, code every pass before allocating (the rate-targeted encoder's
+ * obvious twin: it stops coding a block once allocation no longer reaches its last coded plane). */
+enum { SLIC_LATENT_ENCODE_EXHAUSTIVE = 1 };
 /* Validates the header and every layer (CRCs included) without decoding; fills info[SLIC_LATENT_INFO_COUNT]. */
 enum {
     SLIC_LATENT_INFO_VERSION = 0, SLIC_LATENT_INFO_IMAGE_HEIGHT, SLIC_LATENT_INFO_IMAGE_WIDTH,

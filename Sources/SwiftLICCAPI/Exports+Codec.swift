@@ -24,7 +24,7 @@ public func slic_latent_encode(_ y: UnsafePointer<Float>?, _ yCount: Int64, _ c:
                                _ fixedBasis: UnsafePointer<Float>?, _ fixedBasisCount: Int64,
                                _ fixedMean: UnsafePointer<Float>?, _ fixedMeanCount: Int64,
                                _ modelID: UnsafePointer<UInt8>?, _ modelIDBytes: Int64, _ modelHash: UInt64,
-                               _ imageHeight: Int64, _ imageWidth: Int64, _ colorMode: Int32,
+                               _ imageHeight: Int64, _ imageWidth: Int64, _ colorMode: Int32, _ flags: Int32,
                                _ out: UnsafeMutablePointer<UInt8>?, _ outCapacity: Int64,
                                _ written: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded { () throws(SLICError) in
@@ -48,6 +48,8 @@ public func slic_latent_encode(_ y: UnsafePointer<Float>?, _ yCount: Int64, _ c:
         o.fixedMean = try optionalFloats(fixedMean, fixedMeanCount, "fixed_mean")
         o.modelID = id; o.modelHash = modelHash
         o.imageHeight = Int(imageHeight); o.imageWidth = Int(imageWidth); o.colorMode = UInt8(colorMode)
+        try require(flags & ~1 == 0, "latent encode: unknown flags \(flags) (known: 1 = exhaustive)")
+        o.exhaustive = flags & 1 != 0
         let stream = try LatentCodec.encode(try buffer(y, yCount, "y"), channels: Int(c), height: Int(h), width: Int(w),
                                             options: o)
         let dst = try mutableBuffer(out, outCapacity, "out")

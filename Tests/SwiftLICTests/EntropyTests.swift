@@ -145,6 +145,59 @@ final class EntropyTests: XCTestCase {
         }
     }
 
+    /// Coding a block a plane at a time (finishing it in between) is `encode`; after k planes the block holds
+    /// the passes of those planes, decodes like the full block cut there, and the fast state in lent memory full of
+    /// garbage codes the same bits as the reference.
+    func testPlaneByPlaneEncoderMatchesTheWholeBlock() throws {
+        for (h, w, scale) in [(9, 13, 20.0), (17, 5, 0.3), (8, 130, 0.12), (1, 7, 300.0), (4, 4, 0.0)] {
+            let values = block(h, w, seed: UInt64(h * 7 + w), scale: scale)
+            let whole = values.withUnsafeBufferPointer { BitplaneCoder.encode($0, height: h, width: w, weight: 3) }
+            let bytes = PlaneState.Layout(height: h, width: w).bytes
+            let memory = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            defer { memory.deallocate() }
+            memory.initializeMemory(as: UInt8.self, repeating: 0xA5, count: bytes)
+            var fast = values.withUnsafeBufferPointer {
+                BitplaneCoder.PlaneEncoder<PlaneState>($0, height: h, width: w, weight: 3, memory: memory)
+            }
+            var ref = values.withUnsafeBufferPointer {
+                BitplaneCoder.PlaneEncoder<ReferencePlaneState>($0, height: h, width: w, weight: 3)
+            }
+            XCTAssertEqual(fast.planes, whole.planes)
+            XCTAssertEqual(fast.isComplete, whole.planes == 0)
+            var planesCoded = 0
+            while !fast.isComplete {
+                fast.code(planes: 1)
+                ref.code(planes: 1)
+                planesCoded += 1
+                let part = fast.finished(), refPart = ref.finished()
+                XCTAssertEqual(part.bytes, refPart.bytes, "\(h)×\(w) after \(planesCoded) planes")
+                XCTAssertEqual(part.passes, refPart.passes)
+                XCTAssertEqual(part.passes.count, BitplaneCoder.passCount(planes: planesCoded))
+                XCTAssertEqual(part.passes.map(\.distortionDecrease),
+                               Array(whole.passes.prefix(part.passes.count).map(\.distortionDecrease)))
+                for k in [part.passes.count - 1, part.passes.count] where k > 0 {
+                    var a = [Int32](repeating: 7, count: h * w), b = a
+                    try Array(part.bytes[0..<part.passes[k - 1].length]).withUnsafeBufferPointer { buf in
+                        try a.withUnsafeMutableBufferPointer {
+                            try BitplaneCoder.decode(buf, planes: part.planes, passes: k, height: h, width: w, into: $0)
+                        }
+                    }
+                    try Array(whole.bytes[0..<whole.passes[k - 1].length]).withUnsafeBufferPointer { buf in
+                        try b.withUnsafeMutableBufferPointer {
+                            try BitplaneCoder.decode(buf, planes: whole.planes, passes: k, height: h, width: w, into: $0)
+                        }
+                    }
+                    XCTAssertEqual(a, b, "\(h)×\(w) pass \(k)")
+                }
+            }
+            XCTAssertEqual(planesCoded, whole.planes)
+            fast.code(planes: 1)  // nothing left: a no-op
+            let done = fast.finished()
+            XCTAssertEqual(done.bytes, whole.bytes, "\(h)×\(w)")
+            XCTAssertEqual(done.passes, whole.passes)
+        }
+    }
+
     func testColumnBitsMatchABoolArray() {
         var rng = SplitMix64(seed: 17)
         for w in [1, 2, 3, 61, 62, 63, 64, 65, 66, 127, 128, 130, 200] {

@@ -15,12 +15,12 @@ static PyObject *latent_encode_bound(PyObject *self, PyObject *args) {
 static PyObject *latent_encode(PyObject *self, PyObject *args) {
     PyObject *yo, *cso, *fbo, *fmo, *outo;
     long long c, h, w, target, ih, iw;
-    int bits, layers, pca, basis_bits, color;
+    int bits, layers, pca, basis_bits, color, flags;
     float step;
     unsigned long long hash;
     Py_buffer id;
-    if (!PyArg_ParseTuple(args, "OLLLifOLiiiOOy*KLLiO", &yo, &c, &h, &w, &bits, &step, &cso, &target, &layers, &pca,
-                          &basis_bits, &fbo, &fmo, &id, &hash, &ih, &iw, &color, &outo))
+    if (!PyArg_ParseTuple(args, "OLLLifOLiiiOOy*KLLiiO", &yo, &c, &h, &w, &bits, &step, &cso, &target, &layers, &pca,
+                          &basis_bits, &fbo, &fmo, &id, &hash, &ih, &iw, &color, &flags, &outo))
         return NULL;
     PyObject *result = NULL;
     slic_borrowed b = {{0}, 0};
@@ -34,7 +34,7 @@ static PyObject *latent_encode(PyObject *self, PyObject *args) {
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = slic_latent_encode(yp, yn, c, h, w, bits, step, csp, csn, target, layers, pca,
-                            basis_bits, fbp, fbn, fmp, fmn, id.buf, id.len, hash, ih, iw, color, PyArray_DATA(out),
+                            basis_bits, fbp, fbn, fmp, fmn, id.buf, id.len, hash, ih, iw, color, flags, PyArray_DATA(out),
                             PyArray_SIZE(out), &written);
     Py_END_ALLOW_THREADS
     if (slic_check(st) == 0) result = PyLong_FromLongLong(written);

@@ -73,7 +73,7 @@ def _floats(value, shape: tuple[int, ...], name: str):
 def encode(y, bits: int = 12, target_bytes: int | None = None, *, step: float = 1.0, channel_steps=None,
            layers: int = 1, pca: str = "none", basis_bits: int = 6, pca_basis=None, pca_mean=None,
            model_id: str = "", model_hash: int = 0, image_size: tuple[int, int] | None = None,
-           color_mode: str | None = None) -> bytes:
+           color_mode: str | None = None, exhaustive: bool = False) -> bytes:
     """Encodes a C×h×w latent into a complete stream.
 
     ``bits``/``step``/``channel_steps`` define the quantizer: channel c is quantized with step
@@ -83,6 +83,11 @@ def encode(y, bits: int = 12, target_bytes: int | None = None, *, step: float = 
     boundaries (budgets ``target·2^(−(layers−1−k)/2)``). ``pca``: ``"none"``, ``"image"`` (per-image PCA, basis sent
     with ``basis_bits`` bits per entry) or ``"fixed"`` (``pca_basis`` C×C, row k = k-th direction, and ``pca_mean``
     of C values, known to the decoder; only their hash is stored).
+
+    With a target the encoder codes each block only as deep as rate allocation can reach (a bitplane at a time,
+    allocating after each); ``exhaustive=True`` codes every pass first, as a full-rate encode does, then allocates:
+    the same size and, up to the few bytes with which the allocation fills the budget's end, the same passes,
+    several times slower at low rates (kept as the obvious twin for tests and benchmarks).
     """
     arr = np.ascontiguousarray(y, dtype=np.float32)
     if arr.ndim != 3 or 0 in arr.shape:
@@ -112,7 +117,7 @@ def encode(y, bits: int = 12, target_bytes: int | None = None, *, step: float = 
     out = np.empty(bound, np.uint8)
     n = _native.latent_encode(arr, c, h, w, int(bits), float(step), steps, int(target_bytes or 0), int(layers),
                               PCA_MODES[pca], int(basis_bits), basis, mean, ident, int(model_hash), ih, iw,
-                              COLOR_MODES[color_mode], out)
+                              COLOR_MODES[color_mode], int(exhaustive), out)
     return out[:n].tobytes()
 
 

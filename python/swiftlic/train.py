@@ -53,11 +53,11 @@ __all__ = ["train", "load_recipe", "load_checkpoint", "evaluate", "export", "add
 DEFAULTS = {
     "name": "run",
     "model": {"id": "cheng2018-cae", "config": {}},
-    "data": {"kind": "images", "path": "train", "patch": 128, "batch_size": 16, "colorspace": "ycbcr"},
+    "data": {"kind": "images", "path": "train", "patch": 128, "batch_size": 16, "colorspace": "ycbcr", "shift": 0},
     "train": {"steps": 1000, "lr": 1e-3, "lr_entropy": 1e-2, "warmup": 100, "clip": 1.0, "lmbda": 0.01,
               "rate_proxy": "entropy", "quantizer": None, "seed": 0, "log_every": 10, "checkpoint_every": 100,
               "entropy_init_scale": 1.0, "lr_schedule": "constant", "lr_min": 0.0, "codec_bpp": [0.1, 2.5],
-              "freeze": "", "distortion": "mse", "loss_space": "input"},
+              "freeze": "", "distortion": "mse", "loss_space": "input", "weight_decay": 0.0, "decoupled": True},
     "validate": {"path": "kodak", "every": 500, "images": 4, "crop": 256, "bpp": 0.5},
 }
 # "codec": the decoder is trained on what the real codec decodes (swiftlic.codec.latent_roundtrip of each batch
@@ -114,6 +114,13 @@ def load_recipe(recipe) -> dict:
         raise InvalidArgumentError(f"train.codec_bpp: expected [lo, hi] with 0 < lo <= hi, got {t['codec_bpp']}")
     if r["data"]["kind"] not in ("images", "mnist", "cifar10"):
         raise InvalidArgumentError(f"data.kind: expected 'images', 'mnist' or 'cifar10', got {r['data']['kind']!r}")
+    shift = r["data"]["shift"]
+    if isinstance(shift, bool) or not isinstance(shift, int) or shift < 0 or (shift and r["data"]["kind"] == "images"):
+        raise InvalidArgumentError(f"data.shift: expected an integer >= 0 (MNIST / CIFAR-10 only; image folders crop "
+                                   f"at random already), got {shift!r} for data.kind {r['data']['kind']!r}")
+    wd = t["weight_decay"]
+    if isinstance(wd, bool) or not isinstance(wd, (int, float)) or not wd >= 0:
+        raise InvalidArgumentError(f"train.weight_decay: expected a number >= 0, got {wd!r}")
     return r
 
 
@@ -136,15 +143,32 @@ def _set_override(recipe: dict, assignment: str) -> None:
 
 
 # -- data --------------------------------------------------------------------------------------------------------
-def _array_stream(ds, batch_size: int, seed: int, start: int, **layout):
-    """Endless shuffled mini-batches of an in-memory data set, beginning at batch ``start`` (exact resume)."""
+def _array_stream(ds, batch_size: int, seed: int, start: int, shift: int = 0, **layout):
+    """Endless shuffled mini-batches of an in-memory data set, beginning at batch ``start`` (exact resume).
+
+    ``shift`` > 0 translates each image by a random whole number of pixels in [−shift, shift] along each axis
+    (zeros shifted in), drawn from ``default_rng([seed, 4, batch index])`` so that a resumed run sees the same
+    batches."""
     per_epoch = len(ds) // batch_size
     epoch, skip = divmod(start, per_epoch)
+    index = start
     while True:
         it = ds.epoch(batch_size, number=epoch, seed=seed, drop_last=True, **layout)
         for x, _ in islice(it, skip, None):
-            yield x
+            yield random_shift(x, shift, np.random.default_rng([seed, 4, index])) if shift else x
+            index += 1
         epoch, skip = epoch + 1, 0
+
+
+def random_shift(x: np.ndarray, shift: int, rng: np.random.Generator) -> np.ndarray:
+    """Each N×C×H×W image translated by (dy, dx) drawn uniformly from [−shift, shift]², zero-filled."""
+    n, _, h, w = x.shape
+    d = rng.integers(-shift, shift + 1, size=(n, 2))
+    out = np.zeros_like(x)
+    for i, (dy, dx) in enumerate(d):
+        out[i, :, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+            x[i, :, max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+    return out
 
 
 def _resolve(path) -> Path:
@@ -173,7 +197,7 @@ def _open_data(d: dict, seed: int):
 
     class _Arrays:
         def batches(self, start=0):
-            return _array_stream(ds, d["batch_size"], seed, start)
+            return _array_stream(ds, d["batch_size"], seed, start, d["shift"])
 
     return _Arrays(), f"{len(ds)} {kind} records"
 
@@ -183,10 +207,14 @@ class _Optimizer:
     """swiftlic.nn.optim.Adam per parameter group (each with its own learning-rate multiplier), checkpointed as
     tensors named ``optim.{m,v}.<group>.<parameter name>``."""
 
-    def __init__(self, groups: dict[str, tuple[dict, float]]) -> None:
+    def __init__(self, groups: dict[str, tuple[dict, float]], weight_decay: float = 0.0,
+                 decoupled: bool = True) -> None:
         from .nn.optim import Adam
 
-        self.groups = {g: (list(named), Adam(list(named.values())), mult) for g, (named, mult) in groups.items()}
+        # Weight decay applies to the model's group only (not to an entropy model's parameters).
+        self.groups = {g: (list(named), Adam(list(named.values()), weight_decay=weight_decay if g == "model" else 0.0,
+                                             decoupled=decoupled), mult)
+                       for g, (named, mult) in groups.items()}
 
     @property
     def t(self) -> int:
@@ -229,7 +257,7 @@ class _Run:
         if t["rate_proxy"] == "entropy" and self.quantizer in ("noise", "ste", "mixed", "codec"):
             self.entropy = FactorizedLaplace(self.model.latent_channels, t["entropy_init_scale"])
             groups["entropy"] = (dict(self.entropy.named_parameters()), t["lr_entropy"] / t["lr"])
-        self.opt = _Optimizer(groups)
+        self.opt = _Optimizer(groups, float(t["weight_decay"]), bool(t["decoupled"]))
         self.step = 0
         self.elapsed = 0.0
 

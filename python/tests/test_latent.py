@@ -208,6 +208,19 @@ def test_golden_streams():
     assert got == expected, "stream bytes changed: a format change must bump the version (SWIFTLIC_REGEN_GOLDEN=1)"
 
 
+@pytest.mark.parametrize("fraction", [0.03, 0.2, 0.6])
+def test_rate_targeted_encode_matches_its_exhaustive_twin(fraction):
+    rng = np.random.default_rng(8)
+    y = (laplace((8, 24, 20), scale=0.05, seed=9) * (2.0 ** rng.integers(0, 5, size=(8, 1, 1)))).astype(np.float32)
+    full = len(latent.encode(y))
+    target = int(full * fraction)
+    fast = latent.encode(y, target_bytes=target, layers=2)
+    slow = latent.encode(y, target_bytes=target, layers=2, exhaustive=True)
+    assert len(fast) <= target and len(slow) <= target and len(fast) > 0.9 * len(slow)
+    err = [float(np.sum((latent.decode(d)[0].astype(np.float64) - y) ** 2)) for d in (fast, slow)]
+    assert err[0] <= err[1] * 1.002 + 1e-12, err
+
+
 def small_stream():
     return latent.encode(laplace((3, 6, 5), scale=0.05, seed=4), bits=8, target_bytes=160, layers=3,
                          pca="image", basis_bits=6)

@@ -208,6 +208,67 @@ def test_rate_term_lowers_the_rate(tmp_path):
     assert rate[1] < 0.97 * rate[0] and mse[1] > mse[0], (rate, mse)
 
 
+def test_random_shift_translates_each_image_and_fills_zeros():
+    rng = np.random.default_rng(0)
+    x = rng.random((6, 2, 5, 7), dtype=np.float32) + 1.0  # no zeros, so filled pixels are recognisable
+    out = T.random_shift(x, 2, np.random.default_rng(9))
+    d = np.random.default_rng(9).integers(-2, 3, size=(6, 2))
+    for i, (dy, dx) in enumerate(d):  # the obvious twin: out[y, x] = x[y − dy, x − dx] where that is inside
+        for yy in range(5):
+            for xx in range(7):
+                sy, sx = yy - dy, xx - dx
+                want = x[i, :, sy, sx] if 0 <= sy < 5 and 0 <= sx < 7 else 0.0
+                assert np.array_equal(out[i, :, yy, xx], want * np.ones(2, np.float32)), (i, yy, xx)
+    assert (d != 0).any()
+
+
+def test_shifted_array_batches_resume_exactly(tmp_path):
+    class _Digits:
+        def __init__(self):
+            self.images = np.random.default_rng(1).random((40, 1, 6, 6), dtype=np.float32)
+
+        def __len__(self):
+            return len(self.images)
+
+        def epoch(self, batch_size, number, seed, drop_last, **_):
+            order = np.random.default_rng([seed, number]).permutation(len(self))
+            for s in range(0, len(self) - batch_size + 1, batch_size):
+                yield self.images[order[s:s + batch_size]], None
+
+    ds = _Digits()
+    straight = [b for _, b in zip(range(9), T._array_stream(ds, 8, 3, 0, shift=1))]
+    resumed = [b for _, b in zip(range(5), T._array_stream(ds, 8, 3, 4, shift=1))]
+    for a, b in zip(straight[4:], resumed):
+        assert np.array_equal(a, b)
+    plain = [b for _, b in zip(range(9), T._array_stream(ds, 8, 3, 0))]
+    assert not np.array_equal(straight[0], plain[0]) and straight[0].shape == plain[0].shape
+
+
+def test_weight_decay_shrinks_the_weights_of_the_model_only(photos, tmp_path):
+    def norm(wd):
+        recipe = _recipe(photos, lr=1e-3, weight_decay=wd, clip=0.0, warmup=0)
+        T.train(recipe, out_dir=tmp_path / f"wd{wd}", steps=3, progress=False, validate=False)
+        t = _tensors(tmp_path / f"wd{wd}")
+        return sum(float(np.sum(v.astype(np.float64) ** 2)) for k, v in t.items() if k.startswith("model."))
+    n0, n1 = norm(0.0), norm(50.0)
+    assert n1 < 0.9 * n0, (n0, n1)
+    run = T._Run(T.load_recipe(_recipe(photos, weight_decay=0.5, decoupled=False)))
+    (_, model_adam, _), (_, entropy_adam, _) = run.opt.groups["model"], run.opt.groups["entropy"]
+    assert (model_adam.weight_decay, model_adam.decoupled) == (0.5, False)
+    assert entropy_adam.weight_decay == 0.0   # an entropy model's parameters are not decayed
+
+
+def test_dense_autoencoder_code_activation():
+    x = np.random.default_rng(0).random((5, 1, 28, 28), dtype=np.float32)
+    relu, linear = models.create("ee276-dense", seed=1), models.create("ee276-dense", seed=1, code_activation="linear")
+    a, b = relu.encoder.forward(x), linear.encoder.forward(x)
+    assert a.shape == b.shape == (5, 32) and a.min() >= 0 and b.min() < 0
+    assert np.allclose(a, np.maximum(b, 0), atol=1e-6)   # same weights: the ReLU code is the linear one clipped
+    assert "code_activation" not in relu.config and linear.config["code_activation"] == "linear"
+    with pytest.raises(swiftlic.InvalidArgumentError, match="code_activation"):
+        models.create("ee276-dense", code_activation="tanh")
+
+
 def test_recipes_in_the_repository_are_valid():
     recipes = sorted((ROOT / "training").glob("*.toml"))
     assert recipes
@@ -234,6 +295,12 @@ def test_bad_recipes_raise_clear_errors(tmp_path):
         T.load_recipe({"train": {"codec_bpp": [2.0, 1.0]}})
     with pytest.raises(swiftlic.InvalidArgumentError, match="codec_bpp"):
         T.load_recipe({"train": {"codec_bpp": [0.1, 1.0, 2.0]}})
+    with pytest.raises(swiftlic.InvalidArgumentError, match="data.shift"):
+        T.load_recipe({"data": {"kind": "mnist", "shift": -1}})
+    with pytest.raises(swiftlic.InvalidArgumentError, match="data.shift"):
+        T.load_recipe({"data": {"kind": "images", "shift": 2}})
+    with pytest.raises(swiftlic.InvalidArgumentError, match="weight_decay"):
+        T.load_recipe({"train": {"weight_decay": -0.1}})
     with pytest.raises(swiftlic.InvalidArgumentError, match="does not exist"):
         T.load_recipe(tmp_path / "missing.toml")
     bad = tmp_path / "bad.toml"

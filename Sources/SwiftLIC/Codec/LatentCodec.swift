@@ -2,6 +2,8 @@
 ///
 /// encode: optional PCA rotation → quantization → one bitplane code-block per channel (in parallel; each block is
 /// independent, so the bytes do not depend on the thread count) → PCRD-opt into quality layers → container.
+/// With a rate target the blocks are coded a bitplane per round with PCRD after each, and a block stops once the
+/// allocation leaves its last coded plane out (`codeBlocks`): a low-rate encode codes a fraction of the passes.
 /// decode mirrors it and accepts any prefix that ends at a layer boundary.
 public enum LatentCodec {
     public struct EncodeOptions: Sendable {
@@ -24,6 +26,9 @@ public enum LatentCodec {
         public var modelHash: UInt64 = 0
         public var imageHeight = 0, imageWidth = 0
         public var colorMode: UInt8 = 0
+        /// With a target: code every pass before allocating (the obvious twin of the rate-targeted encoder,
+        /// which stops coding blocks that the allocation no longer reaches; tests and benchmarks compare them).
+        public var exhaustive = false
         public init() {}
     }
 
@@ -140,39 +145,46 @@ public enum LatentCodec {
             z = [Float](repeating: 0, count: c * n)
             z.withUnsafeMutableBufferPointer { PCA.rotate(y, basis: t.basis, mean: t.mean, channels: c, count: n, into: $0) }
         }
-        // One code-block per channel, quantized and coded by one task (in parallel), weighted so distortions add
-        // up in latent units². The quantized channel lives in a per-task scratch array (a whole C·h·w one costs
-        // fresh pages and a memset every call).
-        var blocks = [BitplaneCoder.EncodedBlock](repeating: .init(planes: 0, bytes: [], passes: []), count: c)
-        var failures = [SLICError?](repeating: nil, count: c)
-        z.withUnsafeBufferPointer { zb in
-        blocks.withUnsafeMutableBufferPointer { out in
-        failures.withUnsafeMutableBufferPointer { fail in
-            let source = zb.isEmpty ? y : zb
-            Parallel.forEach(c) { k in
-                var scratch = [Int32](repeating: 0, count: n)
-                scratch.withUnsafeMutableBufferPointer { channel in
-                    do throws(SLICError) {
-                        try quantizer.quantize(channel: k, UnsafeBufferPointer(rebasing: source[k * n..<(k + 1) * n]),
-                                               into: channel)
-                    } catch {
-                        fail[k] = error
-                        return
-                    }
-                    let w = Double(quantizer.inverseScale(k))
-                    out[k] = BitplaneCoder.encode(UnsafeBufferPointer(channel), height: height, width: width,
-                                                  weight: w * w)
-                }
-            }
-        }
-        }
-        }
-        if let first = failures.compactMap({ $0 }).first { throw first }
+        // One code-block per channel, quantized and loaded into its encoder by one task (in parallel), weighted so
+        // distortions add up in latent units². The quantized channel lives in a per-task scratch array (a whole
+        // C·h·w one costs fresh pages and a memset every call). A rate-targeted encode keeps every block's
+        // coding state alive between rounds, in one reused scratch buffer; otherwise each block's state is
+        // its own and freed as soon as the block is coded.
+        let targeted = o.targetBytes != nil && !o.exhaustive && c * n <= targetedCoefficientLimit
+        let stateBytes = PlaneState.Layout(height: height, width: width).bytes
         var writer = ByteWriter()
         writer.bytes = header.serialized()
-
-        let budgets = layerBudgets(blocks, headerBytes: writer.bytes.count, options: o)
-        let plan = RateAllocation.allocate(blocks, budgets: budgets, headerBytes: writer.bytes.count)
+        let headerBytes = writer.bytes.count
+        let (blocks, plan) = try ScratchPool.withBytes(targeted ? c * stateBytes : 1) { arena throws(SLICError) in
+            typealias Encoder = BitplaneCoder.PlaneEncoder<PlaneState>
+            var encoders = [Encoder?](repeating: nil, count: c)
+            var failures = [SLICError?](repeating: nil, count: c)
+            z.withUnsafeBufferPointer { zb in
+            encoders.withUnsafeMutableBufferPointer { out in
+            failures.withUnsafeMutableBufferPointer { fail in
+                let source = zb.isEmpty ? y : zb
+                Parallel.forEach(c) { k in
+                    var scratch = [Int32](repeating: 0, count: n)
+                    scratch.withUnsafeMutableBufferPointer { channel in
+                        do throws(SLICError) {
+                            try quantizer.quantize(channel: k,
+                                                   UnsafeBufferPointer(rebasing: source[k * n..<(k + 1) * n]),
+                                                   into: channel)
+                        } catch {
+                            fail[k] = error
+                            return
+                        }
+                        let w = Double(quantizer.inverseScale(k))
+                        out[k] = Encoder(UnsafeBufferPointer(channel), height: height, width: width, weight: w * w,
+                                         memory: targeted ? arena + k * stateBytes : nil)
+                    }
+                }
+            }
+            }
+            }
+            if let first = failures.compactMap({ $0 }).first { throw first }
+            return codeBlocks(&encoders, targeted: targeted, headerBytes: headerBytes, options: o)
+        }
         var previous = [Int](repeating: 0, count: c)
         for cumulative in plan {
             let start = writer.bytes.count
@@ -198,6 +210,53 @@ public enum LatentCodec {
         }
         return writer.bytes
     }
+
+    /// Codes the blocks and allocates their passes to layers: the blocks and the cumulative passes per layer.
+    ///
+    /// Unless `targeted`, every pass is coded. Else blocks are coded one bitplane per round and rate allocation runs after each round on the passes coded so far; a block goes on only while the
+    /// allocation reaches into its last coded plane. Coding more passes only adds candidates, which can only
+    /// raise the slope at which the budget is spent, so a stopped block would not have been given more passes
+    /// (up to the few bytes with which PCRD fills the budget's last gap). The loop ends when the allocation of the
+    /// blocks as they are leaves every unfinished block's last plane out.
+    static func codeBlocks(_ encoders: inout [BitplaneCoder.PlaneEncoder<PlaneState>?], targeted: Bool,
+                           headerBytes: Int, options o: EncodeOptions) -> ([BitplaneCoder.EncodedBlock], [[Int]]) {
+        let c = encoders.count
+        var blocks = [BitplaneCoder.EncodedBlock](repeating: .init(planes: 0, bytes: [], passes: []), count: c)
+        func run(_ todo: [Int], planes: Int) {
+            encoders.withUnsafeMutableBufferPointer { e in
+            blocks.withUnsafeMutableBufferPointer { out in
+                Parallel.forEach(todo.count) { j in
+                    let k = todo[j]
+                    e[k]!.code(planes: planes)
+                    out[k] = e[k]!.finished()
+                    if !targeted { e[k] = nil }  // its state is not needed again
+                }
+            }
+            }
+        }
+        if !targeted {
+            run(Array(0..<c), planes: BitplaneCoder.maxPlanes)
+            let budgets = layerBudgets(blocks, headerBytes: headerBytes, options: o)
+            return (blocks, RateAllocation.allocate(blocks, budgets: budgets, headerBytes: headerBytes))
+        }
+        let budgets = layerBudgets(blocks, headerBytes: headerBytes, options: o)  // (with a target: sizes unused)
+        var open = (0..<c).filter { !encoders[$0]!.isComplete }
+        while true {
+            run(open, planes: 1)
+            let plan = RateAllocation.allocate(blocks, budgets: budgets, headerBytes: headerBytes)
+            let chosen = plan[plan.count - 1]
+            // Blocks whose last coded plane the allocation reaches (the top plane has one pass, the others three).
+            open = (0..<c).filter { k in
+                let e = encoders[k]!
+                return !e.isComplete && chosen[k] > e.passesCoded - (e.passesCoded == 1 ? 1 : 3)
+            }
+            if open.isEmpty { return (blocks, plan) }
+        }
+    }
+
+    /// Above this many latent coefficients (~1.2 GB of coding state: a resumable block keeps it to the end) a
+    /// targeted encode codes every pass, one block's state at a time per thread.
+    static let targetedCoefficientLimit = 1 << 26
 
     /// Layer k of n gets target · 2^(−(n−1−k)/2); without a target, the same fractions of the full size and no
     /// limit for the last layer.

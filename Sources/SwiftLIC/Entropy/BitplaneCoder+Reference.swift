@@ -15,6 +15,10 @@ struct ReferencePlaneState: BitplaneState {
     /// Coefficient indices in the order they became significant (magnitude refinement's order).
     var order: [Int] = []
 
+    static func forLoading(height: Int, width: Int, memory _: UnsafeMutableRawPointer?) -> ReferencePlaneState {
+        ReferencePlaneState(height: height, width: width)
+    }
+
     init(height: Int, width: Int) {
         self.height = height
         self.width = width
@@ -63,7 +67,7 @@ struct ReferencePlaneState: BitplaneState {
 
     /// Runs the first `passes` passes from plane `planes − 1` down, calling `afterPass` with each pass's distortion
     /// decrease (encoder only) and the coder's snapshot.
-    mutating func run<C: PlaneBitCoder>(planes: Int, passes: Int, coder: inout C,
+    mutating func run<C: PlaneBitCoder>(planes: Int, from start: Int, passes: Int, coder: inout C,
                                         afterPass: (Double, (position: Int, low: UInt32)) -> Void) {
         var done = 0
         let h = height, w = width, s = stride
@@ -112,7 +116,7 @@ struct ReferencePlaneState: BitplaneState {
                 }
             }
 
-            for p in Swift.stride(from: planes - 1, through: 0, by: -1) {
+            for p in Swift.stride(from: start, through: 0, by: -1) {
                 let before = order.count
                 if p < planes - 1 {
                     // Significance propagation: insignificant coefficients with a significant neighbour.

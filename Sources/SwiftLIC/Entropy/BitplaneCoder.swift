@@ -31,6 +31,9 @@
 // - Truncation points: after every pass the shortest stream prefix that decodes it (byte aligned, zero padded),
 //   made non-decreasing. A decoder given a block truncated at such a length and told the pass count decodes the
 //   same coefficients the encoder saw at that point.
+// - `PlaneEncoder` codes whole planes on demand and can be finished after any of them (on a copy of the coder),
+//   so a rate-targeted encoder stops coding a block where allocation stops using it. The fast state keeps its
+//   arrays in one memory block (`PlaneState.Layout`), its own or lent from a reused scratch buffer.
 // - Two implementations of the passes must give identical bits: `PlaneState` (fast: per-coefficient words that
 //   carry the neighbours' significance and signs, per-stripe bitmaps of the columns next to anything significant
 //   so SPP visits only those and CP finds quiet runs with a bit scan, each column's candidates found as a
@@ -44,6 +47,10 @@
 //   loops' mispredicted branches, about evenly. Tried and dropped: bypass bits for later refinements (JPEG 2000's
 //   lazy mode: +3.5% size) or for signs (+5%); recording the decisions and coding them in a second loop (the
 //   coding loop alone took 40% of the time: the one-pass coder overlaps it with the scans).
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public enum BitplaneCoder {
     /// Largest number of bitplanes (magnitudes below 2^30).
@@ -80,27 +87,73 @@ public enum BitplaneCoder {
 
     static func encode<S: BitplaneState>(_ values: UnsafeBufferPointer<Int32>, height: Int, width: Int,
                                          weight: Double, state _: S.Type) -> EncodedBlock {
-        var maxMag: UInt32 = 0
-        for v in values { maxMag = max(maxMag, v.magnitude) }
-        let planes = maxMag == 0 ? 0 : 32 - maxMag.leadingZeroBitCount
-        if planes == 0 { return EncodedBlock(planes: 0, bytes: [], passes: []) }
-        var state = S(height: height, width: width)
-        state.load(values)
-        var coder = EncodingCoder(encoder: BinaryArithmeticEncoder(capacity: values.count / 2))
+        var encoder = PlaneEncoder<S>(values, height: height, width: width, weight: weight)
+        encoder.code(planes: encoder.planes)
+        return encoder.finished()
+    }
+
+    /// A block's encoder that codes whole bitplanes on demand, so that an encoder with a rate target can stop
+    /// coding a block once rate allocation no longer reaches its last plane (LatentCodec). Coding every plane and
+    /// then calling `finished()` is `encode`; `finished()` after fewer planes gives the block as if it had only
+    /// those passes (its bytes are a valid stream for them; they need not be a prefix of the full block's bytes,
+    /// since carries from later decisions can change earlier bytes).
+    struct PlaneEncoder<S: BitplaneState> {
+        let planes: Int, weight: Double, capacity: Int
+        var state: S
+        var coder: EncodingCoder
         var snapshots: [(position: Int, low: UInt32)] = []
         var decreases: [Double] = []
-        state.run(planes: planes, passes: passCount(planes: planes), coder: &coder) { d, snapshot in
-            snapshots.append(snapshot)
-            decreases.append(d * weight)
+        /// The next plane to code (−1: every plane is coded).
+        private(set) var nextPlane: Int
+
+        /// `memory`: `PlaneState.Layout(height:width:).bytes` bytes for the state, which must outlive the encoder
+        /// (nil: the state allocates its own).
+        init(_ values: UnsafeBufferPointer<Int32>, height: Int, width: Int, weight: Double,
+             memory: UnsafeMutableRawPointer? = nil) {
+            var maxMag: UInt32 = 0
+            for v in values { maxMag = max(maxMag, v.magnitude) }
+            planes = maxMag == 0 ? 0 : 32 - maxMag.leadingZeroBitCount
+            self.weight = weight
+            nextPlane = planes - 1
+            capacity = values.count / 2
+            state = planes == 0 ? S(height: 0, width: 0) : S.forLoading(height: height, width: width, memory: memory)
+            coder = EncodingCoder(encoder: BinaryArithmeticEncoder(capacity: planes == 0 ? 0 : capacity))
+            if planes > 0 { state.load(values) }
         }
-        let full = coder.encoder.core.finish()
-        var passes: [Pass] = []
-        var length = 0
-        for (k, s) in snapshots.enumerated() {
-            length = max(length, RangeEncoderCore.truncationLength(full, at: s))
-            passes.append(Pass(length: length, distortionDecrease: decreases[k]))
+
+        var isComplete: Bool { nextPlane < 0 }
+        var passesCoded: Int { snapshots.count }
+
+        /// Codes the next `n` planes (fewer when fewer are left).
+        mutating func code(planes n: Int) {
+            let count = min(n, nextPlane + 1)
+            if count <= 0 { return }
+            let passes = (nextPlane == planes - 1 ? 1 : 3) + 3 * (count - 1)
+            let w = weight
+            var snaps = snapshots, decs = decreases
+            snapshots = []; decreases = []  // (moved out and back: the closure must not capture self)
+            state.run(planes: planes, from: nextPlane, passes: passes, coder: &coder) { d, snapshot in
+                snaps.append(snapshot)
+                decs.append(d * w)
+            }
+            snapshots = snaps; decreases = decs
+            nextPlane -= count
         }
-        return EncodedBlock(planes: planes, bytes: Array(full[0..<length]), passes: passes)
+
+        /// The block with the passes coded so far (the coder itself is not finished: coding may go on).
+        func finished() -> EncodedBlock {
+            if planes == 0 || snapshots.isEmpty { return EncodedBlock(planes: planes, bytes: [], passes: []) }
+            var copy = coder.encoder.core
+            let full = copy.finish()
+            var passes: [Pass] = []
+            passes.reserveCapacity(snapshots.count)
+            var length = 0
+            for (k, s) in snapshots.enumerated() {
+                length = max(length, RangeEncoderCore.truncationLength(full, at: s))
+                passes.append(Pass(length: length, distortionDecrease: decreases[k]))
+            }
+            return EncodedBlock(planes: planes, bytes: Array(full[0..<length]), passes: passes)
+        }
     }
 
     static func decode<S: BitplaneState>(_ data: UnsafeBufferPointer<UInt8>, planes: Int, passes: Int, height: Int,
@@ -113,7 +166,7 @@ public enum BitplaneCoder {
         }
         var state = S(height: height, width: width)
         var coder = DecodingCoder(decoder: BinaryArithmeticDecoder(data))
-        state.run(planes: planes, passes: passes, coder: &coder) { _, _ in }
+        state.run(planes: planes, from: planes - 1, passes: passes, coder: &coder) { _, _ in }
         guard coder.decoder.isConsistent else {
             throw .corrupt("bitplane block: arithmetic decoder ended outside its interval")
         }
@@ -124,11 +177,15 @@ public enum BitplaneCoder {
 /// A block's coding state; `PlaneState` (fast) and `ReferencePlaneState` (obvious) must give identical bits.
 protocol BitplaneState {
     init(height: Int, width: Int)
+    /// A state for an encoder, which calls `load` next: in `memory` (`PlaneState.Layout` bytes) where the state
+    /// can use caller memory, else (nil, or a state that cannot) its own.
+    static func forLoading(height: Int, width: Int, memory: UnsafeMutableRawPointer?) -> Self
     /// Encoder: the true magnitudes and signs.
     mutating func load(_ values: UnsafeBufferPointer<Int32>)
-    /// Runs the first `passes` passes from plane `planes − 1` down, calling `afterPass` with each pass's
-    /// distortion decrease (encoder only) and the coder's snapshot.
-    mutating func run<C: PlaneBitCoder>(planes: Int, passes: Int, coder: inout C,
+    /// Runs at most `passes` passes from plane `start` down (`start` = `planes − 1` for a fresh state; a state may
+    /// resume at the plane below the last one it completed), calling `afterPass` with each pass's distortion
+    /// decrease (encoder only) and the coder's snapshot.
+    mutating func run<C: PlaneBitCoder>(planes: Int, from start: Int, passes: Int, coder: inout C,
                                         afterPass: (Double, (position: Int, low: UInt32)) -> Void)
     /// Decoder: reconstruction (7/16 into the known interval) of what is known.
     func reconstruct(into out: UnsafeMutableBufferPointer<Int32>)
@@ -277,97 +334,126 @@ struct PlaneState: BitplaneState {
     }
 
     let height: Int, width: Int, stride: Int, stripeWords: Int
-    var words: [UInt32]
-    var mag: [UInt32]
-    var plane: [UInt8]
+    // The arrays live in one block of memory (`Layout`), owned by `owner` or lent by the caller (an encoder that
+    // keeps every block's state alive between rounds takes them from one reused scratch buffer: fresh pages for
+    // ~18 bytes a coefficient were a third of a low-rate encode).
+    let owner: PlaneMemory?
+    /// Per coefficient over a zero border ((h + 2)·(w + 2)): own flags, neighbours' significance and signs.
+    let f: UnsafeMutablePointer<UInt32>
+    /// Magnitudes (encoder: the true ones; decoder: the bits known so far).
+    let m: UnsafeMutablePointer<UInt32>
+    /// The lowest plane each significant coefficient is known to.
+    let pl: UnsafeMutablePointer<UInt8>
     var contexts = BitplaneCoder.initialContexts
     /// Per stripe (`stripeWords` each), the columns holding a significant coefficient or a neighbour of one:
     /// the only columns where SPP has candidates, and the complement of the quiet columns of CP's run mode.
-    var busy: [UInt64]
-    /// The significant coefficients in the order they became significant, as q << 32 | i; the first `count`.
-    var order: [UInt64]
+    let busy: UnsafeMutablePointer<UInt64>
+    /// The significant coefficients in the order they became significant, as q << 32 | i; the first `count`
+    /// (uninitialised beyond).
+    let order: UnsafeMutablePointer<UInt64>
     var count = 0
     /// Encoder: per stripe column, the OR of its magnitudes (a quiet column, all insignificant above plane p, has
-    /// a 1 in plane p exactly when bit p of this is set).
-    var columnBits: [UInt32] = []
+    /// a 1 in plane p exactly when bit p of this is set). Filled by `load`.
+    let cb: UnsafeMutablePointer<UInt32>
+
+    /// Byte offsets of the arrays in a state's memory block (each 64-byte aligned).
+    struct Layout {
+        let order: Int, words: Int, mag: Int, busy: Int, columnBits: Int, plane: Int, bytes: Int
+        init(height h: Int, width w: Int) {
+            func up(_ n: Int) -> Int { (n + 63) & ~63 }
+            order = 0
+            words = up(h * w * 8)
+            mag = words + up((h + 2) * (w + 2) * 4)
+            busy = mag + up(h * w * 4)
+            columnBits = busy + up((h + 3) / 4 * ColumnBits.words(width: w) * 8)
+            plane = columnBits + up(max(1, (h + 3) / 4 * w) * 4)
+            bytes = plane + up(max(1, h * w))
+        }
+    }
+
+    static func forLoading(height: Int, width: Int, memory: UnsafeMutableRawPointer?) -> PlaneState {
+        guard let memory else { return PlaneState(height: height, width: width) }
+        return PlaneState(height: height, width: width, memory: memory, willLoad: true)
+    }
 
     init(height: Int, width: Int) {
+        let memory = PlaneMemory(bytes: Layout(height: height, width: width).bytes)
+        self.init(height: height, width: width, memory: memory.base, owner: memory)
+    }
+
+    /// A state in `memory` (at least `Layout(height:width:).bytes` bytes, 8-byte aligned, any contents), which
+    /// must outlive it. `willLoad`: the caller calls `load` next, which writes every magnitude and interior word,
+    /// so only the rest is cleared.
+    init(height: Int, width: Int, memory: UnsafeMutableRawPointer, willLoad: Bool = false, owner: PlaneMemory? = nil) {
         self.height = height
         self.width = width
+        self.owner = owner
         stride = width + 2
         stripeWords = ColumnBits.words(width: width)
-        busy = [UInt64](repeating: 0, count: (height + 3) / 4 * stripeWords)
-        order = [UInt64](repeating: 0, count: height * width)
-        words = [UInt32](repeating: 0, count: (height + 2) * (width + 2))
-        mag = [UInt32](repeating: 0, count: height * width)
-        plane = [UInt8](repeating: 0, count: height * width)
+        let l = Layout(height: height, width: width)
+        order = (memory + l.order).bindMemory(to: UInt64.self, capacity: height * width)
+        f = (memory + l.words).bindMemory(to: UInt32.self, capacity: (height + 2) * (width + 2))
+        m = (memory + l.mag).bindMemory(to: UInt32.self, capacity: height * width)
+        busy = (memory + l.busy).bindMemory(to: UInt64.self, capacity: (height + 3) / 4 * stripeWords)
+        cb = (memory + l.columnBits).bindMemory(to: UInt32.self, capacity: max(1, (height + 3) / 4 * width))
+        pl = (memory + l.plane).bindMemory(to: UInt8.self, capacity: max(1, height * width))
+        // Everything but `order` starts at zero (calloc's memory already is).
+        if owner != nil { return }
+        if willLoad {
+            f.initialize(repeating: 0, count: stride + 1)  // top border row and the left border of row 1
+            for y in Swift.stride(from: 1, through: height, by: 1) {  // the right border and the next row's left
+                (f + (y * stride + width + 1)).initialize(repeating: 0, count: 2)
+            }
+            (f + (height + 1) * stride).initialize(repeating: 0, count: stride)
+            (memory + l.busy).initializeMemory(as: UInt8.self, repeating: 0, count: l.bytes - l.busy)
+        } else {
+            (memory + l.words).initializeMemory(as: UInt8.self, repeating: 0, count: l.bytes - l.words)
+        }
     }
 
     mutating func load(_ values: UnsafeBufferPointer<Int32>) {
-        let w = width, s = stride
-        columnBits = [UInt32](repeating: 0, count: (height + 3) / 4 * w)
-        words.withUnsafeMutableBufferPointer { f in
-        mag.withUnsafeMutableBufferPointer { m in
-        columnBits.withUnsafeMutableBufferPointer { cb in
-            guard let v = values.baseAddress, let f = f.baseAddress, let m = m.baseAddress,
-                  let cb = cb.baseAddress else { return }
-            for y in 0..<height {
-                let vy = v + y &* w, my = m + y &* w, fy = f + ((y &+ 1) &* s &+ 1), cy = cb + (y &>> 2) &* w
-                for x in 0..<w {
-                    let value = vy[x], magnitude = value.magnitude
-                    my[x] = magnitude
-                    fy[x] = UInt32(truncatingIfNeeded: value >> 31) & Self.negativeInput
-                    cy[x] |= magnitude
-                }
+        let w = width, s = stride, f = f, m = m, cb = cb
+        guard let v = values.baseAddress else { return }
+        for y in 0..<height {
+            let vy = v + y &* w, my = m + y &* w, fy = f + ((y &+ 1) &* s &+ 1), cy = cb + (y &>> 2) &* w
+            for x in 0..<w {
+                let value = vy[x], magnitude = value.magnitude
+                my[x] = magnitude
+                fy[x] = UInt32(truncatingIfNeeded: value >> 31) & Self.negativeInput
+                cy[x] |= magnitude
             }
-        }
-        }
         }
     }
 
     func reconstruct(into out: UnsafeMutableBufferPointer<Int32>) {
         precondition(out.count == height * width)
-        let w = width, s = stride
-        words.withUnsafeBufferPointer { f in
-        mag.withUnsafeBufferPointer { m in
-        plane.withUnsafeBufferPointer { pl in
-            guard let f = f.baseAddress, let m = m.baseAddress, let pl = pl.baseAddress,
-                  let o = out.baseAddress else { return }
-            for y in 0..<height {
-                let row = (y &+ 1) &* s &+ 1, i0 = y &* w
-                for x in 0..<w {
-                    let i = i0 &+ x, word = f[row &+ x]
-                    // Magnitudes stay below 2^30, so the reconstruction fits an Int32; branch-free selects.
-                    let r = Int32(truncatingIfNeeded: BitplaneCoder.reconstruction(m[i], plane: UInt32(pl[i])))
-                    let v = word & Self.negative != 0 ? 0 &- r : r
-                    o[i] = word & Self.significant != 0 ? v : 0
-                }
+        let w = width, s = stride, f = f, m = m, pl = pl
+        guard let o = out.baseAddress else { return }
+        for y in 0..<height {
+            let row = (y &+ 1) &* s &+ 1, i0 = y &* w
+            for x in 0..<w {
+                let i = i0 &+ x, word = f[row &+ x]
+                // Magnitudes stay below 2^30, so the reconstruction fits an Int32; branch-free selects.
+                let r = Int32(truncatingIfNeeded: BitplaneCoder.reconstruction(m[i], plane: UInt32(pl[i])))
+                let v = word & Self.negative != 0 ? 0 &- r : r
+                o[i] = word & Self.significant != 0 ? v : 0
             }
-        }
-        }
         }
     }
 
-    mutating func run<C: PlaneBitCoder>(planes: Int, passes: Int, coder: inout C,
+    mutating func run<C: PlaneBitCoder>(planes: Int, from start: Int, passes: Int, coder: inout C,
                                         afterPass: (Double, (position: Int, low: UInt32)) -> Void) {
         let h = height, w = width, s = stride, sw = stripeWords
-        if columnBits.isEmpty { columnBits = [0] }  // the decoder never reads it
-        words.withUnsafeMutableBufferPointer { f in
-        mag.withUnsafeMutableBufferPointer { m in
-        plane.withUnsafeMutableBufferPointer { pl in
+        let (f, m, pl, busy, order, cb) = (f, m, pl, busy, order, cb)
         contexts.withUnsafeMutableBufferPointer { cx in
-        busy.withUnsafeMutableBufferPointer { busy in
-        order.withUnsafeMutableBufferPointer { order in
-        columnBits.withUnsafeMutableBufferPointer { cb in
         withUnsafeMutablePointer(to: &count) { count in
         Self.significanceTable.withUnsafeBufferPointer { sigT in
         Self.signTable.withUnsafeBufferPointer { signT in
-            let k = PlanePasses<C>(f: f.baseAddress!, m: m.baseAddress!, pl: pl.baseAddress!, cx: cx.baseAddress!,
-                                   busy: busy.baseAddress!, order: order.baseAddress!, count: count,
-                                   cb: cb.baseAddress!, sigT: sigT.baseAddress!, signT: signT.baseAddress!,
+            let k = PlanePasses<C>(f: f, m: m, pl: pl, cx: cx.baseAddress!, busy: busy, order: order, count: count,
+                                   cb: cb, sigT: sigT.baseAddress!, signT: signT.baseAddress!,
                                    h: h, w: w, s: s, sw: sw)
             var done = 0
-            for p in Swift.stride(from: planes - 1, through: 0, by: -1) {
+            for p in Swift.stride(from: start, through: 0, by: -1) {
                 let before = count.pointee
                 if p < planes - 1 {
                     k.significancePropagation(plane: p, coder: &coder)
@@ -386,13 +472,17 @@ struct PlaneState: BitplaneState {
         }
         }
         }
-        }
-        }
-        }
-        }
-        }
-        }
     }
+}
+
+/// Owns the memory block of a `PlaneState` that was not given one (zeroed pages from calloc).
+final class PlaneMemory {
+    let base: UnsafeMutableRawPointer
+    init(bytes: Int) {
+        guard let p = calloc(1, max(bytes, 64)) else { fatalError("PlaneMemory: out of memory (\(bytes) bytes)") }
+        base = p
+    }
+    deinit { free(base) }
 }
 
 /// The passes over raw pointers into a `PlaneState`, fixed for one `run`: the loops see plain loads and stores

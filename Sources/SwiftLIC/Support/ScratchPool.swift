@@ -28,6 +28,13 @@ enum ScratchPool {
         return body(buffer.base.bindMemory(to: Float.self, capacity: max(1, count)))
     }
 
+    /// Runs `body` with at least `count` bytes of 64-byte-aligned scratch, returned to the pool afterwards.
+    static func withBytes<R, E: Error>(_ count: Int, _ body: (UnsafeMutableRawPointer) throws(E) -> R) throws(E) -> R {
+        let buffer = take(bytes: max(1, count))
+        defer { give(buffer) }
+        return try body(buffer.base)
+    }
+
     private static func take(bytes: Int) -> Buffer {
         pthread_mutex_lock(lock)
         // The smallest cached buffer that fits.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InvalidArgumentError
 from ..nn.module import Sequential
 from . import _layers as L
 from . import register
@@ -20,17 +21,27 @@ __all__ = ["EE276Dense", "EE276CNN", "EE276UNet"]
 
 @register("ee276-dense")
 class EE276Dense(CompressionModel):
-    """784 → 128 → 64 → 32 (code) → 64 → 128 → 784, ReLU between, sigmoid output."""
+    """784 → 128 → 64 → 32 (code) → 64 → 128 → 784, ReLU between, sigmoid output.
+
+    ``code_activation``: ``"relu"`` (the report's: the code is a ReLU output like every hidden layer) or
+    ``"linear"`` (no activation on the code, so no code unit can die and codes may be negative)."""
 
     quantizer = "none"
 
-    def __init__(self, hidden=(128, 64), code=32, seed=0) -> None:
+    def __init__(self, hidden=(128, 64), code=32, seed=0, code_activation="relu") -> None:
         super().__init__()
+        if code_activation not in ("relu", "linear"):
+            raise InvalidArgumentError(f"ee276-dense: code_activation must be 'relu' or 'linear', got "
+                                       f"{code_activation!r}")
         self.config = dict(hidden=[int(h) for h in hidden], code=int(code), seed=int(seed))
+        if code_activation != "relu":  # (absent from configs of the report's model, so older weights still load)
+            self.config["code_activation"] = code_activation
         dims = [784] + self.config["hidden"] + [code]
         enc = [L.Flatten()]
         for a, b in zip(dims[:-1], dims[1:]):
             enc += [L.Linear(a, b), L.ReLU()]
+        if code_activation == "linear":
+            enc.pop()
         dec = []
         rdims = dims[::-1]
         for a, b in zip(rdims[:-1], rdims[1:]):
