@@ -85,11 +85,14 @@ final class CodecTests: XCTestCase {
     }
 
     /// The rate-targeted encoder (blocks coded a plane at a time, only as deep as allocation reaches) against its
-    /// obvious twin that codes every pass first: same budget kept, and the same decode (both allocate the same
-    /// passes) on latents with very different energies per channel, several targets and layer counts.
+    /// obvious twin that codes every pass first, on latents with very different energies per channel, several
+    /// targets and layer counts: the same budget kept, mostly the same passes allocated, and never more than a
+    /// little more distortion. (It is an approximation of PCRD: a block stops one plane past where allocation
+    /// stops using it, and in small blocks a hull segment can reach further than that. On Kodak's 128 × 128
+    /// wavelet blocks the distortion ratio was at most 1.0008 over 6 images × 6 rates.)
     func testTargetedEncodeMatchesExhaustive() throws {
-        var same = 0, cases = 0
-        for (c, h, w, seed) in [(6, 16, 16, 11), (12, 9, 23, 12), (3, 40, 33, 13)] {
+        var same = 0, ratios: [Double] = []
+        for (c, h, w, seed) in [(6, 16, 16, 11), (12, 9, 23, 12), (3, 40, 33, 13), (4, 64, 48, 14)] {
             var y = latent(c, h, w, seed: UInt64(seed), scale: 0.2)
             for i in y.indices { y[i] *= Float(1 << (i / (h * w) % 4)) }  // channel energies 1…64×
             let steps = (0..<c).map { Float(1 + $0 % 3) / 2 }
@@ -107,20 +110,20 @@ final class CodecTests: XCTestCase {
                     o.exhaustive = true
                     let exhaustive = try encode(y, c, h, w, o)
                     XCTAssertLessThanOrEqual(targeted.count, o.targetBytes!)
+                    XCTAssertGreaterThan(Double(targeted.count), 0.95 * Double(exhaustive.count))
                     let a = try decode(targeted, count: y.count), b = try decode(exhaustive, count: y.count)
                     func error(_ d: [Float]) -> Double {
                         zip(d, y).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
                     }
-                    // Lengths of early passes may differ by a byte (carries of later decisions), so PCRD may
-                    // fill the budget's last bytes differently: never more than a trace of distortion.
-                    XCTAssertLessThanOrEqual(error(a), error(b) * 1.002 + 1e-9, "\(c)×\(h)×\(w) \(fraction) \(layers)")
-                    XCTAssertGreaterThan(Double(targeted.count), 0.9 * Double(exhaustive.count))
+                    let ratio = (error(a) + 1e-12) / (error(b) + 1e-12)
+                    XCTAssertLessThanOrEqual(ratio, 1.03, "\(c)×\(h)×\(w) \(fraction) \(layers)")
+                    ratios.append(ratio)
                     if a == b { same += 1 }
-                    cases += 1
                 }
             }
         }
-        XCTAssertGreaterThanOrEqual(same, cases * 3 / 4, "targeted and exhaustive decodes mostly identical")
+        XCTAssertLessThanOrEqual(ratios.reduce(0, +) / Double(ratios.count), 1.003, "\(ratios)")
+        XCTAssertGreaterThanOrEqual(same, ratios.count * 2 / 3, "targeted and exhaustive decodes mostly identical")
     }
 
     /// Every truncation decodes only at a layer boundary; every single-bit flip is rejected.

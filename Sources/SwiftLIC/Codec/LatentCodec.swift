@@ -240,18 +240,28 @@ public enum LatentCodec {
             return (blocks, RateAllocation.allocate(blocks, budgets: budgets, headerBytes: headerBytes))
         }
         let budgets = layerBudgets(blocks, headerBytes: headerBytes, options: o)  // (with a target: sizes unused)
+        // A block's next plane is worth about weight·4^plane per unit of error: planes are coded in that order,
+        // a level (half a plane) at a time, so blocks of little worth are reached only once the budget is spent.
+        func level(_ k: Int) -> Int {
+            let e = encoders[k]!
+            return 2 * e.nextPlane + (e.weight > 0 ? Int(e.weight.exponent) : 0)
+        }
         var open = (0..<c).filter { !encoders[$0]!.isComplete }
-        while true {
-            run(open, planes: 1)
+        while !open.isEmpty {
+            let top = open.map(level).max()!
+            run(open.filter { level($0) >= top - 1 }, planes: 1)
             let plan = RateAllocation.allocate(blocks, budgets: budgets, headerBytes: headerBytes)
             let chosen = plan[plan.count - 1]
-            // Blocks whose last coded plane the allocation reaches (the top plane has one pass, the others three).
+            // Blocks not coded yet, and those whose last coded plane the allocation reaches (the top plane has one
+            // pass, the others three).
             open = (0..<c).filter { k in
                 let e = encoders[k]!
-                return !e.isComplete && chosen[k] > e.passesCoded - (e.passesCoded == 1 ? 1 : 3)
+                return !e.isComplete
+                    && (e.passesCoded == 0 || chosen[k] > e.passesCoded - (e.passesCoded == 1 ? 1 : 3))
             }
             if open.isEmpty { return (blocks, plan) }
         }
+        return (blocks, RateAllocation.allocate(blocks, budgets: budgets, headerBytes: headerBytes))
     }
 
     /// Above this many latent coefficients (~1.2 GB of coding state: a resumable block keeps it to the end) a
