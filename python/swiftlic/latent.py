@@ -86,8 +86,8 @@ def encode(y, bits: int = 12, target_bytes: int | None = None, *, step: float = 
 
     With a target the encoder codes each block only as deep as rate allocation can reach (a bitplane at a time,
     allocating after each); ``exhaustive=True`` codes every pass first, as a full-rate encode does, then allocates:
-    the same size and, up to the few bytes with which the allocation fills the budget's end, the same passes,
-    several times slower at low rates (kept as the obvious twin for tests and benchmarks).
+    exact PCRD, several times slower at low rates (kept as the obvious twin for tests and benchmarks). The
+    targeted stream has the same size and nearly always the same passes (Kodak: error ×1.0003 at most on average).
     """
     arr = np.ascontiguousarray(y, dtype=np.float32)
     if arr.ndim != 3 or 0 in arr.shape:

@@ -213,11 +213,14 @@ public enum LatentCodec {
 
     /// Codes the blocks and allocates their passes to layers: the blocks and the cumulative passes per layer.
     ///
-    /// Unless `targeted`, every pass is coded. Else blocks are coded one bitplane per round and rate allocation runs after each round on the passes coded so far; a block goes on only while the
-    /// allocation reaches into its last coded plane. Coding more passes only adds candidates, which can only
-    /// raise the slope at which the budget is spent, so a stopped block would not have been given more passes
-    /// (up to the few bytes with which PCRD fills the budget's last gap). The loop ends when the allocation of the
-    /// blocks as they are leaves every unfinished block's last plane out.
+    /// Unless `targeted`, every pass is coded. Else blocks are coded one bitplane per round and rate allocation runs
+    /// after each round on the passes coded so far; a block goes on only while the allocation reaches into its
+    /// last coded plane. Coding more passes only adds candidates, which can only raise the slope at which the
+    /// budget is spent, so a stopped block would rarely have been given more passes: only where a hull segment
+    /// reaches more than one plane past the stop, or where PCRD fills the budget's last bytes. This approximates
+    /// PCRD over every pass (on the 24 Kodak wavelet latents, 0.125–2 bpp: error ×1.0003 at most on average,
+    /// ×1.0034 on the worst image). The loop ends when the allocation of the blocks as they are leaves every
+    /// unfinished block's last plane out.
     static func codeBlocks(_ encoders: inout [BitplaneCoder.PlaneEncoder<PlaneState>?], targeted: Bool,
                            headerBytes: Int, options o: EncodeOptions) -> ([BitplaneCoder.EncodedBlock], [[Int]]) {
         let c = encoders.count
