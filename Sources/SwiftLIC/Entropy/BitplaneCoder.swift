@@ -98,7 +98,7 @@ public enum BitplaneCoder {
     /// those passes (its bytes are a valid stream for them; they need not be a prefix of the full block's bytes,
     /// since carries from later decisions can change earlier bytes).
     struct PlaneEncoder<S: BitplaneState> {
-        let planes: Int, weight: Double, capacity: Int
+        let planes: Int, weight: Double
         var state: S
         var coder: EncodingCoder
         var snapshots: [(position: Int, low: UInt32)] = []
@@ -115,9 +115,8 @@ public enum BitplaneCoder {
             planes = maxMag == 0 ? 0 : 32 - maxMag.leadingZeroBitCount
             self.weight = weight
             nextPlane = planes - 1
-            capacity = values.count / 2
             state = planes == 0 ? S(height: 0, width: 0) : S.forLoading(height: height, width: width, memory: memory)
-            coder = EncodingCoder(encoder: BinaryArithmeticEncoder(capacity: planes == 0 ? 0 : capacity))
+            coder = EncodingCoder(encoder: BinaryArithmeticEncoder(capacity: planes == 0 ? 0 : values.count / 2))
             if planes > 0 { state.load(values) }
         }
 
@@ -336,7 +335,8 @@ struct PlaneState: BitplaneState {
     let height: Int, width: Int, stride: Int, stripeWords: Int
     // The arrays live in one block of memory (`Layout`), owned by `owner` or lent by the caller (an encoder that
     // keeps every block's state alive between rounds takes them from one reused scratch buffer: fresh pages for
-    // ~18 bytes a coefficient were a third of a low-rate encode).
+    // ~18 bytes a coefficient were a third of a low-rate encode). So copies of a state share its arrays (but not
+    // `count` or the contexts): a state is used in place, never copied to branch.
     let owner: PlaneMemory?
     /// Per coefficient over a zero border ((h + 2)·(w + 2)): own flags, neighbours' significance and signs.
     let f: UnsafeMutablePointer<UInt32>
