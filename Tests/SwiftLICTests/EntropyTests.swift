@@ -145,10 +145,10 @@ final class EntropyTests: XCTestCase {
         }
     }
 
-    /// Coding a block a plane at a time (finishing it in between) is `encode`; after k planes the block holds
-    /// the passes of those planes, decodes like the full block cut there, and the fast state in lent memory full of
-    /// garbage codes the same bits as the reference.
-    func testPlaneByPlaneEncoderMatchesTheWholeBlock() throws {
+    /// Coding a block a few passes at a time (finishing it in between; resuming at every point of a plane) is
+    /// `encode`; after k passes the block holds those passes, decodes like the full block cut there, and the fast
+    /// state in lent memory full of garbage codes the same bits as the reference.
+    func testPassByPassEncoderMatchesTheWholeBlock() throws {
         for (h, w, scale) in [(9, 13, 20.0), (17, 5, 0.3), (8, 130, 0.12), (1, 7, 300.0), (4, 4, 0.0)] {
             let values = block(h, w, seed: UInt64(h * 7 + w), scale: scale)
             let whole = values.withUnsafeBufferPointer { BitplaneCoder.encode($0, height: h, width: w, weight: 3) }
@@ -164,15 +164,27 @@ final class EntropyTests: XCTestCase {
             }
             XCTAssertEqual(fast.planes, whole.planes)
             XCTAssertEqual(fast.isComplete, whole.planes == 0)
-            var planesCoded = 0
+            // Steps of 1, 2 and 4 passes and of "the rest of this plane", in a cycle.
+            let steps = [1, 2, 0, 1, 1, 4, 0, 0, 2]
+            var coded = 0, step = 0
             while !fast.isComplete {
-                fast.code(planes: 1)
-                ref.code(planes: 1)
-                planesCoded += 1
+                let n = steps[step % steps.count]
+                step += 1
+                if n == 0 {
+                    let planeEnds = (1...max(1, whole.planes)).map { BitplaneCoder.passCount(planes: $0) }
+                    coded = planeEnds.first { $0 > coded }!
+                    fast.code(planes: 1)
+                    ref.code(planes: 1)
+                } else {
+                    coded = min(coded + n, whole.passes.count)
+                    fast.code(passes: n)
+                    ref.code(passes: n)
+                }
                 let part = fast.finished(), refPart = ref.finished()
-                XCTAssertEqual(part.bytes, refPart.bytes, "\(h)×\(w) after \(planesCoded) planes")
+                XCTAssertEqual(part.bytes, refPart.bytes, "\(h)×\(w) after \(coded) passes")
                 XCTAssertEqual(part.passes, refPart.passes)
-                XCTAssertEqual(part.passes.count, BitplaneCoder.passCount(planes: planesCoded))
+                XCTAssertEqual(part.passes.count, coded)
+                XCTAssertEqual(fast.passesCoded, coded)
                 XCTAssertEqual(part.passes.map(\.distortionDecrease),
                                Array(whole.passes.prefix(part.passes.count).map(\.distortionDecrease)))
                 for k in [part.passes.count - 1, part.passes.count] where k > 0 {
@@ -190,8 +202,9 @@ final class EntropyTests: XCTestCase {
                     XCTAssertEqual(a, b, "\(h)×\(w) pass \(k)")
                 }
             }
-            XCTAssertEqual(planesCoded, whole.planes)
-            fast.code(planes: 1)  // nothing left: a no-op
+            XCTAssertEqual(coded, whole.passes.count)
+            fast.code(planes: 1)  // nothing left: no-ops
+            fast.code(passes: 1)
             let done = fast.finished()
             XCTAssertEqual(done.bytes, whole.bytes, "\(h)×\(w)")
             XCTAssertEqual(done.passes, whole.passes)

@@ -14,6 +14,9 @@ struct ReferencePlaneState: BitplaneState {
     var contexts = BitplaneCoder.initialContexts
     /// Coefficient indices in the order they became significant (magnitude refinement's order).
     var order: [Int] = []
+    /// `order.count` when the current plane began (magnitude refinement's coefficients, for a run resumed after
+    /// significance propagation).
+    var planeStart = 0
 
     static func forLoading(height: Int, width: Int, memory _: UnsafeMutableRawPointer?) -> ReferencePlaneState {
         ReferencePlaneState(height: height, width: width)
@@ -65,14 +68,12 @@ struct ReferencePlaneState: BitplaneState {
         (11, false), (12, false), (13, false), // h = 1
     ]
 
-    /// Runs the first `passes` passes from plane `planes − 1` down, calling `afterPass` with each pass's distortion
-    /// decrease (encoder only) and the coder's snapshot.
-    mutating func run<C: PlaneBitCoder>(planes: Int, from start: Int, passes: Int, coder: inout C,
+    mutating func run<C: PlaneBitCoder>(planes: Int, from start: Int, skipping skip: Int, passes: Int, coder: inout C,
                                         afterPass: (Double, (position: Int, low: UInt32)) -> Void) {
         var done = 0
         let h = height, w = width, s = stride
         let sigT = ReferencePlaneState.significanceTable, signT = ReferencePlaneState.signTable
-        var order = self.order
+        var order = self.order, planeStart = self.planeStart
         flags.withUnsafeMutableBufferPointer { f in
         mag.withUnsafeMutableBufferPointer { m in
         plane.withUnsafeMutableBufferPointer { pl in
@@ -116,9 +117,12 @@ struct ReferencePlaneState: BitplaneState {
                 }
             }
 
+            var skip = skip
             for p in Swift.stride(from: start, through: 0, by: -1) {
-                let before = order.count
-                if p < planes - 1 {
+                if skip == 0 { planeStart = order.count }
+                let before = planeStart
+                if p < planes - 1 && skip < 2 {
+                    if skip == 0 {
                     // Significance propagation: insignificant coefficients with a significant neighbour.
                     var d = 0.0
                     forEachInStripes { q, i, _ in
@@ -130,8 +134,9 @@ struct ReferencePlaneState: BitplaneState {
                     }
                     afterPass(d, coder.snapshot); done += 1
                     if done == passes { return }
+                    }
                     // Magnitude refinement: coefficients significant before this plane, in the order they became so.
-                    d = 0
+                    var d = 0.0
                     for i in order[0..<before] {
                         let q = (i / w + 1) * s + i % w + 1
                         let fq = f[q]
@@ -148,6 +153,7 @@ struct ReferencePlaneState: BitplaneState {
                     afterPass(d, coder.snapshot); done += 1
                     if done == passes { return }
                 }
+                skip = 0
                 // Cleanup: everything not yet coded in this plane; a run of quiet columns (4 rows, nothing
                 // significant, visited or next to a significant coefficient) is coded as a whole.
                 var d = 0.0
@@ -223,5 +229,6 @@ struct ReferencePlaneState: BitplaneState {
         }
         }
         self.order = order
+        self.planeStart = planeStart
     }
 }

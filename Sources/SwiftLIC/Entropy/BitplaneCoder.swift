@@ -31,8 +31,8 @@
 // - Truncation points: after every pass the shortest stream prefix that decodes it (byte aligned, zero padded),
 //   made non-decreasing. A decoder given a block truncated at such a length and told the pass count decodes the
 //   same coefficients the encoder saw at that point.
-// - `PlaneEncoder` codes whole planes on demand and can be finished after any of them (on a copy of the coder),
-//   so a rate-targeted encoder stops coding a block where allocation stops using it. The fast state keeps its
+// - `PlaneEncoder` codes passes on demand and can be finished after any of them (on a copy of the coder), so a
+//   rate-targeted encoder stops coding a block where allocation stops using it. The fast state keeps its
 //   arrays in one memory block (`PlaneState.Layout`), its own or lent from a reused scratch buffer.
 // - Two implementations of the passes must give identical bits: `PlaneState` (fast: per-coefficient words that
 //   carry the neighbours' significance and signs, per-stripe bitmaps of the columns next to anything significant
@@ -92,19 +92,20 @@ public enum BitplaneCoder {
         return encoder.finished()
     }
 
-    /// A block's encoder that codes whole bitplanes on demand, so that an encoder with a rate target can stop
-    /// coding a block once rate allocation no longer reaches its last plane (LatentCodec). Coding every plane and
-    /// then calling `finished()` is `encode`; `finished()` after fewer planes gives the block as if it had only
-    /// those passes (its bytes are a valid stream for them; they need not be a prefix of the full block's bytes,
-    /// since carries from later decisions can change earlier bytes).
+    /// A block's encoder that codes passes on demand, so that an encoder with a rate target can stop coding a
+    /// block once rate allocation no longer takes its last pass (LatentCodec). Coding every pass and then calling
+    /// `finished()` is `encode`; `finished()` after fewer passes gives the block as if it had only those passes
+    /// (its bytes are a valid stream for them; they need not be a prefix of the full block's bytes, since carries
+    /// from later decisions can change earlier bytes).
     struct PlaneEncoder<S: BitplaneState> {
         let planes: Int, weight: Double
         var state: S
         var coder: EncodingCoder
         var snapshots: [(position: Int, low: UInt32)] = []
         var decreases: [Double] = []
-        /// The next plane to code (−1: every plane is coded).
+        /// The next plane to code (−1: every plane is coded) and how many of its passes are coded (0…2).
         private(set) var nextPlane: Int
+        private(set) var nextPass = 0
 
         /// `memory`: `PlaneState.Layout(height:width:).bytes` bytes for the state, which must outlive the encoder
         /// (nil: the state allocates its own).
@@ -123,20 +124,32 @@ public enum BitplaneCoder {
         var isComplete: Bool { nextPlane < 0 }
         var passesCoded: Int { snapshots.count }
 
-        /// Codes the next `n` planes (fewer when fewer are left).
+        /// Codes the next `n` planes (fewer when fewer are left), the rest of the current one counting as one.
         mutating func code(planes n: Int) {
             let count = min(n, nextPlane + 1)
             if count <= 0 { return }
-            let passes = (nextPlane == planes - 1 ? 1 : 3) + 3 * (count - 1)
+            code(passes: (nextPlane == planes - 1 ? 1 : 3 - nextPass) + 3 * (count - 1))
+        }
+
+        /// Codes the next `n` passes (fewer when fewer are left).
+        mutating func code(passes n: Int) {
+            let count = min(n, BitplaneCoder.passCount(planes: planes) - passesCoded)
+            if count <= 0 { return }
             let w = weight
             var snaps = snapshots, decs = decreases
             snapshots = []; decreases = []  // (moved out and back: the closure must not capture self)
-            state.run(planes: planes, from: nextPlane, passes: passes, coder: &coder) { d, snapshot in
+            state.run(planes: planes, from: nextPlane, skipping: nextPass, passes: count, coder: &coder) { d, snapshot in
                 snaps.append(snapshot)
                 decs.append(d * w)
             }
             snapshots = snaps; decreases = decs
-            nextPlane -= count
+            // Passes coded so far → (plane, passes of it): the top plane has one pass, the others three.
+            let done = passesCoded
+            if done >= BitplaneCoder.passCount(planes: planes) {
+                (nextPlane, nextPass) = (-1, 0)
+            } else {
+                (nextPlane, nextPass) = (planes - 1 - (done + 2) / 3, (done + 2) % 3)
+            }
         }
 
         /// The block with the passes coded so far (the coder itself is not finished: coding may go on).
@@ -165,7 +178,7 @@ public enum BitplaneCoder {
         }
         var state = S(height: height, width: width)
         var coder = DecodingCoder(decoder: BinaryArithmeticDecoder(data))
-        state.run(planes: planes, from: planes - 1, passes: passes, coder: &coder) { _, _ in }
+        state.run(planes: planes, from: planes - 1, skipping: 0, passes: passes, coder: &coder) { _, _ in }
         guard coder.decoder.isConsistent else {
             throw .corrupt("bitplane block: arithmetic decoder ended outside its interval")
         }
@@ -181,10 +194,11 @@ protocol BitplaneState {
     static func forLoading(height: Int, width: Int, memory: UnsafeMutableRawPointer?) -> Self
     /// Encoder: the true magnitudes and signs.
     mutating func load(_ values: UnsafeBufferPointer<Int32>)
-    /// Runs at most `passes` passes from plane `start` down (`start` = `planes − 1` for a fresh state; a state may
-    /// resume at the plane below the last one it completed), calling `afterPass` with each pass's distortion
-    /// decrease (encoder only) and the coder's snapshot.
-    mutating func run<C: PlaneBitCoder>(planes: Int, from start: Int, passes: Int, coder: inout C,
+    /// Runs at most `passes` passes from plane `start` down, the first `skip` passes of that plane (0…2, 0 for the
+    /// top plane) being done already (`start` = `planes − 1`, `skip` = 0 for a fresh state; a state resumes after
+    /// the last pass it ran), calling `afterPass` with each pass's distortion decrease (encoder only) and the
+    /// coder's snapshot.
+    mutating func run<C: PlaneBitCoder>(planes: Int, from start: Int, skipping skip: Int, passes: Int, coder: inout C,
                                         afterPass: (Double, (position: Int, low: UInt32)) -> Void)
     /// Decoder: reconstruction (7/16 into the known interval) of what is known.
     func reconstruct(into out: UnsafeMutableBufferPointer<Int32>)
@@ -352,6 +366,9 @@ struct PlaneState: BitplaneState {
     /// (uninitialised beyond).
     let order: UnsafeMutablePointer<UInt64>
     var count = 0
+    /// `count` when the current plane began (magnitude refinement's coefficients, for a run resumed after
+    /// significance propagation).
+    var planeStart = 0
     /// Encoder: per stripe column, the OR of its magnitudes (a quiet column, all insignificant above plane p, has
     /// a 1 in plane p exactly when bit p of this is set). Filled by `load`.
     let cb: UnsafeMutablePointer<UInt32>
@@ -441,10 +458,12 @@ struct PlaneState: BitplaneState {
         }
     }
 
-    mutating func run<C: PlaneBitCoder>(planes: Int, from start: Int, passes: Int, coder: inout C,
+    mutating func run<C: PlaneBitCoder>(planes: Int, from start: Int, skipping skip: Int, passes: Int, coder: inout C,
                                         afterPass: (Double, (position: Int, low: UInt32)) -> Void) {
         let h = height, w = width, s = stride, sw = stripeWords
         let (f, m, pl, busy, order, cb) = (f, m, pl, busy, order, cb)
+        var planeStart = self.planeStart
+        defer { self.planeStart = planeStart }
         contexts.withUnsafeMutableBufferPointer { cx in
         withUnsafeMutablePointer(to: &count) { count in
         Self.significanceTable.withUnsafeBufferPointer { sigT in
@@ -452,17 +471,21 @@ struct PlaneState: BitplaneState {
             let k = PlanePasses<C>(f: f, m: m, pl: pl, cx: cx.baseAddress!, busy: busy, order: order, count: count,
                                    cb: cb, sigT: sigT.baseAddress!, signT: signT.baseAddress!,
                                    h: h, w: w, s: s, sw: sw)
-            var done = 0
+            var done = 0, skip = skip
             for p in Swift.stride(from: start, through: 0, by: -1) {
-                let before = count.pointee
-                if p < planes - 1 {
-                    k.significancePropagation(plane: p, coder: &coder)
-                    afterPass(k.significanceGains(from: before, plane: p), coder.snapshot); done += 1
-                    if done == passes { return }
+                if skip == 0 { planeStart = count.pointee }
+                let before = planeStart
+                if p < planes - 1 && skip < 2 {
+                    if skip == 0 {
+                        k.significancePropagation(plane: p, coder: &coder)
+                        afterPass(k.significanceGains(from: before, plane: p), coder.snapshot); done += 1
+                        if done == passes { return }
+                    }
                     k.magnitudeRefinement(plane: p, count: before, coder: &coder)
                     afterPass(k.refinementGains(count: before, plane: p), coder.snapshot); done += 1
                     if done == passes { return }
                 }
+                skip = 0
                 let start = count.pointee
                 k.cleanup(plane: p, coder: &coder)
                 afterPass(k.significanceGains(from: start, plane: p), coder.snapshot); done += 1

@@ -5,8 +5,9 @@
 //   `cache` with `cacheSize - 1` pending 0xFF bytes until we know whether a carry reaches it).
 // - Byte order: the code value is a big-endian fraction; byte 0 of `bytes` is its most significant byte. LZMA's
 //   always-zero leading byte is not written.
-// - Termination: `finish()` writes the four bytes of `low`; callers may then cut the stream shorter with
-//   `truncationLength(...)` because the decoder reads zeros past the end of its data (that is the embedding).
+// - Termination: `finish()` writes the value of the final interval with the most trailing zero bits; callers cut
+//   the stream shorter with `truncationLength(...)` because the decoder reads zeros past the end of its data
+//   (that is the embedding).
 // - The decoder checks nothing by itself: corrupt input only produces wrong symbols. `isConsistent` (code < range)
 //   holds for every valid stream and every legal truncation, so callers use it as a structural check.
 
@@ -78,8 +79,23 @@ public struct RangeEncoderCore {
         normalize()
     }
 
-    /// Flushes `low` completely. The result decodes every symbol; shorten it with `truncationLength`.
+    /// Flushes the value of the final interval [low, low + range) with the most trailing zero bits. The result
+    /// decodes every symbol; `truncationLength` then drops those zero bytes. (Flushing `low` itself left up to 3
+    /// bytes more: a block cut right after its last coded pass looked that much costlier than the same pass cut in
+    /// a stream that goes on, which misled rate allocation in rate-targeted encoding.)
     public mutating func finish() -> [UInt8] {
+        // low + range ≤ 2^33 (low < 2^32 after each shift, and coding only narrows the interval), so a carry
+        // into bit 32 is at most 1, which `shiftLow` propagates.
+        let top = low &+ UInt64(range) &- 1
+        var k: UInt64 = 32
+        while k > 0 {
+            let v = top & ~((1 &<< k) &- 1)
+            if v >= low {
+                low = v
+                break
+            }
+            k -= 1
+        }
         for _ in 0..<5 { shiftLow() }
         return bytes
     }
