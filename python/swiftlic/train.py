@@ -10,12 +10,15 @@ A recipe is a dict (or a TOML file, see training/*.toml) with four tables::
                clip, lmbda, rate_proxy = "entropy" | "l1" | "none",
                quantizer = "noise" | "ste" | "mixed" | "binary" | "none" | "codec" (default: the model's), seed,
                log_every, checkpoint_every, codec_bpp = [lo, hi], freeze = "" | "encoder",
-               distortion = "mse" | "log_mse", loss_space = "input" | "rgb"
+               distortion = "mse" | "log_mse" | "bce", loss_space = "input" | "rgb"
     [validate] path = "kodak", every, images, crop (images); images (mnist, cifar10: records of the test split)
 
 Loss: L = D + λ·R with D = MSE(x, x̂) (``distortion="log_mse"``: the batch mean of 10·log₁₀ of each item's MSE,
 i.e. −PSNR up to a constant, so a patch coded at a low rate does not outweigh one coded at a high rate; then λ is
-in dB per bpp). ``loss_space="rgb"`` measures the error of YCbCr data after the linear map to RGB, where the PSNR
+in dB per bpp; ``"bce"``: binary cross-entropy −t·ln x̂ − (1 − t)·ln(1 − x̂) per pixel, for sigmoid outputs and
+targets in [0, 1] such as MNIST, whose gradient through the sigmoid is x̂ − t and does not vanish where the output
+saturates as the squared error's does; it is minimal at x̂ = t, and the MSE is still what is logged and
+validated). ``loss_space="rgb"`` measures the error of YCbCr data after the linear map to RGB, where the PSNR
 is reported. R is in bits per pixel: the learned factorized Laplacian estimate of −log₂ p(ỹ)
 (``rate_proxy="entropy"``, its parameters trained with ``lr_entropy``) or Cheng's amplitude Σ|ỹ| per pixel
 (``"l1"``). Validation reports RGB PSNR of the rounded and of the noisy latent, and the rate: the real coded size
@@ -101,8 +104,10 @@ def load_recipe(recipe) -> dict:
         raise InvalidArgumentError(f"train.quantizer: expected one of {TRAIN_QUANTIZERS}, got {t['quantizer']!r}")
     if t["freeze"] not in ("", "encoder"):
         raise InvalidArgumentError(f"train.freeze: expected '' or 'encoder', got {t['freeze']!r}")
-    if t["distortion"] not in ("mse", "log_mse"):
-        raise InvalidArgumentError(f"train.distortion: expected 'mse' or 'log_mse', got {t['distortion']!r}")
+    if t["distortion"] not in ("mse", "log_mse", "bce"):
+        raise InvalidArgumentError(f"train.distortion: expected 'mse', 'log_mse' or 'bce', got {t['distortion']!r}")
+    if t["distortion"] == "bce" and t["loss_space"] != "input":
+        raise InvalidArgumentError("train.distortion: 'bce' needs loss_space 'input' (outputs and targets in [0, 1])")
     if t["loss_space"] not in ("input", "rgb") or (t["loss_space"] == "rgb" and r["data"].get("colorspace") != "ycbcr"):
         raise InvalidArgumentError(f"train.loss_space: expected 'input', or 'rgb' with YCbCr data, got "
                                    f"{t['loss_space']!r} with colorspace {r['data'].get('colorspace')!r}")
@@ -371,6 +376,13 @@ def _distortion(xh: np.ndarray, x: np.ndarray, kind: str, space: str) -> tuple[f
     mse = float(np.mean(diff * diff, dtype=np.float64))
     if kind == "mse":
         dist, g = mse, (2.0 / diff.size) * diff
+    elif kind == "bce":
+        # p(1 − p) is floored so that a saturated output (p = 0 or 1 in float32) gives a finite gradient, which the
+        # sigmoid's own derivative p(1 − p) then scales back to ≈ p − t.
+        p = np.clip(xh.astype(np.float64), 1e-7, 1 - 1e-7)
+        t = x.astype(np.float64)
+        dist = float(np.mean(-t * np.log(p) - (1 - t) * np.log1p(-p)))
+        g = (xh.astype(np.float64) - t) / (np.maximum(p * (1 - p), 1e-7) * diff.size)
     else:
         per = np.mean(diff * diff, axis=(1, 2, 3), dtype=np.float64) + 1e-12
         dist = float(np.mean(10 * np.log10(per)))

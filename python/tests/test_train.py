@@ -118,14 +118,37 @@ def test_distortion_terms_and_their_gradients(kind, space):
     assert mse == pytest.approx(np.mean(d * d), rel=1e-5)
     per = np.mean(d * d, axis=(1, 2, 3))
     assert dist == pytest.approx(mse if kind == "mse" else np.mean(10 * np.log10(per)), rel=1e-5)
-    eps = 1e-3
-    for idx in [(0, 0, 1, 1), (1, 2, 3, 4), (2, 1, 0, 2)]:
+    check_gradient(xh, x, kind, space, g)
+
+
+def check_gradient(xh, x, kind, space, g, eps=1e-3, at=((0, 0, 1, 1), (1, 2, 3, 4), (2, 1, 0, 2))):
+    for idx in at:
         a, b = xh.astype(np.float64), xh.astype(np.float64)
         a[idx] += eps
         b[idx] -= eps
         numeric = (T._distortion(a.astype(np.float32), x, kind, space)[1]
                    - T._distortion(b.astype(np.float32), x, kind, space)[1]) / (2 * eps)
         assert g[idx] == pytest.approx(numeric, rel=2e-3, abs=1e-6)
+
+
+def test_binary_cross_entropy_term_and_its_gradient():
+    rng = np.random.default_rng(9)
+    x = rng.random((2, 1, 4, 5)).astype(np.float32)
+    x[0, 0, 0] = 0.0  # black and white pixels, as in MNIST
+    x[1, 0, 1] = 1.0
+    xh = np.clip(x + rng.normal(0, 0.2, x.shape), 0.05, 0.95).astype(np.float32)
+    mse, dist, g = T._distortion(xh, x, "bce", "input")
+    p, t = xh.astype(np.float64), x.astype(np.float64)
+    assert mse == pytest.approx(np.mean((p - t) ** 2), rel=1e-5)
+    assert dist == pytest.approx(np.mean(-t * np.log(p) - (1 - t) * np.log(1 - p)), rel=1e-6)
+    check_gradient(xh, x, "bce", "input", g, eps=1e-4, at=((0, 0, 0, 0), (1, 0, 1, 2), (0, 0, 3, 4), (1, 0, 2, 3)))
+    # Through the sigmoid (x̂ = σ(z)) the gradient is (x̂ − t) / n, finite even where x̂ saturates.
+    sat = np.array([[[[1.0, 0.0, 0.5]]]], np.float32)
+    _, _, gs = T._distortion(sat, np.array([[[[0.0, 1.0, 0.5]]]], np.float32), "bce", "input")
+    assert np.all(np.isfinite(gs)) and gs[0, 0, 0, 0] > 0 > gs[0, 0, 0, 1] and gs[0, 0, 0, 2] == 0
+    with pytest.raises(swiftlic.InvalidArgumentError, match="bce"):
+        T.load_recipe({"model": {"id": "ee276-cnn"}, "data": {"kind": "mnist"},
+                       "train": {"distortion": "bce", "loss_space": "rgb"}})
 
 
 def test_cosine_schedule_decays_to_lr_min_at_the_recipe_steps(photos, tmp_path):
