@@ -203,6 +203,20 @@ final class EntropyTests: XCTestCase {
                 }
             }
             XCTAssertEqual(coded, whole.passes.count)
+            // Filled in place (the fast state in lent garbage, the reference through its scratch array): the same.
+            memory.initializeMemory(as: UInt8.self, repeating: 0x5A, count: bytes)
+            func copy(_ b: UnsafeMutableBufferPointer<Int32>) { for i in 0..<b.count { b[i] = values[i] } }
+            var filled = try BitplaneCoder.PlaneEncoder<PlaneState>(height: h, width: w, weight: 3, memory: memory,
+                                                                   fill: copy)
+            var filledRef = try BitplaneCoder.PlaneEncoder<ReferencePlaneState>(height: h, width: w, weight: 3,
+                                                                               fill: copy)
+            XCTAssertEqual(filled.planes, whole.planes)
+            XCTAssertEqual(filledRef.planes, whole.planes)
+            filled.code(passes: 100)
+            filledRef.code(passes: 100)
+            XCTAssertEqual(filled.finished().bytes, whole.bytes, "\(h)×\(w) filled in place")
+            XCTAssertEqual(filled.finished().passes, whole.passes)
+            XCTAssertEqual(filledRef.finished().bytes, whole.bytes)
             fast.code(planes: 1)  // nothing left: no-ops
             fast.code(passes: 1)
             let done = fast.finished()

@@ -145,9 +145,9 @@ public enum LatentCodec {
             z = [Float](repeating: 0, count: c * n)
             z.withUnsafeMutableBufferPointer { PCA.rotate(y, basis: t.basis, mean: t.mean, channels: c, count: n, into: $0) }
         }
-        // One code-block per channel, quantized and loaded into its encoder by one task (in parallel), weighted so
-        // distortions add up in latent units². The quantized channel lives in a per-task scratch array (a whole
-        // C·h·w one costs fresh pages and a memset every call). A rate-targeted encode keeps every block's
+        // One code-block per channel, quantized straight into its encoder's state by one task (in parallel),
+        // weighted so distortions add up in latent units² (a scratch array for the quantized channel, zeroed, filled
+        // and read again, had been a fifth of a low-rate encode). A rate-targeted encode keeps every block's
         // coding state alive between rounds, in one reused scratch buffer; otherwise each block's state is
         // its own and freed as soon as the block is coded.
         let targeted = o.targetBytes != nil && !o.exhaustive && c * n <= targetedCoefficientLimit
@@ -164,19 +164,15 @@ public enum LatentCodec {
             failures.withUnsafeMutableBufferPointer { fail in
                 let source = zb.isEmpty ? y : zb
                 Parallel.forEach(c) { k in
-                    var scratch = [Int32](repeating: 0, count: n)
-                    scratch.withUnsafeMutableBufferPointer { channel in
-                        do throws(SLICError) {
-                            try quantizer.quantize(channel: k,
-                                                   UnsafeBufferPointer(rebasing: source[k * n..<(k + 1) * n]),
+                    let w = Double(quantizer.inverseScale(k))
+                    do throws(SLICError) {
+                        out[k] = try Encoder(height: height, width: width, weight: w * w,
+                                             memory: targeted ? arena + k * stateBytes : nil) { channel throws(SLICError) in
+                            try quantizer.quantize(channel: k, UnsafeBufferPointer(rebasing: source[k * n..<(k + 1) * n]),
                                                    into: channel)
-                        } catch {
-                            fail[k] = error
-                            return
                         }
-                        let w = Double(quantizer.inverseScale(k))
-                        out[k] = Encoder(UnsafeBufferPointer(channel), height: height, width: width, weight: w * w,
-                                         memory: targeted ? arena + k * stateBytes : nil)
+                    } catch {
+                        fail[k] = error
                     }
                 }
             }

@@ -121,6 +121,19 @@ public enum BitplaneCoder {
             if planes > 0 { state.load(values) }
         }
 
+        /// The same encoder with the values written by `fill` (row-major h × w, |v| < 2^30) straight into the
+        /// state's own buffer: a rate-targeted encode quantizes each channel there, with no scratch copy.
+        init(height: Int, width: Int, weight: Double, memory: UnsafeMutableRawPointer? = nil,
+             fill: (UnsafeMutableBufferPointer<Int32>) throws(SLICError) -> Void) throws(SLICError) {
+            var state = S.forLoading(height: height, width: width, memory: memory)
+            let bits = try state.load(filling: fill)
+            planes = bits == 0 ? 0 : 32 - bits.leadingZeroBitCount
+            self.weight = weight
+            nextPlane = planes - 1
+            self.state = state
+            coder = EncodingCoder(encoder: BinaryArithmeticEncoder(capacity: planes == 0 ? 0 : height * width / 2))
+        }
+
         var isComplete: Bool { nextPlane < 0 }
         var passesCoded: Int { snapshots.count }
 
@@ -192,8 +205,14 @@ protocol BitplaneState {
     /// A state for an encoder, which calls `load` next: in `memory` (`PlaneState.Layout` bytes) where the state
     /// can use caller memory, else (nil, or a state that cannot) its own.
     static func forLoading(height: Int, width: Int, memory: UnsafeMutableRawPointer?) -> Self
+    var height: Int { get }
+    var width: Int { get }
     /// Encoder: the true magnitudes and signs.
     mutating func load(_ values: UnsafeBufferPointer<Int32>)
+    /// Encoder: `load` of the values `fill` writes (all h × w of them) into a buffer the state lends; returns the
+    /// OR of the magnitudes (its bit length is the block's plane count).
+    mutating func load(filling fill: (UnsafeMutableBufferPointer<Int32>) throws(SLICError) -> Void)
+        throws(SLICError) -> UInt32
     /// Runs at most `passes` passes from plane `start` down, the first `skip` passes of that plane (0…2, 0 for the
     /// top plane) being done already (`start` = `planes − 1`, `skip` = 0 for a fresh state; a state resumes after
     /// the last pass it ran), calling `afterPass` with each pass's distortion decrease (encoder only) and the
@@ -202,6 +221,16 @@ protocol BitplaneState {
                                         afterPass: (Double, (position: Int, low: UInt32)) -> Void)
     /// Decoder: reconstruction (7/16 into the known interval) of what is known.
     func reconstruct(into out: UnsafeMutableBufferPointer<Int32>)
+}
+
+extension BitplaneState {
+    mutating func load(filling fill: (UnsafeMutableBufferPointer<Int32>) throws(SLICError) -> Void)
+        throws(SLICError) -> UInt32 {
+        var values = [Int32](repeating: 0, count: height * width)
+        try values.withUnsafeMutableBufferPointer { b throws(SLICError) in try fill(b) }
+        values.withUnsafeBufferPointer { load($0) }
+        return values.reduce(0) { $0 | $1.magnitude }
+    }
 }
 
 // MARK: - The passes, shared by encoder and decoder through `PlaneBitCoder`.
@@ -440,6 +469,27 @@ struct PlaneState: BitplaneState {
                 cy[x] |= magnitude
             }
         }
+    }
+
+    /// `fill` writes the signed values into the magnitude array (Int32 and UInt32 may alias), which one pass then
+    /// turns into magnitudes, sign flags and column ORs in place.
+    mutating func load(filling fill: (UnsafeMutableBufferPointer<Int32>) throws(SLICError) -> Void)
+        throws(SLICError) -> UInt32 {
+        let w = width, s = stride, f = f, cb = cb, n = height * width
+        var bits: UInt32 = 0
+        let v = UnsafeMutableRawPointer(m).assumingMemoryBound(to: Int32.self)
+        try fill(UnsafeMutableBufferPointer(start: v, count: n))
+        for y in 0..<height {
+            let vy = v + y &* w, fy = f + ((y &+ 1) &* s &+ 1), cy = cb + (y &>> 2) &* w
+            for x in 0..<w {
+                let value = vy[x], magnitude = value.magnitude
+                vy[x] = Int32(bitPattern: magnitude)
+                fy[x] = UInt32(truncatingIfNeeded: value >> 31) & Self.negativeInput
+                cy[x] |= magnitude
+                bits |= magnitude
+            }
+        }
+        return bits
     }
 
     func reconstruct(into out: UnsafeMutableBufferPointer<Int32>) {
