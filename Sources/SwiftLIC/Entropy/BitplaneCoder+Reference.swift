@@ -123,17 +123,17 @@ struct ReferencePlaneState: BitplaneState {
                 let before = planeStart
                 if p < planes - 1 && skip < 2 {
                     if skip == 0 {
-                    // Significance propagation: insignificant coefficients with a significant neighbour.
-                    var d = 0.0
-                    forEachInStripes { q, i, _ in
-                        if f[q] & ReferencePlaneState.significant != 0 { return }
-                        let ctx = sigContext(q)
-                        if ctx == 0 { return }
-                        f[q] |= ReferencePlaneState.visited
-                        d += codeSignificance(q, i, p, ctx)
-                    }
-                    afterPass(d, coder.snapshot); done += 1
-                    if done == passes { return }
+                        // Significance propagation: insignificant coefficients with a significant neighbour.
+                        var d = 0.0
+                        forEachInStripes { q, i, _ in
+                            if f[q] & ReferencePlaneState.significant != 0 { return }
+                            let ctx = sigContext(q)
+                            if ctx == 0 { return }
+                            f[q] |= ReferencePlaneState.visited
+                            d += codeSignificance(q, i, p, ctx)
+                        }
+                        afterPass(d, coder.snapshot); done += 1
+                        if done == passes { return }
                     }
                     // Magnitude refinement: coefficients significant before this plane, in the order they became so.
                     var d = 0.0
