@@ -11,7 +11,9 @@ A recipe is a dict (or a TOML file, see training/*.toml) with four tables::
                quantizer = "noise" | "ste" | "mixed" | "binary" | "none" | "codec" (default: the model's), seed,
                log_every, checkpoint_every, codec_bpp = [lo, hi], freeze = "" | "encoder",
                distortion = "mse" | "log_mse" | "bce", loss_space = "input" | "rgb"
-    [validate] path = "kodak", every, images, crop (images); images (mnist, cifar10: records of the test split)
+    [validate] path = "kodak", every, images, crop (images); images (mnist, cifar10: records of the test split),
+               train_records (mnist, cifar10: also the MSE on the first that many training records, ``train_mse``:
+               the seed report's "training loss", measured in eval mode on fixed records rather than per batch)
 
 Loss: L = D + λ·R with D = MSE(x, x̂) (``distortion="log_mse"``: the batch mean of 10·log₁₀ of each item's MSE,
 i.e. −PSNR up to a constant, so a patch coded at a low rate does not outweigh one coded at a high rate; then λ is
@@ -422,14 +424,15 @@ def _real_bytes(y) -> int | None:
 
 
 def evaluate(model, entropy=None, *, kind="images", path="kodak", images=4, crop=256, quantizer=None, seed=0,
-             data_kind=None, codec_bpp: float = 0.5) -> dict:
+             data_kind=None, codec_bpp: float = 0.5, train_records: int = 0) -> dict:
     """Validation metrics of ``model`` (eval mode).
 
     Images: the first ``images`` Kodak-like images (``crop`` > 0: their centre crop of that size, else the whole
     image, reflect-padded to the model's stride), YCbCr in, RGB PSNR out, for the rounded latent (``psnr``) and the
     noisy one (``psnr_noisy``, the training proxy); ``bpp`` is real when swiftlic.latent exists, else estimated by
     ``entropy`` (``rate_kind`` says which). ``quantizer="codec"``: ``psnr``/``bpp`` are those of the real codec
-    at the target rate ``codec_bpp``. MNIST/CIFAR-10: MSE on the first ``images`` test records.
+    at the target rate ``codec_bpp``. MNIST/CIFAR-10: MSE on the first ``images`` test records and, when
+    ``train_records`` > 0, on the first that many training records too (``train_mse``).
     """
     from . import color, data as sdata
 
@@ -437,15 +440,21 @@ def evaluate(model, entropy=None, *, kind="images", path="kodak", images=4, crop
     q = quantizer or model.quantizer
     rng = np.random.default_rng([seed, 4])
     if kind in ("mnist", "cifar10"):
-        ds = _array_dataset(kind, path, "test")
-        x = ds.as_float()[: images or None]
-        errs = []
-        for i in range(0, len(x), 256):
-            xb = x[i:i + 256]
-            yq, _ = quantize(model.encode(xb), q, False, rng)
-            errs.append(float(np.sum((model.decode(yq) - xb) ** 2, dtype=np.float64)))
+        def mse(x):
+            errs = []
+            for i in range(0, len(x), 256):
+                xb = x[i:i + 256]
+                yq, _ = quantize(model.encode(xb), q, False, rng)
+                errs.append(float(np.sum((model.decode(yq) - xb) ** 2, dtype=np.float64)))
+            return sum(errs) / x.size
+
+        x = _array_dataset(kind, path, "test").as_float()[: images or None]
+        out = {"mse": mse(x), "records": int(len(x))}
+        if train_records:
+            xt = _array_dataset(kind, path, "train").as_float()[:train_records]
+            out.update(train_mse=mse(xt), train_records=int(len(xt)))
         model.train()
-        return {"mse": sum(errs) / x.size, "records": int(len(x))}
+        return out
     kodak = sdata.Kodak(_resolve(path))
     s = model.stride
     psnr, psnr_noisy, bpp, real = [], [], [], True
@@ -498,7 +507,8 @@ def _validate(run: _Run) -> dict:
     v, d = run.recipe["validate"], run.recipe["data"]
     kind = d["kind"]
     return evaluate(run.model, run.entropy, kind=kind, path=d["path"] if kind != "images" else v["path"], images=v["images"], crop=v.get("crop", 0),
-                    quantizer=run.quantizer, seed=run.recipe["train"]["seed"], codec_bpp=v.get("bpp", 0.5))
+                    quantizer=run.quantizer, seed=run.recipe["train"]["seed"], codec_bpp=v.get("bpp", 0.5),
+                    train_records=v.get("train_records", 0))
 
 
 def train(recipe, *, out_dir=None, steps: int | None = None, resume: bool = True, progress: bool = True,

@@ -352,3 +352,27 @@ steps = 50
     assert json.loads(capsys.readouterr().out)["step"] == 2
     run = T.load_checkpoint(tmp_path / "run" / "checkpoint.safetensors")
     assert run.recipe["train"]["lr"] == 0.002 and run.recipe["train"]["seed"] == 5
+
+
+def test_array_validation_measures_the_training_records_too(tmp_path):
+    """`validate.train_records`: the seed report's "training loss" (L2 on training digits, eval mode) beside the
+    test L2; each equals the squared error of the model's own reconstruction of those records."""
+    rng = np.random.default_rng(5)
+    for prefix, n in (("train", 9), ("t10k", 4)):
+        images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        header = (2051).to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in (n, 28, 28))
+        (tmp_path / f"{prefix}-images-idx3-ubyte").write_bytes(header + images.tobytes())
+        labels = (2049).to_bytes(4, "big") + n.to_bytes(4, "big") + bytes(n)
+        (tmp_path / f"{prefix}-labels-idx1-ubyte").write_bytes(labels)
+    model = models.create("ee276-cnn", channels=[2, 3, 3], hidden=5, seed=1)
+
+    def squared_error(split, count):
+        x = swiftlic.data.MNIST(tmp_path, split).as_float()[:count]
+        return float(np.mean((model.decode(model.encode(x)).astype(np.float64) - x) ** 2))
+
+    out = T.evaluate(model, kind="mnist", path=str(tmp_path), images=0, train_records=6)
+    assert out["records"] == 4 and out["train_records"] == 6
+    assert out["mse"] == pytest.approx(squared_error("test", 4), rel=1e-6)
+    assert out["train_mse"] == pytest.approx(squared_error("train", 6), rel=1e-6)
+    assert out["train_mse"] != pytest.approx(squared_error("train", 9), rel=1e-9)  # only the first 6 records
+    assert "train_mse" not in T.evaluate(model, kind="mnist", path=str(tmp_path), images=0)
