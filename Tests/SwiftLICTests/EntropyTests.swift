@@ -56,6 +56,22 @@ final class EntropyTests: XCTestCase {
         }
     }
 
+    /// The context update, branch-free with one shift per estimate, against the obvious rule, for every state
+    /// either estimate can hold (and a little beyond) and both bits.
+    func testContextUpdateMatchesTheObviousRule() {
+        for v in UInt16(0)...UInt16(32768) {
+            for bit in [false, true] {
+                var fast = BitContext(), reference = BitContext()
+                fast.fast = v; fast.slow = v
+                reference.fast = v; reference.slow = v
+                fast.update(bit)
+                reference.referenceUpdate(bit)
+                XCTAssertEqual(fast.fast, reference.fast, "fast estimate \(v) after \(bit)")
+                XCTAssertEqual(fast.slow, reference.slow, "slow estimate \(v) after \(bit)")
+            }
+        }
+    }
+
     func testAdaptiveCodingApproachesEntropy() {
         var rng = SplitMix64(seed: 3)
         let n = 100_000
@@ -106,6 +122,19 @@ final class EntropyTests: XCTestCase {
                     previousError = err
                 }
                 if k == enc.passes.count { XCTAssertEqual(out, values, "\(h)×\(w): full decode must be exact") }
+                // The decoder's state in caller memory full of garbage (as a reused scratch buffer) decodes the same.
+                let bytes = BitplaneCoder.stateBytes(height: h, width: w)
+                let memory = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+                defer { memory.deallocate() }
+                memory.initializeMemory(as: UInt8.self, repeating: 0xA5, count: bytes)
+                var lent = [Int32](repeating: -7, count: h * w)
+                try Array(enc.bytes[0..<length]).withUnsafeBufferPointer { buf in
+                    try lent.withUnsafeMutableBufferPointer {
+                        try BitplaneCoder.decode(buf, planes: enc.planes, passes: k, height: h, width: w, into: $0,
+                                                 memory: memory)
+                    }
+                }
+                XCTAssertEqual(lent, out, "\(h)×\(w) pass \(k), state in lent memory")
             }
         }
     }

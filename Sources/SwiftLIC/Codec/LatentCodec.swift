@@ -390,19 +390,23 @@ public enum LatentCodec {
         }
         let quantizer = try Quantizer(bits: h.bits, step: h.step, channelSteps: h.channelSteps)
         // Each task decodes one block and dequantizes it (into `out` directly, or into z before the unrotation).
-        // The quantized channel is a per-task scratch array, as in `encode`.
+        // Its coding state and the quantized channel live in scratch memory from the pool, used again by the
+        // next block a thread takes (fresh calloc'ed states, 18 bytes a coefficient, were zeroed or faulted in
+        // for every block: a tenth of the decoder's instructions, and cold in cache).
         var z = [Float](repeating: 0, count: h.pca == .none ? 0 : c * n)
         var failures = [SLICError?](repeating: nil, count: c)
+        let stateBytes = BitplaneCoder.stateBytes(height: h.height, width: h.width)
         z.withUnsafeMutableBufferPointer { zb in
         failures.withUnsafeMutableBufferPointer { fail in
             let target = zb.isEmpty ? out : zb
             Parallel.forEach(c) { k in
-                var scratch = [Int32](repeating: 0, count: n)
-                scratch.withUnsafeMutableBufferPointer { channel in
+                ScratchPool.withBytes(stateBytes + 4 * n) { memory in
+                let channel = UnsafeMutableBufferPointer(
+                    start: (memory + stateBytes).bindMemory(to: Int32.self, capacity: n), count: n)
                 blockBytes[k].withUnsafeBufferPointer { bytes in
                     do throws(SLICError) {
                         try BitplaneCoder.decode(bytes, planes: lay.planes[k], passes: blockPasses[k],
-                                                 height: h.height, width: h.width, into: channel)
+                                                 height: h.height, width: h.width, into: channel, memory: memory)
                         quantizer.dequantize(channel: k, UnsafeBufferPointer(channel),
                                              into: UnsafeMutableBufferPointer(rebasing: target[k * n..<(k + 1) * n]))
                     } catch {

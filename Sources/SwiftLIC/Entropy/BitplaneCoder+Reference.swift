@@ -22,6 +22,10 @@ struct ReferencePlaneState: BitplaneState {
         ReferencePlaneState(height: height, width: width)
     }
 
+    static func forDecoding(height: Int, width: Int, memory _: UnsafeMutableRawPointer?) -> ReferencePlaneState {
+        ReferencePlaneState(height: height, width: width)
+    }
+
     init(height: Int, width: Int) {
         self.height = height
         self.width = width

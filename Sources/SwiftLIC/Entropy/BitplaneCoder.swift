@@ -79,11 +79,17 @@ public enum BitplaneCoder {
 
     /// Decodes the first `passes` passes of a block into reconstructed integers (0 where nothing is known).
     /// Throws `corruptStream` when the arithmetic decoder ends in a state no valid stream reaches.
+    /// `memory`: `stateBytes(height:width:)` bytes (64-byte aligned, any contents) for the decoder's state, which
+    /// a caller decoding many blocks reuses (nil: the state allocates its own).
     public static func decode(_ data: UnsafeBufferPointer<UInt8>, planes: Int, passes: Int, height: Int,
-                              width: Int, into out: UnsafeMutableBufferPointer<Int32>) throws(SLICError) {
+                              width: Int, into out: UnsafeMutableBufferPointer<Int32>,
+                              memory: UnsafeMutableRawPointer? = nil) throws(SLICError) {
         try decode(data, planes: planes, passes: passes, height: height, width: width, into: out,
-                   state: PlaneState.self)
+                   state: PlaneState.self, memory: memory)
     }
+
+    /// Bytes of state memory a block of h × w needs (`decode(..., memory:)`, `PlaneEncoder(..., memory:)`).
+    public static func stateBytes(height: Int, width: Int) -> Int { PlaneState.Layout(height: height, width: width).bytes }
 
     static func encode<S: BitplaneState>(_ values: UnsafeBufferPointer<Int32>, height: Int, width: Int,
                                          weight: Double, state _: S.Type) -> EncodedBlock {
@@ -183,13 +189,13 @@ public enum BitplaneCoder {
 
     static func decode<S: BitplaneState>(_ data: UnsafeBufferPointer<UInt8>, planes: Int, passes: Int, height: Int,
                                          width: Int, into out: UnsafeMutableBufferPointer<Int32>,
-                                         state _: S.Type) throws(SLICError) {
+                                         state _: S.Type, memory: UnsafeMutableRawPointer? = nil) throws(SLICError) {
         precondition(out.count == height * width && planes <= maxPlanes && passes <= passCount(planes: planes))
         if passes == 0 {
             for i in 0..<out.count { out[i] = 0 }
             return
         }
-        var state = S(height: height, width: width)
+        var state = S.forDecoding(height: height, width: width, memory: memory)
         var coder = DecodingCoder(decoder: BinaryArithmeticDecoder(data))
         state.run(planes: planes, from: planes - 1, skipping: 0, passes: passes, coder: &coder) { _, _ in }
         guard coder.decoder.isConsistent else {
@@ -205,6 +211,9 @@ protocol BitplaneState {
     /// A state for an encoder, which calls `load` next: in `memory` (`PlaneState.Layout` bytes) where the state
     /// can use caller memory, else (nil, or a state that cannot) its own.
     static func forLoading(height: Int, width: Int, memory: UnsafeMutableRawPointer?) -> Self
+    /// A fresh state for a decoder: in `memory` (`PlaneState.Layout` bytes, any contents) where the state can use
+    /// caller memory, else its own.
+    static func forDecoding(height: Int, width: Int, memory: UnsafeMutableRawPointer?) -> Self
     var height: Int { get }
     var width: Int { get }
     /// Encoder: the true magnitudes and signs.
@@ -424,6 +433,11 @@ struct PlaneState: BitplaneState {
     static func forLoading(height: Int, width: Int, memory: UnsafeMutableRawPointer?) -> PlaneState {
         guard let memory else { return PlaneState(height: height, width: width) }
         return PlaneState(height: height, width: width, memory: memory, willLoad: true)
+    }
+
+    static func forDecoding(height: Int, width: Int, memory: UnsafeMutableRawPointer?) -> PlaneState {
+        guard let memory else { return PlaneState(height: height, width: width) }
+        return PlaneState(height: height, width: width, memory: memory)
     }
 
     init(height: Int, width: Int) {
