@@ -89,7 +89,9 @@ public enum BitplaneCoder {
     }
 
     /// Bytes of state memory a block of h × w needs (`decode(..., memory:)`, `PlaneEncoder(..., memory:)`).
-    public static func stateBytes(height: Int, width: Int) -> Int { PlaneState.Layout(height: height, width: width).bytes }
+    public static func stateBytes(height: Int, width: Int) -> Int {
+        PlaneState.Layout(height: height, width: width).bytes
+    }
 
     static func encode<S: BitplaneState>(_ values: UnsafeBufferPointer<Int32>, height: Int, width: Int,
                                          weight: Double, state _: S.Type) -> EncodedBlock {
@@ -396,9 +398,8 @@ struct PlaneState: BitplaneState {
     let m: UnsafeMutablePointer<UInt32>
     /// The lowest plane each significant coefficient is known to.
     let pl: UnsafeMutablePointer<UInt8>
-    /// The adaptive contexts, on a cache line of their own. (As a separate array they sat in small heap chunks
-    /// beside other blocks' contexts: two threads coding neighbouring blocks' passes wrote to the same cache lines
-    /// at every decision, and a 2-thread rate-targeted encode ran 1.4× faster than 1 thread instead of 2×.)
+    /// The adaptive contexts, written at every decision, on cache lines of their own: as a small heap array each
+    /// block's contexts could share a cache line with another block's, coded at the same time on another thread.
     let cx: UnsafeMutablePointer<BitContext>
     /// Per stripe (`stripeWords` each), the columns holding a significant coefficient or a neighbour of one:
     /// the only columns where SPP has candidates, and the complement of the quiet columns of CP's run mode.
@@ -446,8 +447,8 @@ struct PlaneState: BitplaneState {
     }
 
     /// A state in `memory` (at least `Layout(height:width:).bytes` bytes, 8-byte aligned, any contents; 64-byte
-    /// aligned keeps the contexts on a cache line of their own), which must outlive it. `willLoad`: the caller calls `load` next, which writes every magnitude and interior word,
-    /// so only the rest is cleared.
+    /// aligned keeps the contexts on cache lines of their own), which must outlive it. `willLoad`: the caller
+    /// calls `load` next, which writes every magnitude and interior word, so only the rest is cleared.
     init(height: Int, width: Int, memory: UnsafeMutableRawPointer, willLoad: Bool = false, owner: PlaneMemory? = nil) {
         self.height = height
         self.width = width
