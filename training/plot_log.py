@@ -22,6 +22,10 @@ def main(log_path: str, png_path: str) -> None:
     ax.plot([r["step"] for r in train], [r["mse"] for r in train], lw=0.6, alpha=0.7, label="train MSE")
     if val and "mse" in val[0]["val"]:
         ax.plot([r["step"] for r in val], [r["val"]["mse"] for r in val], "o-", label="test MSE")
+    if val and "train_mse" in val[-1]["val"]:  # (validate.train_records: eval mode on fixed training records)
+        tv = [r for r in val if "train_mse" in r["val"]]
+        ax.plot([r["step"] for r in tv], [r["val"]["train_mse"] for r in tv], "s-", ms=4,
+                label=f"train MSE, eval mode ({tv[-1]['val']['train_records']} records)")
     ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel("MSE ([0, 1] pixels)")
