@@ -10,7 +10,8 @@ A recipe is a dict (or a TOML file, see training/*.toml) with four tables::
                clip, lmbda, rate_proxy = "entropy" | "l1" | "none",
                quantizer = "noise" | "ste" | "mixed" | "binary" | "none" | "codec" (default: the model's), seed,
                log_every, checkpoint_every, codec_bpp = [lo, hi], freeze = "" | "encoder",
-               distortion = "mse" | "log_mse" | "bce", loss_space = "input" | "rgb"
+               distortion = "mse" | "log_mse" | "bce", loss_space = "input" | "rgb",
+               init = "" | shipped model name | path to a .safetensors model or checkpoint (weights to start from)
     [validate] path = "kodak", every, images, crop (images); images (mnist, cifar10: records of the test split),
                train_records (mnist, cifar10: also the MSE on the first that many training records, ``train_mse``:
                the seed report's "training loss", measured in eval mode on fixed records rather than per batch)
@@ -62,7 +63,8 @@ DEFAULTS = {
     "train": {"steps": 1000, "lr": 1e-3, "lr_entropy": 1e-2, "warmup": 100, "clip": 1.0, "lmbda": 0.01,
               "rate_proxy": "entropy", "quantizer": None, "seed": 0, "log_every": 10, "checkpoint_every": 100,
               "entropy_init_scale": 1.0, "lr_schedule": "constant", "lr_min": 0.0, "codec_bpp": [0.1, 2.5],
-              "freeze": "", "distortion": "mse", "loss_space": "input", "weight_decay": 0.0, "decoupled": True},
+              "freeze": "", "distortion": "mse", "loss_space": "input", "weight_decay": 0.0, "decoupled": True,
+              "init": ""},
     "validate": {"path": "kodak", "every": 500, "images": 4, "crop": 256, "bpp": 0.5},
 }
 # "codec": the decoder is trained on what the real codec decodes (swiftlic.codec.latent_roundtrip of each batch
@@ -125,6 +127,8 @@ def load_recipe(recipe) -> dict:
     if isinstance(shift, bool) or not isinstance(shift, int) or shift < 0 or (shift and r["data"]["kind"] == "images"):
         raise InvalidArgumentError(f"data.shift: expected an integer >= 0 (MNIST / CIFAR-10 only; image folders crop "
                                    f"at random already), got {shift!r} for data.kind {r['data']['kind']!r}")
+    if not isinstance(t["init"], str):
+        raise InvalidArgumentError(f"train.init: expected a model name or a path (a string), got {t['init']!r}")
     wd = t["weight_decay"]
     if isinstance(wd, bool) or not isinstance(wd, (int, float)) or not wd >= 0:
         raise InvalidArgumentError(f"train.weight_decay: expected a number >= 0, got {wd!r}")
@@ -301,6 +305,20 @@ class _Run:
         self.opt.load_state_tensors(tensors, int(meta["optim_t"]))
         self.step = int(meta["step"])
         self.elapsed = float(meta.get("elapsed_s", 0))
+
+    def init_weights(self, source: str) -> None:
+        """The model's weights from ``source`` (a shipped model name, an exported model or a training checkpoint
+        of the same architecture): fine-tuning or a warm restart. The optimizer starts fresh."""
+        from .codec import load_model
+
+        _, other = load_model(source)
+        if other.name != self.model.name:
+            raise ModelMismatchError(f"train.init: {source!r} is a {other.name} model, the recipe trains "
+                                     f"{self.model.name}")
+        try:
+            self.model.load_state_dict(other.state_dict())
+        except InvalidArgumentError as exc:
+            raise ModelMismatchError(f"train.init: {source!r} does not fit the recipe's model: {exc}") from None
 
     def seed_step(self, step: int) -> None:
         seed = self.recipe["train"]["seed"]
@@ -529,6 +547,8 @@ def train(recipe, *, out_dir=None, steps: int | None = None, resume: bool = True
     run = _Run(recipe)
     if resume and ckpt.exists():
         run.load(ckpt)
+    elif t["init"]:
+        run.init_weights(t["init"])  # only a run starting at step 0; a resumed one has its own weights
     # A resumed run appends to its log; a run starting at step 0 starts a fresh one.
     log = open(out / "log.jsonl", "a" if run.step > 0 else "w", buffering=1)
     source = data
@@ -536,7 +556,8 @@ def train(recipe, *, out_dir=None, steps: int | None = None, resume: bool = True
         source, desc = _open_data(recipe["data"], t["seed"])
     start = run.step
     log.write(json.dumps({"event": "start", "step": start, "steps": total, "model": run.model.name,
-                          "parameters": run.model.num_parameters(), "time": time.time()}) + "\n")
+                          "parameters": run.model.num_parameters(), "time": time.time(),
+                          **({"init": t["init"]} if start == 0 and t["init"] else {})}) + "\n")
     stream = source.batches(start)
     bar = None
     if progress:

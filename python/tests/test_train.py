@@ -376,3 +376,32 @@ def test_array_validation_measures_the_training_records_too(tmp_path):
     assert out["train_mse"] == pytest.approx(squared_error("train", 6), rel=1e-6)
     assert out["train_mse"] != pytest.approx(squared_error("train", 9), rel=1e-9)  # only the first 6 records
     assert "train_mse" not in T.evaluate(model, kind="mnist", path=str(tmp_path), images=0)
+
+
+def test_init_starts_a_fresh_run_from_given_weights_and_a_resumed_run_ignores_it(photos, tmp_path):
+    T.train(_recipe(photos), out_dir=tmp_path / "a", progress=False)
+    source = tmp_path / "a" / "model.safetensors"
+    trained = models.load(source).state_dict()
+    T.train(_recipe(photos, init=str(source)), out_dir=tmp_path / "b", steps=0, progress=False)
+    started = models.load(tmp_path / "b" / "model.safetensors").state_dict()  # step 0: the weights as loaded
+    fresh = T._Run(T.load_recipe(_recipe(photos))).model.state_dict()
+    for name, value in started.items():
+        assert np.array_equal(value, trained[name]), name
+    assert any(not np.array_equal(v, trained[k]) for k, v in fresh.items())
+    log = [json.loads(line) for line in open(tmp_path / "b" / "log.jsonl")]
+    assert log[0]["event"] == "start" and log[0]["init"] == str(source)
+    # Resuming keeps the checkpoint's weights: init is for a run's first start only.
+    T.train(_recipe(photos, init=str(source), steps=1), out_dir=tmp_path / "c", progress=False)
+    T.train(_recipe(photos, init=str(tmp_path / "nowhere.safetensors"), steps=2), out_dir=tmp_path / "c",
+            progress=False)
+    assert T.load_checkpoint(tmp_path / "c" / "checkpoint.safetensors").step == 2
+    # Another architecture, or the same one with other shapes, is refused by name.
+    models.save(models.create("ee276-dense"), tmp_path / "dense.safetensors")
+    with pytest.raises(swiftlic.ModelMismatchError, match="ee276-dense"):
+        T.train(_recipe(photos, init=str(tmp_path / "dense.safetensors")), out_dir=tmp_path / "d", progress=False)
+    wide = {**TINY_CHENG["config"], "latent_channels": 3}
+    models.save(models.create(TINY_CHENG["id"], **wide), tmp_path / "wide.safetensors")
+    with pytest.raises(swiftlic.ModelMismatchError, match="does not fit"):
+        T.train(_recipe(photos, init=str(tmp_path / "wide.safetensors")), out_dir=tmp_path / "e", progress=False)
+    with pytest.raises(swiftlic.InvalidArgumentError, match="train.init"):
+        T.load_recipe(_recipe(photos, init=3))
