@@ -144,7 +144,10 @@ final class EntropyTests: XCTestCase {
                      (37, 29, 0.15), (24, 40, 2.0),
                      // Wide and sparse: long quiet runs (both run contexts, halving) and bitmaps over several
                      // 64-bit words, with columns 62…65 at the word boundary.
-                     (8, 130, 0.12), (13, 66, 0.3), (4, 63, 0.2), (6, 64, 1.0)].map { h, w, scale in (h, w, block(h, w, seed: UInt64(h * 31 + w), scale: scale)) }
+                     (8, 130, 0.12), (13, 66, 0.3), (4, 63, 0.2), (6, 64, 1.0),
+                     // Dense, widths around the 8-column chunks of the fast passes (a chunk's last column turning
+                     // significant marks the next chunk; partial chunks at the right edge).
+                     (16, 17, 40.0), (20, 8, 60.0), (12, 23, 8.0), (32, 33, 25.0)].map { h, w, scale in (h, w, block(h, w, seed: UInt64(h * 31 + w), scale: scale)) }
         // Sparse with magnitudes near 2^30: run mode and the column skips on the top planes (p = 29).
         var rng = SplitMix64(seed: 5)
         cases.append((8, 9, (0..<72).map { _ in
@@ -268,6 +271,14 @@ final class EntropyTests: XCTestCase {
                         XCTAssertEqual(ColumnBits.test(b.baseAddress!, c), marked[c], "w \(w) column \(c)")
                         let next = (c..<w).first { marked[$0] } ?? w
                         XCTAssertEqual(ColumnBits.next(b.baseAddress!, from: c, width: w), next, "w \(w) from \(c)")
+                        let clear = (c..<w).first { !marked[$0] } ?? w
+                        XCTAssertEqual(ColumnBits.nextClear(b.baseAddress!, from: c, width: w), clear,
+                                       "w \(w) clear from \(c)")
+                        if c % 8 == 0 {
+                            let chunk = (0..<8).reduce(UInt32(0)) { $0 | (c + $1 < w && marked[c + $1] ? 1 << $1 : 0) }
+                            let inside: UInt32 = w - c >= 8 ? 0xFF : (1 << (w - c)) - 1  // (past w: padding)
+                            XCTAssertEqual(ColumnBits.chunk(b.baseAddress!, c) & inside, chunk, "w \(w) chunk at \(c)")
+                        }
                     }
                 }
             }

@@ -147,15 +147,17 @@ public enum LatentCodec {
         }
         // One code-block per channel, quantized straight into its encoder's state by one task (in parallel),
         // weighted so distortions add up in latent units² (a scratch array for the quantized channel, zeroed, filled
-        // and read again, had been a fifth of a low-rate encode). A rate-targeted encode keeps every block's
-        // coding state alive between rounds, in one reused scratch buffer; otherwise each block's state is
-        // its own and freed as soon as the block is coded.
-        let targeted = o.targetBytes != nil && !o.exhaustive && c * n <= targetedCoefficientLimit
+        // and read again, had been a fifth of a low-rate encode). Every block's coding state lives from its
+        // quantization to its last pass (a rate-targeted encode's, between rounds), in one reused scratch buffer:
+        // fresh memory per block, cleared by calloc, was a tenth of a full-rate encode. Above
+        // `pooledCoefficientLimit` each block's state is its own, freed as soon as the block is coded.
+        let pooled = c * n <= pooledCoefficientLimit
+        let targeted = o.targetBytes != nil && !o.exhaustive && pooled
         let stateBytes = PlaneState.Layout(height: height, width: width).bytes
         var writer = ByteWriter()
         writer.bytes = header.serialized()
         let headerBytes = writer.bytes.count
-        let (blocks, plan) = try ScratchPool.withBytes(targeted ? c * stateBytes : 1) { arena throws(SLICError) in
+        let (blocks, plan) = try ScratchPool.withBytes(pooled ? c * stateBytes : 1) { arena throws(SLICError) in
             typealias Encoder = BitplaneCoder.PlaneEncoder<PlaneState>
             var encoders = [Encoder?](repeating: nil, count: c)
             var failures = [SLICError?](repeating: nil, count: c)
@@ -167,7 +169,7 @@ public enum LatentCodec {
                     let w = Double(quantizer.inverseScale(k))
                     do throws(SLICError) {
                         out[k] = try Encoder(height: height, width: width, weight: w * w,
-                                             memory: targeted ? arena + k * stateBytes : nil) { channel throws(SLICError) in
+                                             memory: pooled ? arena + k * stateBytes : nil) { channel throws(SLICError) in
                             try quantizer.quantize(channel: k, UnsafeBufferPointer(rebasing: source[k * n..<(k + 1) * n]),
                                                    into: channel)
                         }
@@ -264,8 +266,9 @@ public enum LatentCodec {
     }
 
     /// Above this many latent coefficients (~1.2 GB of coding state: a resumable block keeps it to the end) a
-    /// targeted encode codes every pass, one block's state at a time per thread.
-    static let targetedCoefficientLimit = 1 << 26
+    /// targeted encode codes every pass, and the block states are not taken from the scratch pool (which would
+    /// keep that much memory cached after the call).
+    static let pooledCoefficientLimit = 1 << 26
 
     /// Layer k of n gets target · 2^(−(n−1−k)/2); without a target, the same fractions of the full size and no
     /// limit for the last layer.

@@ -345,6 +345,28 @@ enum ColumnBits {
         b[k &+ 1] |= (7 &>> (63 &- sh)) &>> 1  // the bits past word k (none unless sh ≥ 62)
     }
 
+    /// Bits of columns x0 … x0 + 7 (padded bits x0 + 1 … x0 + 8), x0 a multiple of 8 below w: the two bytes
+    /// from byte x0 / 8, read little-endian, shifted by one. Bits of columns ≥ w are padding (possibly set).
+    @inline(__always) static func chunk(_ b: UnsafeMutablePointer<UInt64>, _ x0: Int) -> UInt32 {
+        let two = UInt16(littleEndian: UnsafeRawPointer(b).loadUnaligned(fromByteOffset: x0 &>> 3, as: UInt16.self))
+        return UInt32(two &>> 1) & 0xFF
+    }
+
+    /// The first clear column ≥ x, or w when there is none.
+    @inline(__always) static func nextClear(_ b: UnsafeMutablePointer<UInt64>, from x: Int, width w: Int) -> Int {
+        var p = x &+ 1
+        var k = p &>> 6
+        var word = ~b[k] &>> UInt64(p & 63)
+        let last = (w &+ 1) &>> 6
+        while word == 0 {
+            k &+= 1
+            if k > last { return w }
+            word = ~b[k]
+            p = k &<< 6
+        }
+        return min(w, p &+ word.trailingZeroBitCount &- 1)
+    }
+
     /// The first set column ≥ x, or w when there is none.
     @inline(__always) static func next(_ b: UnsafeMutablePointer<UInt64>, from x: Int, width w: Int) -> Int {
         var p = x &+ 1
@@ -403,6 +425,7 @@ struct PlaneState: BitplaneState {
     let cx: UnsafeMutablePointer<BitContext>
     /// Per stripe (`stripeWords` each), the columns holding a significant coefficient or a neighbour of one:
     /// the only columns where SPP has candidates, and the complement of the quiet columns of CP's run mode.
+    /// Stripe −1 and the stripe past the last are spares that are written but never read.
     let busy: UnsafeMutablePointer<UInt64>
     /// The significant coefficients in the order they became significant, as q << 32 | i; the first `count`
     /// (uninitialised beyond).
@@ -423,9 +446,11 @@ struct PlaneState: BitplaneState {
             contexts = 0
             order = up(BitplaneCoder.initialContexts.count * MemoryLayout<BitContext>.stride)
             words = order + up(h * w * 8)
-            mag = words + up((h + 2) * (w + 2) * 4)
+            mag = words + up((h + 2) * (w + 2) * 4 + 32)  // slack: `chunkMask` reads 8 words of a row's end
             busy = mag + up(h * w * 4)
-            columnBits = busy + up((h + 3) / 4 * ColumnBits.words(width: w) * 8)
+            // A spare stripe above and below: a coefficient in row 0 or 3 marks the stripe beyond without testing
+            // that there is one.
+            columnBits = busy + up(((h + 3) / 4 + 2) * ColumnBits.words(width: w) * 8)
             plane = columnBits + up(max(1, (h + 3) / 4 * w) * 4)
             bytes = plane + up(max(1, h * w))
         }
@@ -463,7 +488,8 @@ struct PlaneState: BitplaneState {
         order = (memory + l.order).bindMemory(to: UInt64.self, capacity: height * width)
         f = (memory + l.words).bindMemory(to: UInt32.self, capacity: (height + 2) * (width + 2))
         m = (memory + l.mag).bindMemory(to: UInt32.self, capacity: height * width)
-        busy = (memory + l.busy).bindMemory(to: UInt64.self, capacity: (height + 3) / 4 * stripeWords)
+        busy = (memory + l.busy).bindMemory(to: UInt64.self, capacity: ((height + 3) / 4 + 2) * stripeWords)
+            + stripeWords
         cb = (memory + l.columnBits).bindMemory(to: UInt32.self, capacity: max(1, (height + 3) / 4 * width))
         pl = (memory + l.plane).bindMemory(to: UInt8.self, capacity: max(1, height * width))
         // Everything but `order` and the contexts (set above) starts at zero (calloc's memory already is).
@@ -622,10 +648,12 @@ struct PlanePasses<C: PlaneBitCoder> {
     /// plane p, and records it in the neighbours' words, the busy bitmap and `order`.
     @inline(__always)
     func becomeSignificant(_ q: Int, _ i: Int, x: Int, row: Int, plane p: Int, coder: inout C) {
+        // The stripe's bitmap, and the one above (row 0) or below (row 3; a spare one past the block's edges),
+        // else this one again: selected, not branched on (the row is unpredictable).
         let k = row &>> 2
         ColumnBits.markNeighbourhood(busy + k &* sw, x)
-        if row & 3 == 0 && row > 0 { ColumnBits.markNeighbourhood(busy + (k &- 1) &* sw, x) }
-        if row & 3 == 3 && row &+ 1 < h { ColumnBits.markNeighbourhood(busy + (k &+ 1) &* sw, x) }
+        let r = row & 3, d = (r &+ 1) &>> 2 &+ (r &- 1) &>> 63  // −1, 0, 0, 1 for r = 0…3, by arithmetic
+        ColumnBits.markNeighbourhood(busy + (k &+ d) &* sw, x)
         let n = count.pointee
         order[n] = UInt64(truncatingIfNeeded: q) &<< 32 | UInt64(truncatingIfNeeded: i)
         count.pointee = n &+ 1
@@ -668,8 +696,47 @@ struct PlanePasses<C: PlaneBitCoder> {
         return mask
     }
 
+    /// Candidates of up to 8 columns of a full stripe at once (columns x0 … x0 + n − 1 from word q0 = row 0 of
+    /// column x0), bit 4j + r for row r of column x0 + j: SIMD over 8 words of each row. `clear`: also clear those
+    /// words' visited marks (cleanup). Reads up to 7 words past column w − 1 of each row, which the layout's
+    /// slack keeps inside the state; their bits are dropped.
+    @inline(__always)
+    func chunkMask(_ q0: Int, columns n: Int, spp: Bool) -> UInt32 {
+        let p = UnsafeMutableRawPointer(f + q0), rowBytes = 4 &* s
+        let v0 = p.loadUnaligned(as: SIMD8<UInt32>.self)
+        let v1 = (p + rowBytes).loadUnaligned(as: SIMD8<UInt32>.self)
+        let v2 = (p + 2 &* rowBytes).loadUnaligned(as: SIMD8<UInt32>.self)
+        let v3 = (p + 3 &* rowBytes).loadUnaligned(as: SIMD8<UInt32>.self)
+        @inline(__always) func candidate(_ v: SIMD8<UInt32>) -> SIMD8<UInt32> {
+            spp ? (((v & 0xFF) &+ 0xFF) &>> 8) & ~(v &>> 12) & 1 : ~((v &>> 12) | (v &>> 14)) & 1
+        }
+        if !spp {
+            // Cleanup clears the visited marks of the chunk's own words only: past column w − 1 lie the next
+            // row's words (for row 3, the next stripe's, whose marks its cleanup still needs).
+            // All ones in lanes j < n: (j − n) >> 31 is 1 there (wrapping), 0 elsewhere.
+            let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
+            let inside = SIMD8<UInt32>(repeating: 0) &- ((lanes &- UInt32(truncatingIfNeeded: n)) &>> 31)
+            let keep = ~(inside & S.visited)
+            p.storeBytes(of: v0 & keep, as: SIMD8<UInt32>.self)
+            (p + rowBytes).storeBytes(of: v1 & keep, as: SIMD8<UInt32>.self)
+            (p + 2 &* rowBytes).storeBytes(of: v2 & keep, as: SIMD8<UInt32>.self)
+            (p + 3 &* rowBytes).storeBytes(of: v3 & keep, as: SIMD8<UInt32>.self)
+        }
+        // Each lane's 4 rows as a nibble, narrowed to bytes (one per column) and the bytes' nibbles packed: lane
+        // shifts and reductions were compiled lane by lane, this stays in a few vector and scalar instructions.
+        let nibbles = candidate(v0) | candidate(v1) &<< 1 | candidate(v2) &<< 2 | candidate(v3) &<< 3
+        var x = unsafeBitCast(SIMD8<UInt8>(truncatingIfNeeded: nibbles), to: UInt64.self).littleEndian
+        x = (x | x &>> 4) & 0x00FF_00FF_00FF_00FF
+        x = (x | x &>> 8) & 0x0000_FFFF_0000_FFFF
+        let mask = UInt32(truncatingIfNeeded: x | x &>> 16)
+        return n >= 8 ? mask : mask & (UInt32(1) &<< UInt32(truncatingIfNeeded: 4 &* n) &- 1)
+    }
+
     /// Significance propagation: insignificant coefficients with a significant neighbour, in stripe order over
-    /// the busy columns (the bitmap is read afresh after every column, as coding may mark the next one).
+    /// the busy columns. A full stripe goes 8 columns at a time: the chunk's candidates as one bit mask
+    /// (`chunkMask`), visited in stripe order, with the ones that coding adds (the row below and the next column's
+    /// neighbours of a coefficient that becomes significant) set in it as they appear. One loop per chunk rather
+    /// than one per column: the loop's exit is a mispredicted branch.
     @inline(__always)
     func significancePropagation(plane p: Int, coder shared: inout C) {
         var coder = C.placeholder
@@ -677,28 +744,66 @@ struct PlanePasses<C: PlaneBitCoder> {
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
         var y0 = 0, b = busy
-        while y0 < h {
-            let rows = min(4, h &- y0), rowMask = UInt32(1) &<< UInt32(rows) &- 1
-            var x = ColumnBits.next(b, from: 0, width: w)
-            while x < w {
-                let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
-                var mask = columnMask(q0, rows: rows, Self.sppCandidate)
-                while mask != 0 {
-                    let r = mask.trailingZeroBitCount
-                    mask &= mask &- 1
-                    let q = q0 &+ r &* s, i = i0 &+ r &* w
-                    let wq = f[q]  // fresh: the row above may just have become significant
-                    f[q] = wq | S.visited
-                    if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
-                        becomeSignificant(q, i, x: x, row: y0 &+ r, plane: p, coder: &coder)
-                        // The row below now has a significant neighbour: a candidate unless significant.
-                        if f[q &+ s] & S.significant == 0 { mask |= (UInt32(2) &<< UInt32(r)) & rowMask }
+        while y0 &+ 4 <= h {
+            var x0 = 0
+            while x0 < w {
+                // Busy columns x0 … x0 + 7 are bits x0 + 1 … x0 + 8 of the bitmap: a chunk without any has no
+                // candidates (a significant coefficient marks the columns around it in its stripe and, from row 0
+                // or 3, in the next stripe), and coding here can only mark the next chunk's first column.
+                if ColumnBits.chunk(b, x0) != 0 {
+                    let q0 = (y0 &+ 1) &* s &+ x0 &+ 1, i0 = y0 &* w &+ x0, n = min(8, w &- x0)
+                    let columns = n >= 8 ? ~UInt32(0) : UInt32(1) &<< UInt32(truncatingIfNeeded: 4 &* n) &- 1
+                    var mask = chunkMask(q0, columns: n, spp: true)
+                    while mask != 0 {
+                        let t = mask.trailingZeroBitCount
+                        mask &= mask &- 1
+                        let j = t &>> 2, r = t & 3
+                        let q = q0 &+ r &* s &+ j, i = i0 &+ r &* w &+ j
+                        let wq = f[q]  // fresh: a neighbour may just have become significant
+                        f[q] = wq | S.visited
+                        if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
+                            becomeSignificant(q, i, x: x0 &+ j, row: y0 &+ r, plane: p, coder: &coder)
+                            // New candidates unless significant: the row below (rows 1…3 of this column) and rows
+                            // r − 1 … r + 1 of the next column (dropped past the chunk or the block).
+                            let below = (~f[q &+ s] &>> 12 & 1) &<< UInt32(t &+ 1) & (UInt32(0xE) &<< UInt32(j &* 4))
+                            let right = (~f[q &- s &+ 1] &>> 12 & 1) | (~f[q &+ 1] &>> 12 & 1) &<< 1
+                                | (~f[q &+ s &+ 1] &>> 12 & 1) &<< 2
+                            let next = UInt64((right &<< UInt32(r)) &>> 1 & 0xF) &<< UInt64(4 &* (j &+ 1))
+                            mask |= (below | UInt32(truncatingIfNeeded: next)) & columns
+                        }
                     }
                 }
-                x = ColumnBits.next(b, from: x &+ 1, width: w)
+                x0 &+= 8
             }
             y0 &+= 4
             b += sw
+        }
+        if y0 < h { partialStripe(y0, b, plane: p, spp: true, coder: &coder) }
+    }
+
+    /// A last stripe of fewer than 4 rows, column by column: significance propagation over the busy columns (the
+    /// bitmap read afresh after every column, as coding may mark the next one), or cleanup (no run mode).
+    @inline(never)
+    func partialStripe(_ y0: Int, _ b: UnsafeMutablePointer<UInt64>, plane p: Int, spp: Bool, coder: inout C) {
+        let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
+        let rows = h &- y0, rowMask = UInt32(1) &<< UInt32(rows) &- 1
+        var x = spp ? ColumnBits.next(b, from: 0, width: w) : 0
+        while x < w {
+            let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
+            var mask = columnMask(q0, rows: rows, spp ? Self.sppCandidate : Self.cleanupCandidate)
+            if !spp { for r in 0..<rows { f[q0 &+ r &* s] &= ~S.visited } }
+            while mask != 0 {
+                let r = mask.trailingZeroBitCount
+                mask &= mask &- 1
+                let q = q0 &+ r &* s, i = i0 &+ r &* w
+                let wq = f[q]
+                if spp { f[q] = wq | S.visited }
+                if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
+                    becomeSignificant(q, i, x: x, row: y0 &+ r, plane: p, coder: &coder)
+                    if spp { mask |= (~f[q &+ s] &>> 12 & 1) &<< UInt32(r &+ 1) & rowMask }
+                }
+            }
+            x = spp ? ColumnBits.next(b, from: x &+ 1, width: w) : x &+ 1
         }
     }
 
@@ -741,23 +846,23 @@ struct PlanePasses<C: PlaneBitCoder> {
         return lo
     }
 
-    /// Cleanup: everything not yet coded in this plane, quiet runs in run mode; clears the visited marks
-    /// (contexts never read them, so they are cleared for the whole column before coding it).
+    /// Cleanup: everything not yet coded in this plane, quiet columns in run mode; clears the visited marks
+    /// (contexts never read them, so a chunk's are cleared when its candidates are first taken). A full stripe
+    /// alternates between a run of quiet columns and a run of busy ones; the busy run's candidates are taken
+    /// 8 columns at a time (`chunkMask`; coding cannot change which coefficients of later columns are candidates,
+    /// only make the column after the run busy, which the next step reads afresh).
     @inline(__always)
     func cleanup(plane p: Int, coder shared: inout C) {
         var coder = C.placeholder
         swap(&coder, &shared)
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
-        let notVisited = ~S.visited
         var y0 = 0, b = busy, ors = cb
-        while y0 < h {
-            let rows = min(4, h &- y0)
-            var x = 0
+        while y0 &+ 4 <= h {
+            let row0 = (y0 &+ 1) &* s &+ 1, i00 = y0 &* w
+            var x = 0, chunkAt = -1, chunk: UInt32 = 0
             while x < w {
-                var q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
-                var mask: UInt32
-                if rows == 4 && !ColumnBits.test(b, x) {
+                if !ColumnBits.test(b, x) {
                     let end = ColumnBits.next(b, from: x &+ 1, width: w)
                     var c = end
                     if C.isEncoder {
@@ -769,9 +874,7 @@ struct PlanePasses<C: PlaneBitCoder> {
                         x = end
                         continue
                     }
-                    q0 &+= c &- x
-                    i0 &+= c &- x
-                    x = c
+                    let q0 = row0 &+ c, i0 = i00 &+ c
                     var first = 0
                     if C.isEncoder {
                         // 64-bit: the plane bit of row 3 lands at bit p + 3, past 31 for p = 29.
@@ -781,33 +884,47 @@ struct PlanePasses<C: PlaneBitCoder> {
                     }
                     let hi = coder.bypass(first & 2 != 0), lo = coder.bypass(first & 1 != 0)
                     let r = (hi ? 2 : 0) + (lo ? 1 : 0)
-                    becomeSignificant(q0 &+ r &* s, i0 &+ r &* w, x: x, row: y0 &+ r, plane: p, coder: &coder)
-                    mask = (0xE &<< UInt32(r)) & 0xF
-                } else if rows == 4 {
-                    let w0 = f[q0], w1 = f[q0 &+ s], w2 = f[q0 &+ 2 &* s], w3 = f[q0 &+ 3 &* s]
-                    mask = Self.cleanupCandidate(w0) | Self.cleanupCandidate(w1) &<< 1
-                        | Self.cleanupCandidate(w2) &<< 2 | Self.cleanupCandidate(w3) &<< 3
-                    f[q0] = w0 & notVisited
-                    f[q0 &+ s] = w1 & notVisited
-                    f[q0 &+ 2 &* s] = w2 & notVisited
-                    f[q0 &+ 3 &* s] = w3 & notVisited
-                } else {
-                    mask = columnMask(q0, rows: rows, Self.cleanupCandidate)
-                    for r in 0..<rows { f[q0 &+ r &* s] &= notVisited }
-                }
-                while mask != 0 {
-                    let r = mask.trailingZeroBitCount
-                    mask &= mask &- 1
-                    let q = q0 &+ r &* s, i = i0 &+ r &* w
-                    if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(f[q] & 0xFF)])]) {
-                        becomeSignificant(q, i, x: x, row: y0 &+ r, plane: p, coder: &coder)
+                    becomeSignificant(q0 &+ r &* s, i0 &+ r &* w, x: c, row: y0 &+ r, plane: p, coder: &coder)
+                    var mask = (UInt32(0xE) &<< UInt32(r)) & 0xF
+                    while mask != 0 {
+                        let r = mask.trailingZeroBitCount
+                        mask &= mask &- 1
+                        let q = q0 &+ r &* s, i = i0 &+ r &* w
+                        if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(f[q] & 0xFF)])]) {
+                            becomeSignificant(q, i, x: c, row: y0 &+ r, plane: p, coder: &coder)
+                        }
                     }
+                    x = c &+ 1
+                    continue
                 }
-                x &+= 1
+                let end = ColumnBits.nextClear(b, from: x &+ 1, width: w)
+                var c0 = x & ~7
+                while c0 < end {
+                    if c0 != chunkAt {
+                        chunk = chunkMask(row0 &+ c0, columns: min(8, w &- c0), spp: false)
+                        chunkAt = c0
+                    }
+                    // Columns max(x, c0) ..< min(end, c0 + 8) of the chunk.
+                    let lo = UInt32(truncatingIfNeeded: max(x, c0) &- c0), hi = UInt64(min(end, c0 &+ 8) &- c0)
+                    var mask = chunk & UInt32(truncatingIfNeeded: (1 &<< (4 &* hi)) &- 1) & ~((1 &<< (4 &* lo)) &- 1)
+                    let q0 = row0 &+ c0, i0 = i00 &+ c0
+                    while mask != 0 {
+                        let t = mask.trailingZeroBitCount
+                        mask &= mask &- 1
+                        let j = t &>> 2, r = t & 3
+                        let q = q0 &+ r &* s &+ j, i = i0 &+ r &* w &+ j
+                        if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(f[q] & 0xFF)])]) {
+                            becomeSignificant(q, i, x: c0 &+ j, row: y0 &+ r, plane: p, coder: &coder)
+                        }
+                    }
+                    c0 &+= 8
+                }
+                x = end
             }
             y0 &+= 4
             b += sw
             ors += w
         }
+        if y0 < h { partialStripe(y0, b, plane: p, spp: false, coder: &coder) }
     }
 }
