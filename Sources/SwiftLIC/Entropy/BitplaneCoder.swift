@@ -416,7 +416,8 @@ struct PlaneState: BitplaneState {
     let owner: PlaneMemory?
     /// Per coefficient over a zero border ((h + 2)·(w + 2)): own flags, neighbours' significance and signs.
     let f: UnsafeMutablePointer<UInt32>
-    /// Magnitudes (encoder: the true ones; decoder: the bits known so far).
+    /// Magnitudes (encoder: the true ones; decoder: the bits known so far, written when the coefficient becomes
+    /// significant: in lent memory, garbage until then).
     let m: UnsafeMutablePointer<UInt32>
     /// The lowest plane each significant coefficient is known to.
     let pl: UnsafeMutablePointer<UInt8>
@@ -492,7 +493,8 @@ struct PlaneState: BitplaneState {
             + stripeWords
         cb = (memory + l.columnBits).bindMemory(to: UInt32.self, capacity: max(1, (height + 3) / 4 * width))
         pl = (memory + l.plane).bindMemory(to: UInt8.self, capacity: max(1, height * width))
-        // Everything but `order` and the contexts (set above) starts at zero (calloc's memory already is).
+        // Everything but `order` and the contexts (set above) starts at zero (calloc's memory already is), except
+        // what the decoder writes before reading.
         if owner != nil { return }
         if willLoad {
             f.initialize(repeating: 0, count: stride + 1)  // top border row and the left border of row 1
@@ -500,9 +502,14 @@ struct PlaneState: BitplaneState {
                 (f + (y * stride + width + 1)).initialize(repeating: 0, count: 2)
             }
             (f + (height + 1) * stride).initialize(repeating: 0, count: stride)
-            (memory + l.busy).initializeMemory(as: UInt8.self, repeating: 0, count: l.bytes - l.busy)
+            // The busy bitmaps and the column ORs; not the planes, which only the decoder reads.
+            (memory + l.busy).initializeMemory(as: UInt8.self, repeating: 0, count: l.plane - l.busy)
         } else {
-            (memory + l.words).initializeMemory(as: UInt8.self, repeating: 0, count: l.bytes - l.words)
+            // The decoder writes a magnitude and a plane when a coefficient becomes significant and reads them only
+            // after (`reconstruct` selects 0 for the others), and it has no column ORs: only the words and the
+            // busy bitmaps need clearing (0.4 of the block).
+            (memory + l.words).initializeMemory(as: UInt8.self, repeating: 0, count: l.mag - l.words)
+            (memory + l.busy).initializeMemory(as: UInt8.self, repeating: 0, count: l.columnBits - l.busy)
         }
     }
 
@@ -672,7 +679,7 @@ struct PlanePasses<C: PlaneBitCoder> {
         f[q &+ s &- 1] |= 1 << 5
         f[q &+ s &+ 1] |= 1 << 4
         pl[i] = UInt8(truncatingIfNeeded: p)
-        if !C.isEncoder { m[i] |= 1 &<< UInt32(truncatingIfNeeded: p) }
+        if !C.isEncoder { m[i] = 1 &<< UInt32(truncatingIfNeeded: p) }  // (not cleared before: see `m`)
     }
 
     // Candidate masks: bit r of a column's mask says row r of the stripe is coded by the pass. They are computed
