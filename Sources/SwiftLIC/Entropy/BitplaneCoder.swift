@@ -36,15 +36,22 @@
 //   arrays in one memory block (`PlaneState.Layout`), its own or lent from a reused scratch buffer.
 // - Two implementations of the passes must give identical bits: `PlaneState` (fast: per-coefficient words that
 //   carry the neighbours' significance and signs, per-stripe bitmaps of the columns next to anything significant
-//   so SPP visits only those and CP finds quiet runs with a bit scan, each column's candidates found as a
-//   branch-free 4-bit mask, the passes on raw pointers with the coder in a local copy) and `ReferencePlaneState`
+//   so SPP visits only those and CP finds quiet runs with a bit scan, the candidates of 8 columns of a stripe
+//   found at once as a 32-bit mask by SIMD and visited in scan order by bit scans, the passes on raw pointers
+//   with the coder in a local copy) and `ReferencePlaneState`
 //   (BitplaneCoder+Reference.swift: contexts and quietness recomputed from the 8 neighbours at every use).
 //   Tests compare them.
 // - Speed (kodim23 8×8-DCT latent, 64 × 64 × 96, 1.19 bits/coefficient): 0.63 M decisions per direction, 0.06 M
 //   of them for quiet runs (format 1 spent 0.35 M on one run decision per quiet column); one thread encodes in
 //   ~9.4 ms and decodes in ~9.1 ms (format 1: 14.3 / 12.5), see results/entropy_bench_quiet.txt. What is left is
 //   the decisions themselves (context load, multiply, update: a dependent chain per decision) and the candidate
-//   loops' mispredicted branches, about evenly. Tried and dropped: bypass bits for later refinements (JPEG 2000's
+//   loops' mispredicted branches, about evenly. Session 11 cut the mispredictions by ~27 % (cachegrind's branch
+//   simulation, results/entropy_codec_s11.txt): one candidate loop per 8 columns instead of one per column (its
+//   exit is the mispredicted branch), and the stripe-edge marks selected by arithmetic; most that remain are
+//   the significance outcome itself and the coder's renormalisation (about one per byte). Branch-free forms of
+//   those (sign coding and neighbour updates masked; renormalising by a computed byte count) add ~8–50
+//   instructions to every decision, estimated to cost about the cycles they save: not tried.
+//   Tried and dropped: bypass bits for later refinements (JPEG 2000's
 //   lazy mode: +3.5% size) or for signs (+5%); recording the decisions and coding them in a second loop (the
 //   coding loop alone took 40% of the time: the one-pass coder overlaps it with the scans).
 
