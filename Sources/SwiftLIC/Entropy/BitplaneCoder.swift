@@ -423,10 +423,11 @@ struct PlaneState: BitplaneState {
     let owner: PlaneMemory?
     /// Per coefficient over a zero border ((h + 2)·(w + 2)): own flags, neighbours' significance and signs.
     let f: UnsafeMutablePointer<UInt32>
-    /// Magnitudes (encoder: the true ones; decoder: the bits known so far, written when the coefficient becomes
-    /// significant: in lent memory, garbage until then).
+    /// Magnitudes, indexed like `f` (encoder: the true ones; decoder: the bits known so far, written when the
+    /// coefficient becomes significant: in lent memory, garbage until then). The passes index everything by the
+    /// word index alone: a second (unpadded) index cost a multiply and a register per decision.
     let m: UnsafeMutablePointer<UInt32>
-    /// The lowest plane each significant coefficient is known to.
+    /// The lowest plane each significant coefficient is known to, indexed like `f`.
     let pl: UnsafeMutablePointer<UInt8>
     /// The adaptive contexts, written at every decision, on cache lines of their own: as a small heap array each
     /// block's contexts could share a cache line with another block's, coded at the same time on another thread.
@@ -435,9 +436,9 @@ struct PlaneState: BitplaneState {
     /// the only columns where SPP has candidates, and the complement of the quiet columns of CP's run mode.
     /// Stripe −1 and the stripe past the last are spares that are written but never read.
     let busy: UnsafeMutablePointer<UInt64>
-    /// The significant coefficients in the order they became significant, as q << 32 | i; the first `count`
-    /// (uninitialised beyond).
-    let order: UnsafeMutablePointer<UInt64>
+    /// The significant coefficients in the order they became significant, by word index; the first `count`
+    /// (uninitialised beyond). Before coding, `load(filling:)` lends this memory to the caller for the values.
+    let order: UnsafeMutablePointer<UInt32>
     var count = 0
     /// `count` when the current plane began (magnitude refinement's coefficients, for a run resumed after
     /// significance propagation).
@@ -453,14 +454,14 @@ struct PlaneState: BitplaneState {
             func up(_ n: Int) -> Int { (n + 63) & ~63 }
             contexts = 0
             order = up(BitplaneCoder.initialContexts.count * MemoryLayout<BitContext>.stride)
-            words = order + up(h * w * 8)
+            words = order + up(h * w * 4)
             mag = words + up((h + 2) * (w + 2) * 4 + 32)  // slack: `chunkMask` reads 8 words of a row's end
-            busy = mag + up(h * w * 4)
+            busy = mag + up((h + 2) * (w + 2) * 4)
             // A spare stripe above and below: a coefficient in row 0 or 3 marks the stripe beyond without testing
             // that there is one.
             columnBits = busy + up(((h + 3) / 4 + 2) * ColumnBits.words(width: w) * 8)
             plane = columnBits + up(max(1, (h + 3) / 4 * w) * 4)
-            bytes = plane + up(max(1, h * w))
+            bytes = plane + up((h + 2) * (w + 2))
         }
     }
 
@@ -493,13 +494,13 @@ struct PlaneState: BitplaneState {
                                                         capacity: BitplaneCoder.initialContexts.count)
         for (k, c) in BitplaneCoder.initialContexts.enumerated() { (contexts + k).initialize(to: c) }
         cx = contexts
-        order = (memory + l.order).bindMemory(to: UInt64.self, capacity: height * width)
+        order = (memory + l.order).bindMemory(to: UInt32.self, capacity: height * width)
         f = (memory + l.words).bindMemory(to: UInt32.self, capacity: (height + 2) * (width + 2))
-        m = (memory + l.mag).bindMemory(to: UInt32.self, capacity: height * width)
+        m = (memory + l.mag).bindMemory(to: UInt32.self, capacity: (height + 2) * (width + 2))
         busy = (memory + l.busy).bindMemory(to: UInt64.self, capacity: ((height + 3) / 4 + 2) * stripeWords)
             + stripeWords
         cb = (memory + l.columnBits).bindMemory(to: UInt32.self, capacity: max(1, (height + 3) / 4 * width))
-        pl = (memory + l.plane).bindMemory(to: UInt8.self, capacity: max(1, height * width))
+        pl = (memory + l.plane).bindMemory(to: UInt8.self, capacity: (height + 2) * (width + 2))
         // Everything but `order` and the contexts (set above) starts at zero (calloc's memory already is), except
         // what the decoder writes before reading.
         if owner != nil { return }
@@ -524,7 +525,7 @@ struct PlaneState: BitplaneState {
         let w = width, s = stride, f = f, m = m, cb = cb
         guard let v = values.baseAddress else { return }
         for y in 0..<height {
-            let vy = v + y &* w, my = m + y &* w, fy = f + ((y &+ 1) &* s &+ 1), cy = cb + (y &>> 2) &* w
+            let vy = v + y &* w, my = m + ((y &+ 1) &* s &+ 1), fy = f + ((y &+ 1) &* s &+ 1), cy = cb + (y &>> 2) &* w
             for x in 0..<w {
                 let value = vy[x], magnitude = value.magnitude
                 my[x] = magnitude
@@ -534,19 +535,19 @@ struct PlaneState: BitplaneState {
         }
     }
 
-    /// `fill` writes the signed values into the magnitude array (Int32 and UInt32 may alias), which one pass then
-    /// turns into magnitudes, sign flags and column ORs in place.
+    /// `fill` writes the signed values (row-major) into the `order` memory, not used before coding, which one pass
+    /// then turns into magnitudes, sign flags and column ORs.
     mutating func load(filling fill: (UnsafeMutableBufferPointer<Int32>) throws(SLICError) -> Void)
         throws(SLICError) -> UInt32 {
-        let w = width, s = stride, f = f, cb = cb, n = height * width
+        let w = width, s = stride, f = f, m = m, cb = cb, n = height * width
         var bits: UInt32 = 0
-        let v = UnsafeMutableRawPointer(m).assumingMemoryBound(to: Int32.self)
+        let v = UnsafeMutableRawPointer(order).assumingMemoryBound(to: Int32.self)
         try fill(UnsafeMutableBufferPointer(start: v, count: n))
         for y in 0..<height {
-            let vy = v + y &* w, fy = f + ((y &+ 1) &* s &+ 1), cy = cb + (y &>> 2) &* w
+            let vy = v + y &* w, my = m + ((y &+ 1) &* s &+ 1), fy = f + ((y &+ 1) &* s &+ 1), cy = cb + (y &>> 2) &* w
             for x in 0..<w {
                 let value = vy[x], magnitude = value.magnitude
-                vy[x] = Int32(bitPattern: magnitude)
+                my[x] = magnitude
                 fy[x] = UInt32(truncatingIfNeeded: value >> 31) & Self.negativeInput
                 cy[x] |= magnitude
                 bits |= magnitude
@@ -562,11 +563,11 @@ struct PlaneState: BitplaneState {
         for y in 0..<height {
             let row = (y &+ 1) &* s &+ 1, i0 = y &* w
             for x in 0..<w {
-                let i = i0 &+ x, word = f[row &+ x]
+                let q = row &+ x, word = f[q]
                 // Magnitudes stay below 2^30, so the reconstruction fits an Int32; branch-free selects.
-                let r = Int32(truncatingIfNeeded: BitplaneCoder.reconstruction(m[i], plane: UInt32(pl[i])))
+                let r = Int32(truncatingIfNeeded: BitplaneCoder.reconstruction(m[q], plane: UInt32(pl[q])))
                 let v = word & Self.negative != 0 ? 0 &- r : r
-                o[i] = word & Self.significant != 0 ? v : 0
+                o[i0 &+ x] = word & Self.significant != 0 ? v : 0
             }
         }
     }
@@ -631,7 +632,7 @@ final class PlaneMemory {
 struct PlanePasses<C: PlaneBitCoder> {
     let f: UnsafeMutablePointer<UInt32>, m: UnsafeMutablePointer<UInt32>, pl: UnsafeMutablePointer<UInt8>
     let cx: UnsafeMutablePointer<BitContext>, busy: UnsafeMutablePointer<UInt64>
-    let order: UnsafeMutablePointer<UInt64>, count: UnsafeMutablePointer<Int>, cb: UnsafeMutablePointer<UInt32>
+    let order: UnsafeMutablePointer<UInt32>, count: UnsafeMutablePointer<Int>, cb: UnsafeMutablePointer<UInt32>
     let sigT: UnsafePointer<UInt8>, signT: UnsafePointer<UInt8>
     let h: Int, w: Int, s: Int, sw: Int
 
@@ -643,7 +644,7 @@ struct PlanePasses<C: PlaneBitCoder> {
         guard C.isEncoder else { return 0 }
         var d = 0.0
         for e in start..<count.pointee {
-            d += BitplaneCoder.significanceGain(m[Int(truncatingIfNeeded: order[e] & 0xFFFF_FFFF)], plane: UInt32(p))
+            d += BitplaneCoder.significanceGain(m[Int(truncatingIfNeeded: order[e])], plane: UInt32(p))
         }
         return d
     }
@@ -653,15 +654,15 @@ struct PlanePasses<C: PlaneBitCoder> {
         guard C.isEncoder else { return 0 }
         var d = 0.0
         for e in 0..<n {
-            d += BitplaneCoder.refinementGain(m[Int(truncatingIfNeeded: order[e] & 0xFFFF_FFFF)], plane: UInt32(p))
+            d += BitplaneCoder.refinementGain(m[Int(truncatingIfNeeded: order[e])], plane: UInt32(p))
         }
         return d
     }
 
-    /// Codes the sign of coefficient (q, i) at column x of image row `row`, which has just become significant at
+    /// Codes the sign of coefficient q at column x of image row `row`, which has just become significant at
     /// plane p, and records it in the neighbours' words, the busy bitmap and `order`.
     @inline(__always)
-    func becomeSignificant(_ q: Int, _ i: Int, x: Int, row: Int, plane p: Int, coder: inout C) {
+    func becomeSignificant(_ q: Int, x: Int, row: Int, plane p: Int, coder: inout C) {
         // The stripe's bitmap, and the one above (row 0) or below (row 3; a spare one past the block's edges),
         // else this one again: selected, not branched on (the row is unpredictable).
         let k = row &>> 2
@@ -669,7 +670,7 @@ struct PlanePasses<C: PlaneBitCoder> {
         let r = row & 3, d = (r &+ 1) &>> 2 &+ (r &- 1) &>> 63  // −1, 0, 0, 1 for r = 0…3, by arithmetic
         ColumnBits.markNeighbourhood(busy + (k &+ d) &* sw, x)
         let n = count.pointee
-        order[n] = UInt64(truncatingIfNeeded: q) &<< 32 | UInt64(truncatingIfNeeded: i)
+        order[n] = UInt32(truncatingIfNeeded: q)
         count.pointee = n &+ 1
         let wq = f[q]
         let entry = signT[Int((wq & 0xF) | (wq >> 4 & 0xF0))]
@@ -685,8 +686,8 @@ struct PlanePasses<C: PlaneBitCoder> {
         f[q &- s &+ 1] |= 1 << 6
         f[q &+ s &- 1] |= 1 << 5
         f[q &+ s &+ 1] |= 1 << 4
-        pl[i] = UInt8(truncatingIfNeeded: p)
-        if !C.isEncoder { m[i] = 1 &<< UInt32(truncatingIfNeeded: p) }  // (not cleared before: see `m`)
+        pl[q] = UInt8(truncatingIfNeeded: p)
+        if !C.isEncoder { m[q] = 1 &<< UInt32(truncatingIfNeeded: p) }  // (not cleared before: see `m`)
     }
 
     // Candidate masks: bit r of a column's mask says row r of the stripe is coded by the pass. They are computed
@@ -765,18 +766,18 @@ struct PlanePasses<C: PlaneBitCoder> {
                 // candidates (a significant coefficient marks the columns around it in its stripe and, from row 0
                 // or 3, in the next stripe), and coding here can only mark the next chunk's first column.
                 if ColumnBits.chunk(b, x0) != 0 {
-                    let q0 = (y0 &+ 1) &* s &+ x0 &+ 1, i0 = y0 &* w &+ x0, n = min(8, w &- x0)
+                    let q0 = (y0 &+ 1) &* s &+ x0 &+ 1, n = min(8, w &- x0)
                     let columns = n >= 8 ? ~UInt32(0) : UInt32(1) &<< UInt32(truncatingIfNeeded: 4 &* n) &- 1
                     var mask = chunkMask(q0, columns: n, spp: true)
                     while mask != 0 {
                         let t = mask.trailingZeroBitCount
                         mask &= mask &- 1
                         let j = t &>> 2, r = t & 3
-                        let q = q0 &+ r &* s &+ j, i = i0 &+ r &* w &+ j
+                        let q = q0 &+ r &* s &+ j
                         let wq = f[q]  // fresh: a neighbour may just have become significant
                         f[q] = wq | S.visited
-                        if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
-                            becomeSignificant(q, i, x: x0 &+ j, row: y0 &+ r, plane: p, coder: &coder)
+                        if coder.code(m[q] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
+                            becomeSignificant(q, x: x0 &+ j, row: y0 &+ r, plane: p, coder: &coder)
                             // New candidates unless significant: the row below (rows 1…3 of this column) and rows
                             // r − 1 … r + 1 of the next column (dropped past the chunk or the block).
                             let below = (~f[q &+ s] &>> 12 & 1) &<< UInt32(t &+ 1) & (UInt32(0xE) &<< UInt32(j &* 4))
@@ -803,17 +804,17 @@ struct PlanePasses<C: PlaneBitCoder> {
         let rows = h &- y0, rowMask = UInt32(1) &<< UInt32(rows) &- 1
         var x = spp ? ColumnBits.next(b, from: 0, width: w) : 0
         while x < w {
-            let q0 = (y0 &+ 1) &* s &+ x &+ 1, i0 = y0 &* w &+ x
+            let q0 = (y0 &+ 1) &* s &+ x &+ 1
             var mask = columnMask(q0, rows: rows, spp ? Self.sppCandidate : Self.cleanupCandidate)
             if !spp { for r in 0..<rows { f[q0 &+ r &* s] &= ~S.visited } }
             while mask != 0 {
                 let r = mask.trailingZeroBitCount
                 mask &= mask &- 1
-                let q = q0 &+ r &* s, i = i0 &+ r &* w
+                let q = q0 &+ r &* s
                 let wq = f[q]
                 if spp { f[q] = wq | S.visited }
-                if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
-                    becomeSignificant(q, i, x: x, row: y0 &+ r, plane: p, coder: &coder)
+                if coder.code(m[q] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
+                    becomeSignificant(q, x: x, row: y0 &+ r, plane: p, coder: &coder)
                     if spp { mask |= (~f[q &+ s] &>> 12 & 1) &<< UInt32(r &+ 1) & rowMask }
                 }
             }
@@ -830,15 +831,14 @@ struct PlanePasses<C: PlaneBitCoder> {
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
         let plane = UInt8(truncatingIfNeeded: p)
         for e in 0..<n {
-            let entry = order[e]
-            let q = Int(truncatingIfNeeded: entry &>> 32), i = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF)
+            let q = Int(truncatingIfNeeded: order[e])
             let wq = f[q]
             // 16: later refinements; 15 / 14: the first one, with / without a significant neighbour.
             let ctx = wq & S.refined != 0 ? 16 : (wq & S.neighbours != 0 ? 15 : 14)
-            let bit = coder.code(m[i] & bitP != 0, &cx[ctx])
+            let bit = coder.code(m[q] & bitP != 0, &cx[ctx])
             f[q] = wq | S.refined
-            pl[i] = plane
-            if !C.isEncoder { m[i] |= bit ? bitP : 0 }
+            pl[q] = plane
+            if !C.isEncoder { m[q] |= bit ? bitP : 0 }
         }
     }
 
@@ -873,7 +873,7 @@ struct PlanePasses<C: PlaneBitCoder> {
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
         var y0 = 0, b = busy, ors = cb
         while y0 &+ 4 <= h {
-            let row0 = (y0 &+ 1) &* s &+ 1, i00 = y0 &* w
+            let row0 = (y0 &+ 1) &* s &+ 1
             var x = 0, chunkAt = -1, chunk: UInt32 = 0
             while x < w {
                 if !ColumnBits.test(b, x) {
@@ -888,24 +888,24 @@ struct PlanePasses<C: PlaneBitCoder> {
                         x = end
                         continue
                     }
-                    let q0 = row0 &+ c, i0 = i00 &+ c
+                    let q0 = row0 &+ c
                     var first = 0
                     if C.isEncoder {
                         // 64-bit: the plane bit of row 3 lands at bit p + 3, past 31 for p = 29.
-                        let bits = UInt64(m[i0] & bitP) | UInt64(m[i0 &+ w] & bitP) &<< 1
-                            | UInt64(m[i0 &+ 2 &* w] & bitP) &<< 2 | UInt64(m[i0 &+ 3 &* w] & bitP) &<< 3
+                        let bits = UInt64(m[q0] & bitP) | UInt64(m[q0 &+ s] & bitP) &<< 1
+                            | UInt64(m[q0 &+ 2 &* s] & bitP) &<< 2 | UInt64(m[q0 &+ 3 &* s] & bitP) &<< 3
                         first = bits.trailingZeroBitCount &- p
                     }
                     let hi = coder.bypass(first & 2 != 0), lo = coder.bypass(first & 1 != 0)
                     let r = (hi ? 2 : 0) + (lo ? 1 : 0)
-                    becomeSignificant(q0 &+ r &* s, i0 &+ r &* w, x: c, row: y0 &+ r, plane: p, coder: &coder)
+                    becomeSignificant(q0 &+ r &* s, x: c, row: y0 &+ r, plane: p, coder: &coder)
                     var mask = (UInt32(0xE) &<< UInt32(r)) & 0xF
                     while mask != 0 {
                         let r = mask.trailingZeroBitCount
                         mask &= mask &- 1
-                        let q = q0 &+ r &* s, i = i0 &+ r &* w
-                        if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(f[q] & 0xFF)])]) {
-                            becomeSignificant(q, i, x: c, row: y0 &+ r, plane: p, coder: &coder)
+                        let q = q0 &+ r &* s
+                        if coder.code(m[q] & bitP != 0, &cx[Int(sigT[Int(f[q] & 0xFF)])]) {
+                            becomeSignificant(q, x: c, row: y0 &+ r, plane: p, coder: &coder)
                         }
                     }
                     x = c &+ 1
@@ -921,14 +921,14 @@ struct PlanePasses<C: PlaneBitCoder> {
                     // Columns max(x, c0) ..< min(end, c0 + 8) of the chunk.
                     let lo = UInt32(truncatingIfNeeded: max(x, c0) &- c0), hi = UInt64(min(end, c0 &+ 8) &- c0)
                     var mask = chunk & UInt32(truncatingIfNeeded: (1 &<< (4 &* hi)) &- 1) & ~((1 &<< (4 &* lo)) &- 1)
-                    let q0 = row0 &+ c0, i0 = i00 &+ c0
+                    let q0 = row0 &+ c0
                     while mask != 0 {
                         let t = mask.trailingZeroBitCount
                         mask &= mask &- 1
                         let j = t &>> 2, r = t & 3
-                        let q = q0 &+ r &* s &+ j, i = i0 &+ r &* w &+ j
-                        if coder.code(m[i] & bitP != 0, &cx[Int(sigT[Int(f[q] & 0xFF)])]) {
-                            becomeSignificant(q, i, x: c0 &+ j, row: y0 &+ r, plane: p, coder: &coder)
+                        let q = q0 &+ r &* s &+ j
+                        if coder.code(m[q] & bitP != 0, &cx[Int(sigT[Int(f[q] & 0xFF)])]) {
+                            becomeSignificant(q, x: c0 &+ j, row: y0 &+ r, plane: p, coder: &coder)
                         }
                     }
                     c0 &+= 8
