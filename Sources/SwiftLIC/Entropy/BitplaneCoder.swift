@@ -590,18 +590,17 @@ struct PlaneState: BitplaneState {
                 let before = planeStart
                 if p < planes - 1 && skip < 2 {
                     if skip == 0 {
-                        k.significancePropagation(plane: p, coder: &coder)
-                        afterPass(k.significanceGains(from: before, plane: p), coder.snapshot); done += 1
+                        let d = k.significancePropagation(plane: p, coder: &coder)
+                        afterPass(d, coder.snapshot); done += 1
                         if done == passes { return }
                     }
-                    k.magnitudeRefinement(plane: p, count: before, coder: &coder)
-                    afterPass(k.refinementGains(count: before, plane: p), coder.snapshot); done += 1
+                    let d = k.magnitudeRefinement(plane: p, count: before, coder: &coder)
+                    afterPass(d, coder.snapshot); done += 1
                     if done == passes { return }
                 }
                 skip = 0
-                let start = count.pointee
-                k.cleanup(plane: p, coder: &coder)
-                afterPass(k.significanceGains(from: start, plane: p), coder.snapshot); done += 1
+                let d = k.cleanup(plane: p, coder: &coder)
+                afterPass(d, coder.snapshot); done += 1
                 if done == passes { return }
             }
         }
@@ -638,31 +637,10 @@ struct PlanePasses<C: PlaneBitCoder> {
 
     typealias S = PlaneState
 
-    /// Encoder: the distortion decrease of the coefficients that became significant at plane p since `order`
-    /// held `start` (one pass's worth), summed in coding order. Zero for the decoder.
-    func significanceGains(from start: Int, plane p: Int) -> Double {
-        guard C.isEncoder else { return 0 }
-        var d = 0.0
-        for e in start..<count.pointee {
-            d += BitplaneCoder.significanceGain(m[Int(truncatingIfNeeded: order[e])], plane: UInt32(p))
-        }
-        return d
-    }
-
-    /// Encoder: the distortion decrease of refining the first n coefficients of `order` to plane p.
-    func refinementGains(count n: Int, plane p: Int) -> Double {
-        guard C.isEncoder else { return 0 }
-        var d = 0.0
-        for e in 0..<n {
-            d += BitplaneCoder.refinementGain(m[Int(truncatingIfNeeded: order[e])], plane: UInt32(p))
-        }
-        return d
-    }
-
     /// Codes the sign of coefficient q at column x of image row `row`, which has just become significant at
     /// plane p, and records it in the neighbours' words, the busy bitmap and `order`.
     @inline(__always)
-    func becomeSignificant(_ q: Int, x: Int, row: Int, plane p: Int, coder: inout C) {
+    func becomeSignificant(_ q: Int, x: Int, row: Int, plane p: Int, gain: inout Double, coder: inout C) {
         // The stripe's bitmap, and the one above (row 0) or below (row 3; a spare one past the block's edges),
         // else this one again: selected, not branched on (the row is unpredictable).
         let k = row &>> 2
@@ -687,7 +665,11 @@ struct PlanePasses<C: PlaneBitCoder> {
         f[q &+ s &- 1] |= 1 << 5
         f[q &+ s &+ 1] |= 1 << 4
         pl[q] = UInt8(truncatingIfNeeded: p)
-        if !C.isEncoder { m[q] = 1 &<< UInt32(truncatingIfNeeded: p) }  // (not cleared before: see `m`)
+        if C.isEncoder {
+            gain += BitplaneCoder.significanceGain(m[q], plane: UInt32(truncatingIfNeeded: p))
+        } else {
+            m[q] = 1 &<< UInt32(truncatingIfNeeded: p)  // (not cleared before: see `m`)
+        }
     }
 
     // Candidate masks: bit r of a column's mask says row r of the stripe is coded by the pass. They are computed
@@ -753,8 +735,8 @@ struct PlanePasses<C: PlaneBitCoder> {
     /// neighbours of a coefficient that becomes significant) set in it as they appear. One loop per chunk rather
     /// than one per column: the loop's exit is a mispredicted branch.
     @inline(__always)
-    func significancePropagation(plane p: Int, coder shared: inout C) {
-        var coder = C.placeholder
+    func significancePropagation(plane p: Int, coder shared: inout C) -> Double {
+        var coder = C.placeholder, gain = 0.0
         swap(&coder, &shared)
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
@@ -777,7 +759,7 @@ struct PlanePasses<C: PlaneBitCoder> {
                         let wq = f[q]  // fresh: a neighbour may just have become significant
                         f[q] = wq | S.visited
                         if coder.code(m[q] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
-                            becomeSignificant(q, x: x0 &+ j, row: y0 &+ r, plane: p, coder: &coder)
+                            becomeSignificant(q, x: x0 &+ j, row: y0 &+ r, plane: p, gain: &gain, coder: &coder)
                             // New candidates unless significant: the row below (rows 1…3 of this column) and rows
                             // r − 1 … r + 1 of the next column (dropped past the chunk or the block).
                             let below = (~f[q &+ s] &>> 12 & 1) &<< UInt32(t &+ 1) & (UInt32(0xE) &<< UInt32(j &* 4))
@@ -793,13 +775,16 @@ struct PlanePasses<C: PlaneBitCoder> {
             y0 &+= 4
             b += sw
         }
-        if y0 < h { partialStripe(y0, b, plane: p, spp: true, coder: &coder) }
+        if y0 < h { gain += partialStripe(y0, b, plane: p, spp: true, coder: &coder) }
+        return gain
     }
 
     /// A last stripe of fewer than 4 rows, column by column: significance propagation over the busy columns (the
     /// bitmap read afresh after every column, as coding may mark the next one), or cleanup (no run mode).
     @inline(never)
-    func partialStripe(_ y0: Int, _ b: UnsafeMutablePointer<UInt64>, plane p: Int, spp: Bool, coder: inout C) {
+    func partialStripe(_ y0: Int, _ b: UnsafeMutablePointer<UInt64>, plane p: Int, spp: Bool,
+                       coder: inout C) -> Double {
+        var gain = 0.0
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
         let rows = h &- y0, rowMask = UInt32(1) &<< UInt32(rows) &- 1
         var x = spp ? ColumnBits.next(b, from: 0, width: w) : 0
@@ -814,18 +799,19 @@ struct PlanePasses<C: PlaneBitCoder> {
                 let wq = f[q]
                 if spp { f[q] = wq | S.visited }
                 if coder.code(m[q] & bitP != 0, &cx[Int(sigT[Int(wq & 0xFF)])]) {
-                    becomeSignificant(q, x: x, row: y0 &+ r, plane: p, coder: &coder)
+                    becomeSignificant(q, x: x, row: y0 &+ r, plane: p, gain: &gain, coder: &coder)
                     if spp { mask |= (~f[q &+ s] &>> 12 & 1) &<< UInt32(r &+ 1) & rowMask }
                 }
             }
             x = spp ? ColumnBits.next(b, from: x &+ 1, width: w) : x &+ 1
         }
+        return gain
     }
 
     /// Magnitude refinement: the first n coefficients of `order`, those significant before this plane.
     @inline(__always)
-    func magnitudeRefinement(plane p: Int, count n: Int, coder shared: inout C) {
-        var coder = C.placeholder
+    func magnitudeRefinement(plane p: Int, count n: Int, coder shared: inout C) -> Double {
+        var coder = C.placeholder, gain = 0.0
         swap(&coder, &shared)
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
@@ -838,8 +824,13 @@ struct PlanePasses<C: PlaneBitCoder> {
             let bit = coder.code(m[q] & bitP != 0, &cx[ctx])
             f[q] = wq | S.refined
             pl[q] = plane
-            if !C.isEncoder { m[q] |= bit ? bitP : 0 }
+            if C.isEncoder {
+                gain += BitplaneCoder.refinementGain(m[q], plane: UInt32(truncatingIfNeeded: p))
+            } else {
+                m[q] |= bit ? bitP : 0
+            }
         }
+        return gain
     }
 
     /// Codes where the first column holding a 1 in this plane lies among n quiet columns (`first`, n when none:
@@ -866,8 +857,8 @@ struct PlanePasses<C: PlaneBitCoder> {
     /// 8 columns at a time (`chunkMask`; coding cannot change which coefficients of later columns are candidates,
     /// only make the column after the run busy, which the next step reads afresh).
     @inline(__always)
-    func cleanup(plane p: Int, coder shared: inout C) {
-        var coder = C.placeholder
+    func cleanup(plane p: Int, coder shared: inout C) -> Double {
+        var coder = C.placeholder, gain = 0.0
         swap(&coder, &shared)
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
@@ -898,14 +889,14 @@ struct PlanePasses<C: PlaneBitCoder> {
                     }
                     let hi = coder.bypass(first & 2 != 0), lo = coder.bypass(first & 1 != 0)
                     let r = (hi ? 2 : 0) + (lo ? 1 : 0)
-                    becomeSignificant(q0 &+ r &* s, x: c, row: y0 &+ r, plane: p, coder: &coder)
+                    becomeSignificant(q0 &+ r &* s, x: c, row: y0 &+ r, plane: p, gain: &gain, coder: &coder)
                     var mask = (UInt32(0xE) &<< UInt32(r)) & 0xF
                     while mask != 0 {
                         let r = mask.trailingZeroBitCount
                         mask &= mask &- 1
                         let q = q0 &+ r &* s
                         if coder.code(m[q] & bitP != 0, &cx[Int(sigT[Int(f[q] & 0xFF)])]) {
-                            becomeSignificant(q, x: c, row: y0 &+ r, plane: p, coder: &coder)
+                            becomeSignificant(q, x: c, row: y0 &+ r, plane: p, gain: &gain, coder: &coder)
                         }
                     }
                     x = c &+ 1
@@ -928,7 +919,7 @@ struct PlanePasses<C: PlaneBitCoder> {
                         let j = t &>> 2, r = t & 3
                         let q = q0 &+ r &* s &+ j
                         if coder.code(m[q] & bitP != 0, &cx[Int(sigT[Int(f[q] & 0xFF)])]) {
-                            becomeSignificant(q, x: c0 &+ j, row: y0 &+ r, plane: p, coder: &coder)
+                            becomeSignificant(q, x: c0 &+ j, row: y0 &+ r, plane: p, gain: &gain, coder: &coder)
                         }
                     }
                     c0 &+= 8
@@ -939,6 +930,7 @@ struct PlanePasses<C: PlaneBitCoder> {
             b += sw
             ors += w
         }
-        if y0 < h { partialStripe(y0, b, plane: p, spp: false, coder: &coder) }
+        if y0 < h { gain += partialStripe(y0, b, plane: p, spp: false, coder: &coder) }
+        return gain
     }
 }
