@@ -515,7 +515,7 @@ struct PlaneState: BitplaneState {
         } else {
             // The decoder writes a magnitude and a plane when a coefficient becomes significant and reads them only
             // after (`reconstruct` selects 0 for the others), and it has no column ORs: only the words and the
-            // busy bitmaps need clearing (0.4 of the block).
+            // busy bitmaps need clearing (under a third of the block).
             (memory + l.words).initializeMemory(as: UInt8.self, repeating: 0, count: l.mag - l.words)
             (memory + l.busy).initializeMemory(as: UInt8.self, repeating: 0, count: l.columnBits - l.busy)
         }
@@ -694,9 +694,9 @@ struct PlanePasses<C: PlaneBitCoder> {
     }
 
     /// Candidates of up to 8 columns of a full stripe at once (columns x0 … x0 + n − 1 from word q0 = row 0 of
-    /// column x0), bit 4j + r for row r of column x0 + j: SIMD over 8 words of each row. `clear`: also clear those
-    /// words' visited marks (cleanup). Reads up to 7 words past column w − 1 of each row, which the layout's
-    /// slack keeps inside the state; their bits are dropped.
+    /// column x0), bit 4j + r for row r of column x0 + j: SIMD over 8 words of each row; SPP's candidates, or
+    /// cleanup's (`spp` false), which also clears those words' visited marks. Reads up to 7 words past column
+    /// w − 1 of each row, which the layout's slack keeps inside the state; their bits are dropped.
     @inline(__always)
     func chunkMask(_ q0: Int, columns n: Int, spp: Bool) -> UInt32 {
         let p = UnsafeMutableRawPointer(f + q0), rowBytes = 4 &* s
