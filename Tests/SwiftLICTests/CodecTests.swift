@@ -39,6 +39,20 @@ final class CodecTests: XCTestCase {
         XCTAssertEqual(got, expected)
     }
 
+    /// A full-rate encode skips the passes' distortion sums (nothing to allocate); its bytes are those of an encode
+    /// that measures them and allocates every pass (a target beyond the full size), targeted or exhaustive.
+    func testFullRateWithoutDistortionIsTheMeasuredEncode() throws {
+        let (c, h, w) = (6, 21, 19)
+        let y = latent(c, h, w, seed: 3, scale: 0.2)
+        var o = LatentCodec.EncodeOptions()
+        o.bits = 12
+        let full = try encode(y, c, h, w, o)
+        o.targetBytes = 1 << 30
+        XCTAssertEqual(try encode(y, c, h, w, o), full)
+        o.exhaustive = true
+        XCTAssertEqual(try encode(y, c, h, w, o), full)
+    }
+
     func testPCAModesRoundTrip() throws {
         let (c, h, w) = (6, 8, 8)
         let y = latent(c, h, w, seed: 2)

@@ -153,6 +153,9 @@ public enum LatentCodec {
         // `pooledCoefficientLimit` each block's state is its own, freed as soon as the block is coded.
         let pooled = c * n <= pooledCoefficientLimit
         let targeted = o.targetBytes != nil && !o.exhaustive && pooled
+        // Without a target and with one layer every pass of every block is kept: nothing to allocate, so the passes
+        // need not sum their distortion decreases (the hull of all-zero decreases is one step taking every pass).
+        let measures = o.targetBytes != nil || o.layers > 1
         let stateBytes = PlaneState.Layout(height: height, width: width).bytes
         var writer = ByteWriter()
         writer.bytes = header.serialized()
@@ -173,6 +176,7 @@ public enum LatentCodec {
                             try quantizer.quantize(channel: k, UnsafeBufferPointer(rebasing: source[k * n..<(k + 1) * n]),
                                                    into: channel)
                         }
+                        out[k]!.measuresDistortion = measures
                     } catch {
                         fail[k] = error
                     }

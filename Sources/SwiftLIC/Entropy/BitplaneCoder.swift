@@ -118,6 +118,9 @@ public enum BitplaneCoder {
         var coder: EncodingCoder
         var snapshots: [(position: Int, low: UInt32)] = []
         var decreases: [Double] = []
+        /// Whether passes record their distortion decrease (false: every decrease is 0, for an encode that keeps
+        /// every pass of every block and so allocates nothing).
+        var measuresDistortion = true
         /// The next plane to code (−1: every plane is coded) and how many of its passes are coded (0…2).
         private(set) var nextPlane: Int
         private(set) var nextPass = 0
@@ -166,9 +169,21 @@ public enum BitplaneCoder {
             let w = weight
             var snaps = snapshots, decs = decreases
             snapshots = []; decreases = []  // (moved out and back: the closure must not capture self)
-            state.run(planes: planes, from: nextPlane, skipping: nextPass, passes: count, coder: &coder) { d, snapshot in
-                snaps.append(snapshot)
-                decs.append(d * w)
+            if measuresDistortion {
+                state.run(planes: planes, from: nextPlane, skipping: nextPass, passes: count, coder: &coder) { d, snapshot in
+                    snaps.append(snapshot)
+                    decs.append(d * w)
+                }
+            } else {
+                // The same coder moved into a type whose passes skip the distortion sums (a swap, not a copy, so
+                // its byte array stays uniquely referenced).
+                var plain = UnmeasuredEncodingCoder(encoder: BinaryArithmeticEncoder())
+                swap(&plain.encoder, &coder.encoder)
+                state.run(planes: planes, from: nextPlane, skipping: nextPass, passes: count, coder: &plain) { _, snapshot in
+                    snaps.append(snapshot)
+                    decs.append(0)
+                }
+                swap(&plain.encoder, &coder.encoder)
             }
             snapshots = snaps; decreases = decs
             // Passes coded so far → (plane, passes of it): the top plane has one pass, the others three.
@@ -255,6 +270,8 @@ extension BitplaneState {
 
 protocol PlaneBitCoder {
     static var isEncoder: Bool { get }
+    /// Encoder: the passes sum each pass's distortion decrease.
+    static var measuresDistortion: Bool { get }
     /// Encoder: codes `bit` and returns it. Decoder: ignores `bit`, returns the decoded one.
     mutating func code(_ bit: Bool, _ context: inout BitContext) -> Bool
     mutating func bypass(_ bit: Bool) -> Bool
@@ -267,7 +284,25 @@ protocol PlaneBitCoder {
 struct EncodingCoder: PlaneBitCoder {
     var encoder: BinaryArithmeticEncoder
     static var isEncoder: Bool { true }
+    static var measuresDistortion: Bool { true }
     static var placeholder: EncodingCoder { EncodingCoder(encoder: BinaryArithmeticEncoder()) }
+    var snapshot: (position: Int, low: UInt32) { encoder.snapshot }
+    @inline(__always) mutating func code(_ bit: Bool, _ context: inout BitContext) -> Bool {
+        encoder.encode(bit, &context)
+        return bit
+    }
+    @inline(__always) mutating func bypass(_ bit: Bool) -> Bool {
+        encoder.encodeBypass(bit)
+        return bit
+    }
+}
+
+/// `EncodingCoder` for passes that need no distortion decrease (a full-rate encode).
+struct UnmeasuredEncodingCoder: PlaneBitCoder {
+    var encoder: BinaryArithmeticEncoder
+    static var isEncoder: Bool { true }
+    static var measuresDistortion: Bool { false }
+    static var placeholder: UnmeasuredEncodingCoder { UnmeasuredEncodingCoder(encoder: BinaryArithmeticEncoder()) }
     var snapshot: (position: Int, low: UInt32) { encoder.snapshot }
     @inline(__always) mutating func code(_ bit: Bool, _ context: inout BitContext) -> Bool {
         encoder.encode(bit, &context)
@@ -282,6 +317,7 @@ struct EncodingCoder: PlaneBitCoder {
 struct DecodingCoder: PlaneBitCoder {
     var decoder: BinaryArithmeticDecoder
     static var isEncoder: Bool { false }
+    static var measuresDistortion: Bool { false }
     static var placeholder: DecodingCoder {
         DecodingCoder(decoder: BinaryArithmeticDecoder(UnsafeBufferPointer(start: nil, count: 0)))
     }
@@ -665,11 +701,8 @@ struct PlanePasses<C: PlaneBitCoder> {
         f[q &+ s &- 1] |= 1 << 5
         f[q &+ s &+ 1] |= 1 << 4
         pl[q] = UInt8(truncatingIfNeeded: p)
-        if C.isEncoder {
-            gain += BitplaneCoder.significanceGain(m[q], plane: UInt32(truncatingIfNeeded: p))
-        } else {
-            m[q] = 1 &<< UInt32(truncatingIfNeeded: p)  // (not cleared before: see `m`)
-        }
+        if C.measuresDistortion { gain += BitplaneCoder.significanceGain(m[q], plane: UInt32(truncatingIfNeeded: p)) }
+        if !C.isEncoder { m[q] = 1 &<< UInt32(truncatingIfNeeded: p) }  // (not cleared before: see `m`)
     }
 
     // Candidate masks: bit r of a column's mask says row r of the stripe is coded by the pass. They are computed
@@ -824,11 +857,8 @@ struct PlanePasses<C: PlaneBitCoder> {
             let bit = coder.code(m[q] & bitP != 0, &cx[ctx])
             f[q] = wq | S.refined
             pl[q] = plane
-            if C.isEncoder {
-                gain += BitplaneCoder.refinementGain(m[q], plane: UInt32(truncatingIfNeeded: p))
-            } else {
-                m[q] |= bit ? bitP : 0
-            }
+            if C.measuresDistortion { gain += BitplaneCoder.refinementGain(m[q], plane: UInt32(truncatingIfNeeded: p)) }
+            if !C.isEncoder { m[q] |= bit ? bitP : 0 }
         }
         return gain
     }
