@@ -177,13 +177,13 @@ public enum BitplaneCoder {
             } else {
                 // The same coder moved into a type whose passes skip the distortion sums (a swap, not a copy, so
                 // its byte array stays uniquely referenced).
-                var plain = UnmeasuredEncodingCoder(encoder: BinaryArithmeticEncoder())
-                swap(&plain.encoder, &coder.encoder)
+                var plain = UnmeasuredEncodingCoder.placeholder
+                swap(&plain.inner, &coder)
                 state.run(planes: planes, from: nextPlane, skipping: nextPass, passes: count, coder: &plain) { _, snapshot in
                     snaps.append(snapshot)
                     decs.append(0)
                 }
-                swap(&plain.encoder, &coder.encoder)
+                swap(&plain.inner, &coder)
             }
             snapshots = snaps; decreases = decs
             // Passes coded so far → (plane, passes of it): the top plane has one pass, the others three.
@@ -297,21 +297,15 @@ struct EncodingCoder: PlaneBitCoder {
     }
 }
 
-/// `EncodingCoder` for passes that need no distortion decrease (a full-rate encode).
+/// `EncodingCoder` for passes that need no distortion decrease (a full-rate encode allocates nothing).
 struct UnmeasuredEncodingCoder: PlaneBitCoder {
-    var encoder: BinaryArithmeticEncoder
+    var inner: EncodingCoder
     static var isEncoder: Bool { true }
     static var measuresDistortion: Bool { false }
-    static var placeholder: UnmeasuredEncodingCoder { UnmeasuredEncodingCoder(encoder: BinaryArithmeticEncoder()) }
-    var snapshot: (position: Int, low: UInt32) { encoder.snapshot }
-    @inline(__always) mutating func code(_ bit: Bool, _ context: inout BitContext) -> Bool {
-        encoder.encode(bit, &context)
-        return bit
-    }
-    @inline(__always) mutating func bypass(_ bit: Bool) -> Bool {
-        encoder.encodeBypass(bit)
-        return bit
-    }
+    static var placeholder: UnmeasuredEncodingCoder { UnmeasuredEncodingCoder(inner: .placeholder) }
+    var snapshot: (position: Int, low: UInt32) { inner.snapshot }
+    @inline(__always) mutating func code(_ bit: Bool, _ context: inout BitContext) -> Bool { inner.code(bit, &context) }
+    @inline(__always) mutating func bypass(_ bit: Bool) -> Bool { inner.bypass(bit) }
 }
 
 struct DecodingCoder: PlaneBitCoder {
