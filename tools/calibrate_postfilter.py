@@ -66,6 +66,7 @@ def main() -> None:
                                  target_bytes=max(1, int(r * h * w / 8)))
             y_hat = codec.from_code_blocks(latent.decode(data)[0], y.shape, block)
             base = m.synthesis.forward(y_hat[None])
+            m.set_rate(8 * len(data) / (h * w))  # a post-filter that sees the rate sees the stream's
             f = m.postfilter.forward(base)[0, :, :h, :w].astype(np.float64)
             e = target - base[0, :, :h, :w]
             fe, ee = np.einsum("rc,chw->rhw", M, f), np.einsum("rc,chw->rhw", M, e)

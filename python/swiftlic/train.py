@@ -341,8 +341,11 @@ class _Run:
             self.entropy.zero_grad()
         y = model.encoder.forward(x)
         if self.quantizer == "codec":
-            yq, qcache = _codec_quantize(y, x.shape[2:], t["codec_bpp"], model.rng,
-                                         code_block_size(model, *y.shape[2:])), None
+            yq, rates = _codec_quantize(y, x.shape[2:], t["codec_bpp"], model.rng,
+                                        code_block_size(model, *y.shape[2:]))
+            qcache = None
+            if hasattr(model, "set_rate"):  # a post-filter that sees the rate sees each patch's real stream rate
+                model.set_rate(rates)
         else:
             yq, qcache = quantize(y, self.quantizer, True, model.rng)
         xh = model.decoder.forward(yq)
@@ -413,16 +416,20 @@ def _distortion(xh: np.ndarray, x: np.ndarray, kind: str, space: str) -> tuple[f
     return mse, dist, np.ascontiguousarray(g, dtype=np.float32)
 
 
-def _codec_quantize(y: np.ndarray, size, bpp_range, rng: np.random.Generator, code_block=None) -> np.ndarray:
-    """Each batch item through the real codec (:func:`swiftlic.codec.latent_roundtrip`) at a rate drawn
-    log-uniformly from ``bpp_range`` (from ``rng``, so a resumed run draws the same rates)."""
+def _codec_quantize(y: np.ndarray, size, bpp_range, rng: np.random.Generator,
+                    code_block=None) -> tuple[np.ndarray, np.ndarray]:
+    """(ŷ, rates): each batch item through the real codec (:func:`swiftlic.codec.latent_roundtrip`) at a rate
+    drawn log-uniformly from ``bpp_range`` (from ``rng``, so a resumed run draws the same rates), and the real rate
+    of each item's stream (8·bytes / pixels of ``size``), the one a decoder would see."""
     from .codec import latent_roundtrip
 
     lo, hi = (math.log(float(b)) for b in bpp_range)
     out = np.empty_like(y)
+    rates = np.empty(y.shape[0])
     for i in range(y.shape[0]):
-        out[i] = latent_roundtrip(y[i], math.exp(rng.uniform(lo, hi)), tuple(size), code_block=code_block)[0]
-    return out
+        out[i], nbytes = latent_roundtrip(y[i], math.exp(rng.uniform(lo, hi)), tuple(size), code_block=code_block)
+        rates[i] = 8 * nbytes / (size[0] * size[1])
+    return out, rates
 
 
 # -- validation --------------------------------------------------------------------------------------------------
@@ -494,8 +501,10 @@ def evaluate(model, entropy=None, *, kind="images", path="kodak", images=4, crop
             yq = yhat[None]
         else:
             yq, _ = quantize(y, q, False, rng)
+        # A post-filter that follows the rate gets the stream's (or, without a stream, 0.5 bpp's).
+        rate_kw = {"bpp": 8 * coded / (h * w) if coded else 0.5} if hasattr(model, "set_rate") else {}
         for rec, target in ((yq, psnr), (y + rng.uniform(-0.5, 0.5, y.shape).astype(np.float32), psnr_noisy)):
-            xh = np.clip(model.decode(rec)[0, :, :h, :w], 0, 1)
+            xh = np.clip(model.decode(rec, **rate_kw)[0, :, :h, :w], 0, 1)
             out = color.ycbcr_to_rgb(np.ascontiguousarray(xh, dtype=np.float32), planar=False)
             target.append(_psnr(out, rgb))
         nbytes = coded if coded is not None else _real_bytes(y) if q in ("noise", "ste", "mixed") else None

@@ -81,15 +81,50 @@ def test_codec_quantizer_feeds_the_decoder_what_the_codec_decodes(monkeypatch):
         return real(yi, bpp, size, model_id, code_block)
 
     monkeypatch.setattr(codec, "latent_roundtrip", spy)
-    out = T._codec_quantize(y, (16, 24), (0.2, 3.0), np.random.default_rng([1, 2]))
+    out, rates = T._codec_quantize(y, (16, 24), (0.2, 3.0), np.random.default_rng([1, 2]))
     assert len(seen) == 3 and all(0.2 <= b <= 3.0 for b in seen) and len(set(seen)) == 3
     for i, b in enumerate(seen):
         data = latent.encode(y[i], bits=codec.BITS, step=codec._STEP, target_bytes=int(b * 16 * 24 / 8),
                              image_size=(16, 24), color_mode="ycbcr")
         assert np.array_equal(out[i], latent.decode(data)[0])
+        assert rates[i] == 8 * len(data) / (16 * 24)  # the stream's real rate, what a decoder sees
     # The rates come from the generator: the same draws give the same latents.
-    again = T._codec_quantize(y, (16, 24), (0.2, 3.0), np.random.default_rng([1, 2]))
+    again, _ = T._codec_quantize(y, (16, 24), (0.2, 3.0), np.random.default_rng([1, 2]))
     assert np.array_equal(out, again)
+
+
+def test_a_rate_input_post_filter_trains_on_each_patchs_real_stream_rate(photos, tmp_path, monkeypatch):
+    """quantizer="codec" with a post-filter that sees the rate: each batch item's plane holds its own stream's
+    rate, and the rate plane's weights (zero at the start) train."""
+    from swiftlic.models.wavelet import RateInput, rate_feature
+
+    model = {"id": "dwt97-cae", "config": {"levels": 2, "code_block": 8, "postfilter_channels": [3],
+                                           "postfilter_rate_input": True, "seed": 2}}
+    recipe = _recipe(photos, rate_proxy="none", quantizer="codec", freeze="encoder", codec_bpp=[0.5, 1.5], steps=2)
+    recipe = {**recipe, "model": model, "data": {**recipe["data"], "patch": 32}}
+    seen, real = [], T._codec_quantize
+
+    def spy(*args, **kw):
+        out, rates = real(*args, **kw)
+        seen.append(rates)
+        return out, rates
+
+    planes = []
+    forward = RateInput.forward
+
+    def record(self, x):
+        planes.append(self.rate.copy())
+        return forward(self, x)
+
+    monkeypatch.setattr(T, "_codec_quantize", spy)
+    monkeypatch.setattr(RateInput, "forward", record)
+    T.train(recipe, out_dir=tmp_path, steps=2, progress=False)
+    assert len(seen) == 2 and len(planes) == 2
+    for rates, plane in zip(seen, planes):
+        assert rates.shape == (2,) and len(set(rates)) == 2
+        np.testing.assert_array_equal(plane, rate_feature(rates))
+    first = [v for k, v in _tensors(tmp_path).items() if k.startswith("model.decoder.1.f.f.0.weight")]
+    assert len(first) == 1 and np.abs(first[0][:, 3]).max() > 0
 
 
 def test_frozen_encoder_keeps_its_weights_and_the_decoder_trains(photos, tmp_path):

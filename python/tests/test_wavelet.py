@@ -8,7 +8,7 @@ import pytest
 import swiftlic
 from swiftlic import codec, metrics, models
 from swiftlic.color import ycbcr_to_rgb_affine
-from swiftlic.models.wavelet import plane_weights
+from swiftlic.models.wavelet import plane_weights, rate_feature, with_rate_input
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +201,73 @@ def test_decompress_applies_the_gain_of_the_streams_own_rate(image):
 def test_bad_gate_tables_raise(bad):
     with pytest.raises(swiftlic.InvalidArgumentError, match="postfilter_gate"):
         models.create("dwt97-cae", postfilter_gate=bad)
+
+
+# -- a post-filter that sees the rate ------------------------------------------------------------------------------
+def test_rate_input_filter_from_a_trained_one_decodes_as_it_until_trained(image):
+    src = _trained_like()
+    m = with_rate_input(src)
+    assert m.config["postfilter_rate_input"] and m.postfilter.f.state_dict()  # the net, behind the rate plane
+    x = codec._pad(swiftlic.rgb_to_ycbcr(image, planar=True), m.stride)[None]
+    y = src.encode(x)
+    for bpp in (0.07, 0.5, 3.0):
+        np.testing.assert_array_equal(m.decode(y, bpp=bpp), src.decode(y))
+    # Once its rate weights move, the rate changes the output, and a batch sees each item's own rate.
+    first = next(p for p in m.postfilter.parameters() if p.data.ndim == 4)
+    first.data[:, 3] = 0.2 * np.random.default_rng(1).standard_normal(first.data[:, 3].shape)
+    lo, hi = m.decode(y, bpp=0.1), m.decode(y, bpp=2.0)
+    assert np.abs(lo - hi).max() > 1e-3
+    both = m.decode(np.concatenate([y, y]), bpp=[0.1, 2.0])
+    np.testing.assert_allclose(both[0], lo[0], atol=1e-6)
+    np.testing.assert_allclose(both[1], hi[0], atol=1e-6)
+    # The rate plane's value: 0 at 0.25 bpp, ±½ per octave.
+    np.testing.assert_allclose(rate_feature([0.25, 1.0, 0.0625]), [0.0, 1.0, -1.0])
+
+
+def test_rate_input_filter_needs_a_rate_and_round_trips_through_files(image, tmp_path):
+    m = with_rate_input(_trained_like())
+    y = m.encode(codec._pad(swiftlic.rgb_to_ycbcr(image, planar=True), m.stride)[None])
+    with pytest.raises(swiftlic.InvalidArgumentError, match="bpp"):
+        m.decode(y)
+    for bad in (0.0, -1.0, float("nan"), [0.5, 0.5, 0.5]):
+        with pytest.raises(swiftlic.InvalidArgumentError):
+            m.decode(y, bpp=bad)
+    with pytest.raises(swiftlic.InvalidArgumentError, match="with_rate_input"):
+        with_rate_input(m)
+    models.save(m, tmp_path / "m.safetensors")
+    again = models.load(tmp_path / "m.safetensors")
+    np.testing.assert_array_equal(again.decode(y, bpp=0.3), m.decode(y, bpp=0.3))
+    # It is another transform than the filter without the rate input: streams name it.
+    data = swiftlic.compress(image, bpp=0.5, model=m)
+    assert swiftlic.decompress(data, model=again).shape == image.shape
+    with pytest.raises(swiftlic.ModelMismatchError):
+        swiftlic.decompress(data, model=_trained_like())
+
+
+def test_rate_input_filter_gradients_by_finite_differences():
+    m = with_rate_input(models.create("dwt97-cae", levels=2, postfilter_channels=[4], seed=1))
+    rng = np.random.default_rng(6)
+    for p in m.postfilter.parameters():  # non-zero weights everywhere, the rate plane's included
+        p.data[...] += 0.05 * rng.standard_normal(p.data.shape).astype(np.float32)
+    f = m.postfilter
+    f.set_rate([0.2, 1.5])
+    x = rng.uniform(0, 1, (2, 3, 10, 12)).astype(np.float32)
+    w = rng.standard_normal((2, 3, 10, 12)).astype(np.float32)
+    f.zero_grad()
+    f.forward(x)
+    gx = f.backward(w)
+    assert gx.shape == x.shape
+    d = rng.standard_normal(x.shape).astype(np.float32)
+    dp = [rng.standard_normal(p.data.shape).astype(np.float32) for p in f.parameters()]
+    ana = float(np.sum(gx * d, dtype=np.float64)) + sum(float(np.sum(p.grad * q, dtype=np.float64))
+                                                       for p, q in zip(f.parameters(), dp))
+    base = [p.data.copy() for p in f.parameters()]
+    eps = 1e-3
+
+    def loss(t):
+        for p, b, q in zip(f.parameters(), base, dp):
+            p.data[...] = b + t * q
+        return float(np.sum(w * f.forward(x + t * d), dtype=np.float64))
+
+    num = (loss(eps) - loss(-eps)) / (2 * eps)
+    assert ana == pytest.approx(num, rel=2e-3, abs=1e-3)

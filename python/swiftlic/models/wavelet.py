@@ -22,6 +22,13 @@ residual (interpolated in log bpp, clamped at the ends). One filter serves every
 reconstruction is already good (high rates) its correction does harm; the gains are calibrated after training on
 training photos (``tools/calibrate_postfilter.py``: the least-squares blend per rate, clipped). Training itself
 runs the filter at gain 1.
+
+``postfilter_rate_input``: the filter also sees the stream's rate, as a fourth input plane of value
+``(log2(bpp) + 2) / 2`` (:class:`RateInput`; zero outside the image, like the filter's padding), so one network can
+learn a different correction per rate instead of one correction scaled by the gate. Training with
+``quantizer="codec"`` feeds each patch's real stream rate (:meth:`WaveletCAE.set_rate`); decoding feeds the
+stream's. A rate-input filter whose rate plane's weights are zero is exactly the filter without it
+(``tools/rate_input_init.py`` makes such a starting point from a trained filter).
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ from . import register
 from ._compose import Residual
 from .base import CompressionModel
 
-__all__ = ["WaveletCAE", "PlaneAffine", "plane_weights"]
+__all__ = ["WaveletCAE", "PlaneAffine", "RateInput", "plane_weights", "rate_feature", "with_rate_input"]
 
 
 def plane_weights() -> np.ndarray:
@@ -72,13 +79,47 @@ class PlaneAffine(Module):
         return f"scale={self.scale.ravel().tolist()}, inverse={self.inverse}"
 
 
+def rate_feature(bpp) -> np.ndarray:
+    """The value of the rate plane for a stream of ``bpp`` bits per pixel: (log2(bpp) + 2) / 2 (0 at 0.25 bpp)."""
+    b = np.asarray(bpp, np.float64)
+    if b.size == 0 or not np.all(np.isfinite(b)) or np.any(b <= 0):
+        raise InvalidArgumentError(f"rate: expected positive bits per pixel, got {bpp!r}")
+    return ((np.log2(b) + 2) / 2).astype(np.float32)
+
+
+class RateInput(Module):
+    """y = f(concat(x, r)): the N×C×H×W input with one more plane, of the constant :func:`rate_feature` of each
+    batch item's rate (set by :meth:`set_rate` before ``forward``; one rate for the batch or one per item). The
+    input gradient is f's, without the rate plane's."""
+
+    def __init__(self, f: Module) -> None:
+        super().__init__()
+        self.f = f
+        object.__setattr__(self, "rate", None)
+
+    def set_rate(self, bpp) -> None:
+        object.__setattr__(self, "rate", rate_feature(np.atleast_1d(bpp)))
+
+    def forward(self, x):
+        if self.rate is None:
+            raise InvalidArgumentError("RateInput: this post-filter needs the stream's rate (set_rate / decode(bpp=))")
+        if x.ndim != 4 or self.rate.size not in (1, x.shape[0]):
+            raise InvalidArgumentError(f"RateInput: {self.rate.size} rates for an input of shape {x.shape}")
+        plane = np.broadcast_to(self.rate.reshape(-1, 1, 1, 1), (x.shape[0], 1) + x.shape[2:])
+        self._channels = x.shape[1]
+        return self.f.forward(np.ascontiguousarray(np.concatenate([x, plane], axis=1), dtype=np.float32))
+
+    def backward(self, grad_out):
+        return np.ascontiguousarray(self.f.backward(grad_out)[:, :self._channels])
+
+
 @register("dwt97-cae")
 class WaveletCAE(CompressionModel):
     quantizer = "noise"
     latent_stride = 1
 
     def __init__(self, levels=5, latent_scale=64.0, code_block=128, postfilter=True, postfilter_channels=(32, 32),
-                 postfilter_gate=None, seed=0) -> None:
+                 postfilter_gate=None, postfilter_rate_input=False, seed=0) -> None:
         super().__init__()
         levels, code_block = int(levels), int(code_block)
         if not 1 <= levels <= 10:
@@ -93,6 +134,8 @@ class WaveletCAE(CompressionModel):
         self.config = dict(levels=levels, latent_scale=float(latent_scale), code_block=code_block,
                            postfilter=bool(postfilter), postfilter_channels=widths,
                            postfilter_gate=_gate_table(postfilter_gate), seed=int(seed))
+        if postfilter_rate_input:  # only when set, so that older configs (and their hashes) stay as they were
+            self.config["postfilter_rate_input"] = True
         self.stride = 2 ** levels
         self.code_block = code_block
         self.latent_channels = 3
@@ -103,7 +146,8 @@ class WaveletCAE(CompressionModel):
         if not postfilter:
             self.decoder = synthesis
             return
-        layers, prev = [], 3
+        rate_input = bool(postfilter_rate_input)
+        layers, prev = [], 4 if rate_input else 3
         for c in widths:
             layers += [L.Conv2d(prev, c, 3, 1, 1), L.PReLU(c)]
             prev = c
@@ -113,7 +157,7 @@ class WaveletCAE(CompressionModel):
         last = layers[-1]
         last.weight.data[...] = 0
         last.bias.data[...] = 0
-        self.decoder = Sequential(synthesis, Residual(net))
+        self.decoder = Sequential(synthesis, Residual(RateInput(net) if rate_input else net))
 
     @property
     def synthesis(self) -> Module:
@@ -135,9 +179,18 @@ class WaveletCAE(CompressionModel):
         rates, gains = zip(*table)
         return float(np.interp(np.log(bpp), np.log(rates), gains))
 
+    def set_rate(self, bpp) -> None:
+        """The rate(s) a rate-input post-filter sees next (one, or one per batch item); no-op for other filters."""
+        if self.config.get("postfilter_rate_input"):
+            self.postfilter.set_rate(bpp)
+
     def decode(self, y, bpp: float | None = None):
         """Synthesis of a (quantized) latent; ``bpp``, the stream's rate, sets the post-filter's gain."""
         y = np.ascontiguousarray(y, dtype=np.float32)
+        if self.config.get("postfilter_rate_input"):
+            if bpp is None:
+                raise InvalidArgumentError("dwt97-cae with postfilter_rate_input: decode needs the stream's bpp")
+            self.set_rate(bpp)
         if not self.config["postfilter"] or self.config.get("postfilter_gate") is None or bpp is None:
             return self.decoder.forward(y)
         base = self.synthesis.forward(y)
@@ -154,8 +207,25 @@ class WaveletCAE(CompressionModel):
     def transform_signature(self) -> str:
         """What the stream's weights hash must also cover: the parameter-free transform."""
         c = self.config
+        rate = " rate_input" if c.get("postfilter_rate_input") else ""
         return (f"dwt97 levels={c['levels']} scale={c['latent_scale']!r} block={c['code_block']} "
-                f"gate={c.get('postfilter_gate')!r}")
+                f"gate={c.get('postfilter_gate')!r}{rate}")
+
+
+def with_rate_input(src: WaveletCAE) -> WaveletCAE:
+    """A ``postfilter_rate_input`` model whose filter is ``src``'s (a dwt97-cae model with a post-filter that does
+    not see the rate), its rate plane's first-layer weights zero: it decodes as ``src`` without its gate does."""
+    if not isinstance(src, WaveletCAE) or not src.config["postfilter"] or src.config.get("postfilter_rate_input"):
+        raise InvalidArgumentError("with_rate_input: expected a dwt97-cae model with a post-filter that does not "
+                                   "see the rate")
+    m = WaveletCAE(**{**src.config, "postfilter_gate": None, "postfilter_rate_input": True})
+    state = src.postfilter.state_dict()
+    first = next(iter(state))  # the first convolution's weight: one more input plane, whose weights start at 0
+    w = np.zeros((state[first].shape[0], state[first].shape[1] + 1) + state[first].shape[2:], np.float32)
+    w[:, :-1] = state[first]
+    state[first] = w
+    m.postfilter.f.load_state_dict(state)
+    return m
 
 
 def _gate_table(table):
