@@ -145,12 +145,15 @@ public enum LatentCodec {
             z = [Float](repeating: 0, count: c * n)
             z.withUnsafeMutableBufferPointer { PCA.rotate(y, basis: t.basis, mean: t.mean, channels: c, count: n, into: $0) }
         }
-        // One code-block per channel, quantized straight into its encoder's state by one task (in parallel),
-        // weighted so distortions add up in latent units² (a scratch array for the quantized channel, zeroed, filled
-        // and read again, had been a fifth of a low-rate encode). Every block's coding state lives from its
-        // quantization to its last pass (a rate-targeted encode's, between rounds), in one reused scratch buffer:
-        // fresh memory per block, cleared by calloc, was 2–4 % of a full-rate encode (memset). Above
-        // `pooledCoefficientLimit` each block's state is its own, freed as soon as the block is coded.
+        // One code-block per channel, quantized straight into its encoder's state (a scratch array for the quantized
+        // channel, zeroed, filled and read again, had been a fifth of a low-rate encode), weighted so distortions add
+        // up in latent units². States come from the scratch pool (fresh memory per block, cleared by calloc, was
+        // 2–4 % of a full-rate encode: memset), except above `pooledCoefficientLimit`, where each is its own.
+        // - Without a rate target (or `exhaustive`) one task quantizes a block and codes all its passes, in a state
+        //   the thread's next block reuses while it is still in cache. (Quantizing every block first and coding them
+        //   after read the states back from L3: see `results/entropy_codec_s12.txt`.)
+        // - A rate-targeted encode keeps every block's state from its quantization to its last pass, between rounds
+        //   (`codeBlocks`), in one buffer for all.
         let pooled = c * n <= pooledCoefficientLimit
         let targeted = o.targetBytes != nil && !o.exhaustive && pooled
         // Without a target and with one layer every pass of every block is kept: nothing to allocate, so the passes
@@ -160,32 +163,58 @@ public enum LatentCodec {
         var writer = ByteWriter()
         writer.bytes = header.serialized()
         let headerBytes = writer.bytes.count
-        let (blocks, plan) = try ScratchPool.withBytes(pooled ? c * stateBytes : 1) { arena throws(SLICError) in
-            typealias Encoder = BitplaneCoder.PlaneEncoder<PlaneState>
-            var encoders = [Encoder?](repeating: nil, count: c)
-            var failures = [SLICError?](repeating: nil, count: c)
+        typealias Encoder = BitplaneCoder.PlaneEncoder<PlaneState>
+        func encoder(_ k: Int, _ source: UnsafeBufferPointer<Float>,
+                     _ memory: UnsafeMutableRawPointer?) throws(SLICError) -> Encoder {
+            let w = Double(quantizer.inverseScale(k))
+            var e = try Encoder(height: height, width: width, weight: w * w, memory: memory) { channel throws(SLICError) in
+                try quantizer.quantize(channel: k, UnsafeBufferPointer(rebasing: source[k * n..<(k + 1) * n]), into: channel)
+            }
+            e.measuresDistortion = measures
+            return e
+        }
+        var failures = [SLICError?](repeating: nil, count: c)
+        let blocks: [BitplaneCoder.EncodedBlock], plan: [[Int]]
+        if targeted {
+            (blocks, plan) = try ScratchPool.withBytes(c * stateBytes) { arena throws(SLICError) in
+                var encoders = [Encoder?](repeating: nil, count: c)
+                z.withUnsafeBufferPointer { zb in
+                encoders.withUnsafeMutableBufferPointer { out in
+                failures.withUnsafeMutableBufferPointer { fail in
+                    let source = zb.isEmpty ? y : zb
+                    Parallel.forEach(c) { k in
+                        do throws(SLICError) { out[k] = try encoder(k, source, arena + k * stateBytes) } catch { fail[k] = error }
+                    }
+                }
+                }
+                }
+                if let first = failures.compactMap({ $0 }).first { throw first }
+                return codeBlocks(&encoders, headerBytes: headerBytes, options: o)
+            }
+        } else {
+            var coded = [BitplaneCoder.EncodedBlock](repeating: .init(planes: 0, bytes: [], passes: []), count: c)
             z.withUnsafeBufferPointer { zb in
-            encoders.withUnsafeMutableBufferPointer { out in
+            coded.withUnsafeMutableBufferPointer { out in
             failures.withUnsafeMutableBufferPointer { fail in
                 let source = zb.isEmpty ? y : zb
                 Parallel.forEach(c) { k in
-                    let w = Double(quantizer.inverseScale(k))
-                    do throws(SLICError) {
-                        out[k] = try Encoder(height: height, width: width, weight: w * w,
-                                             memory: pooled ? arena + k * stateBytes : nil) { channel throws(SLICError) in
-                            try quantizer.quantize(channel: k, UnsafeBufferPointer(rebasing: source[k * n..<(k + 1) * n]),
-                                                   into: channel)
+                    func code(_ memory: UnsafeMutableRawPointer?) {
+                        do throws(SLICError) {
+                            var e = try encoder(k, source, memory)
+                            e.code(passes: BitplaneCoder.passCount(planes: BitplaneCoder.maxPlanes))
+                            out[k] = e.finished()
+                        } catch {
+                            fail[k] = error
                         }
-                        out[k]!.measuresDistortion = measures
-                    } catch {
-                        fail[k] = error
                     }
+                    if pooled { ScratchPool.withBytes(stateBytes) { code($0) } } else { code(nil) }
                 }
             }
             }
             }
             if let first = failures.compactMap({ $0 }).first { throw first }
-            return codeBlocks(&encoders, targeted: targeted, headerBytes: headerBytes, options: o)
+            let budgets = layerBudgets(coded, headerBytes: headerBytes, options: o)
+            (blocks, plan) = (coded, RateAllocation.allocate(coded, budgets: budgets, headerBytes: headerBytes))
         }
         var previous = [Int](repeating: 0, count: c)
         for cumulative in plan {
@@ -213,10 +242,10 @@ public enum LatentCodec {
         return writer.bytes
     }
 
-    /// Codes the blocks and allocates their passes to layers: the blocks and the cumulative passes per layer.
+    /// Codes the blocks of a rate-targeted encode and allocates their passes to layers: the blocks and the
+    /// cumulative passes per layer.
     ///
-    /// Unless `targeted`, every pass is coded. Else blocks are coded one pass per round and rate allocation runs
-    /// after each round on the passes coded so far; a block goes on only while the allocation takes every pass it
+    /// Blocks are coded one pass per round and rate allocation runs after each round on the passes coded so far; a block goes on only while the allocation takes every pass it
     /// has coded. Coding more passes only adds candidates, which can only raise the slope at which the budget is
     /// spent, so a stopped block would rarely have been given more passes: only where a hull segment reaches past
     /// the unused pass it stopped at, or where PCRD fills the budget's last bytes. (The rule needs the coder's
@@ -225,7 +254,7 @@ public enum LatentCodec {
     /// error is ×1.0004 at most on average and ×1.0062 on the worst image (0.03 dB); it codes 1.3–1.9× the bytes
     /// it keeps. Stopping a plane later, the first version, gave ×1.0003 and ×1.0034 but coded 2.1–2.4×. The loop
     /// ends when the allocation of the blocks as they are leaves a pass of every unfinished block out.
-    static func codeBlocks(_ encoders: inout [BitplaneCoder.PlaneEncoder<PlaneState>?], targeted: Bool,
+    static func codeBlocks(_ encoders: inout [BitplaneCoder.PlaneEncoder<PlaneState>?],
                            headerBytes: Int, options o: EncodeOptions) -> ([BitplaneCoder.EncodedBlock], [[Int]]) {
         let c = encoders.count
         var blocks = [BitplaneCoder.EncodedBlock](repeating: .init(planes: 0, bytes: [], passes: []), count: c)
@@ -236,15 +265,9 @@ public enum LatentCodec {
                     let k = todo[j]
                     e[k]!.code(passes: passes)
                     out[k] = e[k]!.finished()
-                    if !targeted { e[k] = nil }  // its state is not needed again
                 }
             }
             }
-        }
-        if !targeted {
-            run(Array(0..<c), passes: BitplaneCoder.passCount(planes: BitplaneCoder.maxPlanes))
-            let budgets = layerBudgets(blocks, headerBytes: headerBytes, options: o)
-            return (blocks, RateAllocation.allocate(blocks, budgets: budgets, headerBytes: headerBytes))
         }
         let budgets = layerBudgets(blocks, headerBytes: headerBytes, options: o)  // (with a target: sizes unused)
         // A block's next plane is worth about weight·4^plane per unit of error: planes are coded in that order,
