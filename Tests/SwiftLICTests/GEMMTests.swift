@@ -60,10 +60,12 @@ final class GEMMTests: XCTestCase {
               coefficients: [(1, 0), (-0.75, 1.5)], seed: 1000)
     }
 
-    /// With one row block, B is packed 2048 columns at a time into one reused buffer: several chunks, a ragged
-    /// last one, several k blocks, both orientations of B; and with several row blocks the packed block is kept.
+    /// With one row block, B is packed 2048 columns at a time (Bᵀ: 64, the next chunk's rows prefetched) into one
+    /// reused buffer: several chunks, a ragged last one, several k blocks, both orientations of B; and with several
+    /// row blocks the packed block is kept.
     func testMatchesReferenceAcrossPackingChunks() {
-        check([(1, 2100, 400), (5, 2065, 100), (150, 2060, 20)], coefficients: [(1, 0), (0.5, -1)], seed: 3000)
+        check([(1, 2100, 400), (5, 2065, 100), (150, 2060, 20), (128, 200, 777), (9, 64, 30), (9, 65, 30)],
+              coefficients: [(1, 0), (0.5, -1)], seed: 3000)
     }
 
     /// Calls big enough to be split over 2 threads, by columns (op(A) packed once, by both threads, over two
