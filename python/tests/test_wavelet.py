@@ -8,7 +8,7 @@ import pytest
 import swiftlic
 from swiftlic import codec, metrics, models
 from swiftlic.color import ycbcr_to_rgb_affine
-from swiftlic.models.wavelet import plane_weights, rate_feature, with_rate_input
+from swiftlic.models.wavelet import extend_postfilter, plane_weights, rate_feature
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +206,7 @@ def test_bad_gate_tables_raise(bad):
 # -- a post-filter that sees the rate ------------------------------------------------------------------------------
 def test_rate_input_filter_from_a_trained_one_decodes_as_it_until_trained(image):
     src = _trained_like()
-    m = with_rate_input(src)
+    m = extend_postfilter(src, rate_input=True)
     assert m.config["postfilter_rate_input"] and m.postfilter.f.state_dict()  # the net, behind the rate plane
     x = codec._pad(swiftlic.rgb_to_ycbcr(image, planar=True), m.stride)[None]
     y = src.encode(x)
@@ -225,15 +225,15 @@ def test_rate_input_filter_from_a_trained_one_decodes_as_it_until_trained(image)
 
 
 def test_rate_input_filter_needs_a_rate_and_round_trips_through_files(image, tmp_path):
-    m = with_rate_input(_trained_like())
+    m = extend_postfilter(_trained_like(), rate_input=True)
     y = m.encode(codec._pad(swiftlic.rgb_to_ycbcr(image, planar=True), m.stride)[None])
     with pytest.raises(swiftlic.InvalidArgumentError, match="bpp"):
         m.decode(y)
     for bad in (0.0, -1.0, float("nan"), [0.5, 0.5, 0.5]):
         with pytest.raises(swiftlic.InvalidArgumentError):
             m.decode(y, bpp=bad)
-    with pytest.raises(swiftlic.InvalidArgumentError, match="with_rate_input"):
-        with_rate_input(m)
+    with pytest.raises(swiftlic.InvalidArgumentError, match="extend_postfilter"):
+        extend_postfilter(m, rate_input=False)
     models.save(m, tmp_path / "m.safetensors")
     again = models.load(tmp_path / "m.safetensors")
     np.testing.assert_array_equal(again.decode(y, bpp=0.3), m.decode(y, bpp=0.3))
@@ -245,7 +245,7 @@ def test_rate_input_filter_needs_a_rate_and_round_trips_through_files(image, tmp
 
 
 def test_rate_input_filter_gradients_by_finite_differences():
-    m = with_rate_input(models.create("dwt97-cae", levels=2, postfilter_channels=[4], seed=1))
+    m = extend_postfilter(models.create("dwt97-cae", levels=2, postfilter_channels=[4], seed=1), rate_input=True)
     rng = np.random.default_rng(6)
     for p in m.postfilter.parameters():  # non-zero weights everywhere, the rate plane's included
         p.data[...] += 0.05 * rng.standard_normal(p.data.shape).astype(np.float32)
@@ -271,3 +271,77 @@ def test_rate_input_filter_gradients_by_finite_differences():
 
     num = (loss(eps) - loss(-eps)) / (2 * eps)
     assert ana == pytest.approx(num, rel=2e-3, abs=1e-3)
+
+
+# -- a coarse branch ------------------------------------------------------------------------------------------------
+def test_coarse_branch_starts_where_the_filter_was_and_sees_far(image):
+    src = extend_postfilter(_trained_like(), rate_input=True)
+    first = next(p for p in src.postfilter.parameters() if p.data.ndim == 4)
+    first.data[:, 3] = 0.1  # a rate input that does something
+    m = extend_postfilter(src, coarse_channels=[5, 6], coarse_factor=4)
+    assert m.config["postfilter_coarse_channels"] == [5, 6] and m.config["postfilter_rate_input"]
+    x = codec._pad(swiftlic.rgb_to_ycbcr(image, planar=True), m.stride)[None]
+    y = m.encode(x)
+    for bpp in (0.1, 1.0):
+        np.testing.assert_array_equal(m.decode(y, bpp=bpp), src.decode(y, bpp=bpp))
+    # Trained (random) coarse weights: a change at one pixel moves the output 10 pixels away, which three
+    # 3×3 layers at full resolution cannot reach.
+    for p in m.postfilter.parameters():
+        p.data[...] += 0.05 * np.random.default_rng(4).standard_normal(p.data.shape).astype(np.float32)
+    base = m.synthesis.forward(y)
+    m.set_rate(0.5)
+    f0 = m.postfilter.forward(base)
+    bumped = base.copy()
+    bumped[0, 0, 40, 40] += 1
+    f1 = m.postfilter.forward(bumped)
+    assert np.abs(f1 - f0)[0, :, 40, 50].max() > 1e-6 and np.abs(f1 - f0)[0, :, 40, 60].max() == 0
+    # Growing keeps what was there; removing or changing is refused; streams name the branch.
+    np.testing.assert_array_equal(extend_postfilter(m).decode(y, bpp=0.3), m.decode(y, bpp=0.3))
+    with pytest.raises(swiftlic.InvalidArgumentError, match="extend_postfilter"):
+        extend_postfilter(m, coarse_channels=[5])
+    data = swiftlic.compress(image, bpp=0.5, model=m)
+    assert swiftlic.decompress(data, model=m).shape == image.shape
+    with pytest.raises(swiftlic.ModelMismatchError):
+        swiftlic.decompress(data, model=src)
+
+
+@pytest.mark.parametrize("rate", [False, True])
+def test_coarse_branch_gradients_by_finite_differences(rate):
+    """The filter's wiring (rate plane, both branches, shuffles) in float64 on the NumPy stand-in layers."""
+    from swiftlic.models import _layers as L
+
+    with L.standin_layers():
+        m = models.create("dwt97-cae", levels=2, postfilter_channels=[3], postfilter_coarse_channels=[4],
+                          postfilter_coarse_factor=2, postfilter_rate_input=rate, seed=1)
+    rng = np.random.default_rng(7)
+    f = m.postfilter
+    for p in f.parameters():  # float64, jittered, the zero last layers included
+        p.data = p.data.astype(np.float64) + 0.05 * rng.standard_normal(p.data.shape)
+        p.grad = np.zeros(p.data.shape)
+    if rate:
+        f.set_rate([0.2, 1.5])
+    x = rng.uniform(0, 1, (2, 3, 8, 12))
+    w = rng.standard_normal(x.shape)
+    f.zero_grad()
+    f.forward(x)
+    gx = f.backward(w)
+    d = rng.standard_normal(x.shape)
+    dp = [rng.standard_normal(p.data.shape) for p in f.parameters()]
+    ana = float(np.sum(gx * d)) + sum(float(np.sum(p.grad * q)) for p, q in zip(f.parameters(), dp))
+    base = [p.data.copy() for p in f.parameters()]
+    eps = 1e-6
+
+    def loss(t):
+        for p, b, q in zip(f.parameters(), base, dp):
+            p.data[...] = b + t * q
+        return float(np.sum(w * f.forward(x + t * d)))
+
+    num = (loss(eps) - loss(-eps)) / (2 * eps)
+    assert ana == pytest.approx(num, rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.parametrize("bad", [{"postfilter_coarse_channels": [0]}, {"postfilter_coarse_channels": [4],
+                                 "postfilter_coarse_factor": 3}, {"levels": 1, "postfilter_coarse_channels": [4]}])
+def test_bad_coarse_branches_raise(bad):
+    with pytest.raises(swiftlic.InvalidArgumentError, match="postfilter_coarse"):
+        models.create("dwt97-cae", **bad)

@@ -27,8 +27,15 @@ runs the filter at gain 1.
 ``(log2(bpp) + 2) / 2`` (:class:`RateInput`; zero outside the image, like the filter's padding), so one network can
 learn a different correction per rate instead of one correction scaled by the gate. Training with
 ``quantizer="codec"`` feeds each patch's real stream rate (:meth:`WaveletCAE.set_rate`); decoding feeds the
-stream's. A rate-input filter whose rate plane's weights are zero is exactly the filter without it
-(``tools/rate_input_init.py`` makes such a starting point from a trained filter).
+stream's.
+
+``postfilter_coarse_channels``: a second branch added to the filter's residual that works at 1/``postfilter_coarse_factor``
+of the resolution (PixelUnshuffle, 3×3 conv + PReLU layers of those widths, PixelShuffle back; last layer
+zero-initialised). Three 3×3 layers see 7×7 pixels, while the wavelet's low-rate errors (ringing, blur) span its
+basis functions, up to 2^levels pixels; at factor 4 the branch sees 28×28 for a quarter of the FLOPs per channel².
+
+:func:`extend_postfilter` grows a trained filter into one with a rate input and/or a coarse branch whose new
+weights are zero, so that it starts exactly where the trained one is (``tools/extend_postfilter.py``).
 """
 
 from __future__ import annotations
@@ -41,10 +48,10 @@ from ..nn.layers_extra import DWT97, InverseDWT97
 from ..nn.module import Module, Sequential
 from . import _layers as L
 from . import register
-from ._compose import Residual
+from ._compose import ParallelSum, Residual
 from .base import CompressionModel
 
-__all__ = ["WaveletCAE", "PlaneAffine", "RateInput", "plane_weights", "rate_feature", "with_rate_input"]
+__all__ = ["WaveletCAE", "PlaneAffine", "RateInput", "plane_weights", "rate_feature", "extend_postfilter"]
 
 
 def plane_weights() -> np.ndarray:
@@ -107,7 +114,7 @@ class RateInput(Module):
             raise InvalidArgumentError(f"RateInput: {self.rate.size} rates for an input of shape {x.shape}")
         plane = np.broadcast_to(self.rate.reshape(-1, 1, 1, 1), (x.shape[0], 1) + x.shape[2:])
         self._channels = x.shape[1]
-        return self.f.forward(np.ascontiguousarray(np.concatenate([x, plane], axis=1), dtype=np.float32))
+        return self.f.forward(np.ascontiguousarray(np.concatenate([x, plane.astype(x.dtype)], axis=1)))
 
     def backward(self, grad_out):
         return np.ascontiguousarray(self.f.backward(grad_out)[:, :self._channels])
@@ -119,7 +126,8 @@ class WaveletCAE(CompressionModel):
     latent_stride = 1
 
     def __init__(self, levels=5, latent_scale=64.0, code_block=128, postfilter=True, postfilter_channels=(32, 32),
-                 postfilter_gate=None, postfilter_rate_input=False, seed=0) -> None:
+                 postfilter_gate=None, postfilter_rate_input=False, postfilter_coarse_channels=(),
+                 postfilter_coarse_factor=4, seed=0) -> None:
         super().__init__()
         levels, code_block = int(levels), int(code_block)
         if not 1 <= levels <= 10:
@@ -134,8 +142,16 @@ class WaveletCAE(CompressionModel):
         self.config = dict(levels=levels, latent_scale=float(latent_scale), code_block=code_block,
                            postfilter=bool(postfilter), postfilter_channels=widths,
                            postfilter_gate=_gate_table(postfilter_gate), seed=int(seed))
-        if postfilter_rate_input:  # only when set, so that older configs (and their hashes) stay as they were
+        coarse, factor = [int(c) for c in postfilter_coarse_channels], int(postfilter_coarse_factor)
+        if coarse and (min(coarse) < 1 or factor not in (2, 4, 8, 16) or factor > 2 ** levels):
+            raise InvalidArgumentError(f"postfilter_coarse_channels / _factor: expected positive widths and a factor "
+                                       f"2, 4, 8 or 16 (at most 2^levels), got {coarse} / {factor}")
+        # Only when set, so that older configs (and their hashes) stay as they were.
+        if postfilter_rate_input:
             self.config["postfilter_rate_input"] = True
+        if coarse and postfilter:
+            self.config["postfilter_coarse_channels"] = coarse
+            self.config["postfilter_coarse_factor"] = factor
         self.stride = 2 ** levels
         self.code_block = code_block
         self.latent_channels = 3
@@ -154,9 +170,17 @@ class WaveletCAE(CompressionModel):
         layers.append(L.Conv2d(prev, 3, 3, 1, 1))
         net = Sequential(*layers)
         L.init_parameters(net, np.random.default_rng(seed), gain=2 / (1 + 0.25 ** 2))
-        last = layers[-1]
-        last.weight.data[...] = 0
-        last.bias.data[...] = 0
+        _zero(layers[-1])
+        if coarse:
+            branch, prev = [L.PixelUnshuffle(factor)], (4 if rate_input else 3) * factor * factor
+            for c in coarse:
+                branch += [L.Conv2d(prev, c, 3, 1, 1), L.PReLU(c)]
+                prev = c
+            branch += [L.Conv2d(prev, 3 * factor * factor, 3, 1, 1), L.PixelShuffle(factor)]
+            low = Sequential(*branch)
+            L.init_parameters(low, np.random.default_rng([seed, 1]), gain=2 / (1 + 0.25 ** 2))
+            _zero(branch[-2])
+            net = ParallelSum(net, low)
         self.decoder = Sequential(synthesis, Residual(RateInput(net) if rate_input else net))
 
     @property
@@ -208,24 +232,52 @@ class WaveletCAE(CompressionModel):
         """What the stream's weights hash must also cover: the parameter-free transform."""
         c = self.config
         rate = " rate_input" if c.get("postfilter_rate_input") else ""
+        if c.get("postfilter_coarse_channels"):
+            rate += f" coarse={c['postfilter_coarse_channels']}/{c['postfilter_coarse_factor']}"
         return (f"dwt97 levels={c['levels']} scale={c['latent_scale']!r} block={c['code_block']} "
                 f"gate={c.get('postfilter_gate')!r}{rate}")
 
 
-def with_rate_input(src: WaveletCAE) -> WaveletCAE:
-    """A ``postfilter_rate_input`` model whose filter is ``src``'s (a dwt97-cae model with a post-filter that does
-    not see the rate), its rate plane's first-layer weights zero: it decodes as ``src`` without its gate does."""
-    if not isinstance(src, WaveletCAE) or not src.config["postfilter"] or src.config.get("postfilter_rate_input"):
-        raise InvalidArgumentError("with_rate_input: expected a dwt97-cae model with a post-filter that does not "
-                                   "see the rate")
-    m = WaveletCAE(**{**src.config, "postfilter_gate": None, "postfilter_rate_input": True})
-    state = src.postfilter.state_dict()
-    first = next(iter(state))  # the first convolution's weight: one more input plane, whose weights start at 0
-    w = np.zeros((state[first].shape[0], state[first].shape[1] + 1) + state[first].shape[2:], np.float32)
-    w[:, :-1] = state[first]
-    state[first] = w
-    m.postfilter.f.load_state_dict(state)
+def extend_postfilter(src: WaveletCAE, *, rate_input: bool | None = None, coarse_channels=None,
+                      coarse_factor: int | None = None) -> WaveletCAE:
+    """``src`` (a dwt97-cae model with a post-filter) grown by a rate input and/or a coarse branch (None: as in
+    ``src``), its trained weights copied and every new weight that feeds the output zero: the rate plane's
+    first-layer weights, and a new coarse branch's last layer. It decodes as ``src`` without its gate does."""
+    if not isinstance(src, WaveletCAE) or not src.config["postfilter"]:
+        raise InvalidArgumentError("extend_postfilter: expected a dwt97-cae model with a post-filter")
+    c = src.config
+    had_rate, had_coarse = bool(c.get("postfilter_rate_input")), list(c.get("postfilter_coarse_channels", []))
+    rate = had_rate if rate_input is None else bool(rate_input)
+    coarse = had_coarse if coarse_channels is None else [int(v) for v in coarse_channels]
+    factor = int(c.get("postfilter_coarse_factor", 4) if coarse_factor is None else coarse_factor)
+    if had_rate and not rate or had_coarse and coarse != had_coarse or had_coarse and factor != c["postfilter_coarse_factor"]:
+        raise InvalidArgumentError("extend_postfilter: can add a rate input or a coarse branch, not remove or "
+                                   "change them")
+    config = {**c, "postfilter_gate": None, "postfilter_rate_input": rate, "postfilter_coarse_channels": coarse,
+              "postfilter_coarse_factor": factor}
+    m = WaveletCAE(**config)
+    fine_src, fine = _branches(src)[0], _branches(m)[0]
+    state = fine_src.state_dict()
+    first = next(iter(state))
+    if rate and not had_rate:  # the first convolution gets one more input plane, whose weights start at 0
+        w = np.zeros((state[first].shape[0], state[first].shape[1] + 1) + state[first].shape[2:], np.float32)
+        w[:, :-1] = state[first]
+        state[first] = w
+    fine.load_state_dict(state)
+    if had_coarse:
+        _branches(m)[1].load_state_dict(_branches(src)[1].state_dict())
     return m
+
+
+def _branches(m: WaveletCAE) -> tuple[Module, Module | None]:
+    """The post-filter's full-resolution net and its coarse branch (None without one)."""
+    net = m.postfilter.f if m.config.get("postfilter_rate_input") else m.postfilter
+    return (net.a, net.b) if isinstance(net, ParallelSum) else (net, None)
+
+
+def _zero(conv) -> None:
+    conv.weight.data[...] = 0
+    conv.bias.data[...] = 0
 
 
 def _gate_table(table):
