@@ -244,35 +244,6 @@ def test_rate_input_filter_needs_a_rate_and_round_trips_through_files(image, tmp
         swiftlic.decompress(data, model=_trained_like())
 
 
-def test_rate_input_filter_gradients_by_finite_differences():
-    m = extend_postfilter(models.create("dwt97-cae", levels=2, postfilter_channels=[4], seed=1), rate_input=True)
-    rng = np.random.default_rng(6)
-    for p in m.postfilter.parameters():  # non-zero weights everywhere, the rate plane's included
-        p.data[...] += 0.05 * rng.standard_normal(p.data.shape).astype(np.float32)
-    f = m.postfilter
-    f.set_rate([0.2, 1.5])
-    x = rng.uniform(0, 1, (2, 3, 10, 12)).astype(np.float32)
-    w = rng.standard_normal((2, 3, 10, 12)).astype(np.float32)
-    f.zero_grad()
-    f.forward(x)
-    gx = f.backward(w)
-    assert gx.shape == x.shape
-    d = rng.standard_normal(x.shape).astype(np.float32)
-    dp = [rng.standard_normal(p.data.shape).astype(np.float32) for p in f.parameters()]
-    ana = float(np.sum(gx * d, dtype=np.float64)) + sum(float(np.sum(p.grad * q, dtype=np.float64))
-                                                       for p, q in zip(f.parameters(), dp))
-    base = [p.data.copy() for p in f.parameters()]
-    eps = 1e-3
-
-    def loss(t):
-        for p, b, q in zip(f.parameters(), base, dp):
-            p.data[...] = b + t * q
-        return float(np.sum(w * f.forward(x + t * d), dtype=np.float64))
-
-    num = (loss(eps) - loss(-eps)) / (2 * eps)
-    assert ana == pytest.approx(num, rel=2e-3, abs=1e-3)
-
-
 # -- a coarse branch ------------------------------------------------------------------------------------------------
 def test_coarse_branch_starts_where_the_filter_was_and_sees_far(image):
     src = extend_postfilter(_trained_like(), rate_input=True)
@@ -305,13 +276,13 @@ def test_coarse_branch_starts_where_the_filter_was_and_sees_far(image):
         swiftlic.decompress(data, model=src)
 
 
-@pytest.mark.parametrize("rate", [False, True])
-def test_coarse_branch_gradients_by_finite_differences(rate):
+@pytest.mark.parametrize("rate, coarse", [(True, []), (False, [4]), (True, [4])])
+def test_postfilter_variants_gradients_by_finite_differences(rate, coarse):
     """The filter's wiring (rate plane, both branches, shuffles) in float64 on the NumPy stand-in layers."""
     from swiftlic.models import _layers as L
 
     with L.standin_layers():
-        m = models.create("dwt97-cae", levels=2, postfilter_channels=[3], postfilter_coarse_channels=[4],
+        m = models.create("dwt97-cae", levels=2, postfilter_channels=[3], postfilter_coarse_channels=coarse,
                           postfilter_coarse_factor=2, postfilter_rate_input=rate, seed=1)
     rng = np.random.default_rng(7)
     f = m.postfilter

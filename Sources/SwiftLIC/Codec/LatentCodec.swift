@@ -167,8 +167,10 @@ public enum LatentCodec {
         func encoder(_ k: Int, _ source: UnsafeBufferPointer<Float>,
                      _ memory: UnsafeMutableRawPointer?) throws(SLICError) -> Encoder {
             let w = Double(quantizer.inverseScale(k))
-            var e = try Encoder(height: height, width: width, weight: w * w, memory: memory) { channel throws(SLICError) in
-                try quantizer.quantize(channel: k, UnsafeBufferPointer(rebasing: source[k * n..<(k + 1) * n]), into: channel)
+            var e = try Encoder(height: height, width: width, weight: w * w, memory: memory) {
+                channel throws(SLICError) in
+                try quantizer.quantize(channel: k, UnsafeBufferPointer(rebasing: source[k * n..<(k + 1) * n]),
+                                       into: channel)
             }
             e.measuresDistortion = measures
             return e
@@ -183,7 +185,11 @@ public enum LatentCodec {
                 failures.withUnsafeMutableBufferPointer { fail in
                     let source = zb.isEmpty ? y : zb
                     Parallel.forEach(c) { k in
-                        do throws(SLICError) { out[k] = try encoder(k, source, arena + k * stateBytes) } catch { fail[k] = error }
+                        do throws(SLICError) {
+                            out[k] = try encoder(k, source, arena + k * stateBytes)
+                        } catch {
+                            fail[k] = error
+                        }
                     }
                 }
                 }
@@ -245,15 +251,17 @@ public enum LatentCodec {
     /// Codes the blocks of a rate-targeted encode and allocates their passes to layers: the blocks and the
     /// cumulative passes per layer.
     ///
-    /// Blocks are coded one pass per round and rate allocation runs after each round on the passes coded so far; a block goes on only while the allocation takes every pass it
-    /// has coded. Coding more passes only adds candidates, which can only raise the slope at which the budget is
-    /// spent, so a stopped block would rarely have been given more passes: only where a hull segment reaches past
-    /// the unused pass it stopped at, or where PCRD fills the budget's last bytes. (The rule needs the coder's
-    /// shortest termination: a block cut right after its last pass must not look costlier than it will once
-    /// coding goes on.) This approximates PCRD over every pass: on the 24 Kodak wavelet latents at 0.125–2 bpp the
-    /// error is ×1.0004 at most on average and ×1.0062 on the worst image (0.03 dB); it codes 1.3–1.9× the bytes
-    /// it keeps. Stopping a plane later, the first version, gave ×1.0003 and ×1.0034 but coded 2.1–2.4×. The loop
-    /// ends when the allocation of the blocks as they are leaves a pass of every unfinished block out.
+    /// Blocks are coded one pass per round and rate allocation runs after each round on the passes coded so far;
+    /// a block goes on only while the allocation takes every pass it has coded. Coding more passes only adds
+    /// candidates, which can only raise the slope at which the budget is spent, so a stopped block would rarely
+    /// have been given more passes: only where a hull segment reaches past the unused pass it stopped at, or where
+    /// PCRD fills the budget's last bytes. (The rule needs the coder's shortest termination: a block cut right
+    /// after its last pass must not look costlier than it will once coding goes on.) This approximates PCRD over
+    /// every pass: on the 24 Kodak wavelet latents at 0.125–2 bpp the error is ×1.0004 at most on average and
+    /// ×1.0062 on the worst image (0.03 dB); it codes 1.3–1.9× the bytes it keeps. Stopping a plane later, the
+    /// first version, gave ×1.0003 and ×1.0034 but coded 2.1–2.4×; stopping earlier by a predicted slope was
+    /// measured and dropped (`results/entropy_codec_s12.txt`). The loop ends when the allocation of the blocks as
+    /// they are leaves a pass of every unfinished block out.
     static func codeBlocks(_ encoders: inout [BitplaneCoder.PlaneEncoder<PlaneState>?],
                            headerBytes: Int, options o: EncodeOptions) -> ([BitplaneCoder.EncodedBlock], [[Int]]) {
         let c = encoders.count

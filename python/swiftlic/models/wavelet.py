@@ -29,9 +29,9 @@ learn a different correction per rate instead of one correction scaled by the ga
 ``quantizer="codec"`` feeds each patch's real stream rate (:meth:`WaveletCAE.set_rate`); decoding feeds the
 stream's.
 
-``postfilter_coarse_channels``: a second branch added to the filter's residual that works at 1/``postfilter_coarse_factor``
-of the resolution (PixelUnshuffle, 3×3 conv + PReLU layers of those widths, PixelShuffle back; last layer
-zero-initialised). Three 3×3 layers see 7×7 pixels, while the wavelet's low-rate errors (ringing, blur) span its
+``postfilter_coarse_channels``: a second branch added to the filter's residual that works at
+1/``postfilter_coarse_factor`` of the resolution (PixelUnshuffle, 3×3 conv + PReLU layers of those widths,
+PixelShuffle back; last layer zero-initialised). Three 3×3 layers see 7×7 pixels, while the wavelet's low-rate errors (ringing, blur) span its
 basis functions, up to 2^levels pixels; at factor 4 the branch sees 28×28 for a quarter of the FLOPs per channel².
 
 :func:`extend_postfilter` grows a trained filter into one with a rate input and/or a coarse branch whose new
@@ -250,7 +250,8 @@ def extend_postfilter(src: WaveletCAE, *, rate_input: bool | None = None, coarse
     rate = had_rate if rate_input is None else bool(rate_input)
     coarse = had_coarse if coarse_channels is None else [int(v) for v in coarse_channels]
     factor = int(c.get("postfilter_coarse_factor", 4) if coarse_factor is None else coarse_factor)
-    if had_rate and not rate or had_coarse and coarse != had_coarse or had_coarse and factor != c["postfilter_coarse_factor"]:
+    changed = had_coarse and (coarse != had_coarse or factor != c["postfilter_coarse_factor"])
+    if had_rate and not rate or changed:
         raise InvalidArgumentError("extend_postfilter: can add a rate input or a coarse branch, not remove or "
                                    "change them")
     config = {**c, "postfilter_gate": None, "postfilter_rate_input": rate, "postfilter_coarse_channels": coarse,
