@@ -52,10 +52,11 @@ final class GEMMTests: XCTestCase {
               coefficients: [(1, 0), (0.5, 1), (-2, 0.25), (0, 0.5), (0, 0)], seed: 10)
     }
 
-    /// Shapes on either side of the micro-tile (6×16), the k block (384), the row block (144: one sweep vs
+    /// Shapes on either side of the micro-tile (6×16, with 4-row tail tiles), the k block (384), the row block (144: one sweep vs
     /// several), the B packing chunk (2048 columns) and the column block (4096).
     func testMatchesReferenceAcrossBlockBoundaries() {
         check([(5, 15, 383), (6, 16, 384), (7, 17, 385), (12, 32, 769), (143, 9, 20), (144, 10, 7), (151, 23, 400),
+               (8, 40, 9), (14, 33, 50), (128, 70, 50), (133, 17, 30),  // blocks ending in 4 + 3 or 4 + 4 rows
                (3, 255, 17), (2, 256, 3), (4, 273, 40), (19, 530, 11), (150, 530, 3), (2, 4100, 3)],
               coefficients: [(1, 0), (-0.75, 1.5)], seed: 1000)
     }

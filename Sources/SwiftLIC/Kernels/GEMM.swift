@@ -13,7 +13,8 @@ import Synchronization
 /// - op(B) is packed in KC×NC blocks as NR-column micro-panels, op(A) in MC×KC blocks as MR-row micro-panels
 ///   (transposes are resolved while packing, Bᵀ with in-register 8×8 transposes; edges are zero-padded), and
 ///   a 6×16 FMA micro-kernel keeps its 12 eight-wide accumulators in registers over one KC block (a 4×16
-///   variant takes tiles of ≤ 4 rows, so m = 64 or 128 wastes no FMAs on padding rows). Built for AVX-512
+///   variant takes tiles of ≤ 4 rows, and a row block that would end in 1 or 2 rows ends in tiles of 4 and 3–4
+///   instead, `Operands.tile`, so m = 64 or 128 wastes no FMAs on padding rows). Built for AVX-512
 ///   (`-D SWIFTLIC_AVX512`, see `Blocking`) it is 12×32 with 24 sixteen-wide accumulators, in 12/8/4-row
 ///   variants. Swift has no per-function target attributes, so the kernel is chosen when the library is built,
 ///   not at run time: the AVX-512 build needs a CPU with AVX-512F (`SWIFTLIC_TARGET_CPU=native` on such a CPU).
@@ -258,8 +259,8 @@ private struct Operands {
                 let betaBlock: Float = pc == 0 ? beta : 1
                 for ic in stride(from: 0, to: m, by: mc) {
                     let mcb = min(mc, m - ic), tiles = (mcb + mr - 1) / mr
-                    let packA = sharedA?.block(pc / kc, ic / mc, panels: tiles) { dest, ir in
-                        packPanelOfA(into: dest, i0: ic, mc: mcb, ir: ir, p0: pc, kc: kcb)
+                    let packA = sharedA?.block(pc / kc, ic / mc, panels: tiles) { dest, t in
+                        packPanelOfA(into: dest, i0: ic, mc: mcb, tile: t, p0: pc, kc: kcb)
                     } ?? packPanelsOfA(into: packA, i0: rows.lowerBound + ic, mc: mcb, p0: pc, kc: kcb)
                     let cBlock = c + (rows.lowerBound + ic) * ldc + cols.lowerBound + jc
                     for jr in stride(from: 0, to: ncb, by: nr) {
@@ -283,9 +284,9 @@ private struct Operands {
                                 for e in stride(from: 0, to: kcb, by: 16) { prefetchRead(row + e) }
                                 r += tiles
                             }
-                            let ir = t * mr
-                            MicroKernel.run(kc: kcb, a: UnsafePointer(packA + ir * kcb), b: UnsafePointer(panelB),
-                                            c: cBlock + ir * ldc + jr, ldc: ldc, rows: min(mr, mcb - ir),
+                            let (ir, rows) = Operands.tile(t, of: mcb)
+                            MicroKernel.run(kc: kcb, a: UnsafePointer(packA + t * mr * kcb), b: UnsafePointer(panelB),
+                                            c: cBlock + ir * ldc + jr, ldc: ldc, rows: rows,
                                             cols: min(nr, ncb - jr), alpha: alpha, beta: betaBlock)
                         }
                     }
@@ -294,22 +295,38 @@ private struct Operands {
         }
     }
 
-    /// Packs op(A)[i0..<i0+mc, p0..<p0+kc] as MR-row micro-panels: the panel of rows ir..<ir+MR holds element
-    /// (ir + r, p) at `ir * kc + p * MR + r`; rows past `mc` are zero.
-    /// Returns `dest`.
+    /// Tile t of a row block of mc rows: its first row and row count. Tiles are MR rows, except that with 6-row
+    /// tiles a block ending in 1 or 2 rows ends in tiles of 4 and 3 or 4 rows: the 4-row kernel runs those at the
+    /// 6-row kernel's rate per FMA, so 7 or 8 rows cost 16 FMA units a k step instead of 6 + 4-row-kernel 20
+    /// (m = 128 = 20·6 + 4 + 4). Each element's arithmetic does not depend on its tile.
+    @inline(__always)
+    static func tile(_ t: Int, of mc: Int) -> (start: Int, rows: Int) {
+        let mr = Blocking.mr, r = mc % mr, last = (mc - 1) / mr
+        if mr == 6 && (r == 1 || r == 2) && mc > mr && t >= last - 1 {
+            return t == last ? ((last - 1) * mr + 4, r + 2) : ((last - 1) * mr, 4)
+        }
+        return (t * mr, min(mr, mc - t * mr))
+    }
+
+    /// Packs op(A)[i0..<i0+mc, p0..<p0+kc] as MR-row micro-panels, one per tile (`tile(_:of:)`): the panel of tile
+    /// t, rows start..<start+rows, holds element (start + r, p) at `t * MR * kc + p * MR + r`; rows past the
+    /// tile's are zero. Returns `dest`.
     @discardableResult
     func packPanelsOfA(into dest: UnsafeMutablePointer<Float>, i0: Int, mc: Int, p0: Int, kc: Int)
         -> UnsafeMutablePointer<Float> {
-        for ir in stride(from: 0, to: mc, by: Blocking.mr) { packPanelOfA(into: dest, i0: i0, mc: mc, ir: ir, p0: p0, kc: kc) }
+        for t in 0..<((mc + Blocking.mr - 1) / Blocking.mr) {
+            packPanelOfA(into: dest, i0: i0, mc: mc, tile: t, p0: p0, kc: kc)
+        }
         return dest
     }
 
-    /// The micro-panel of rows ir..<ir+MR of `packPanelsOfA(into: dest, i0:, mc:, p0:, kc:)`.
+    /// The micro-panel of tile t of `packPanelsOfA(into: dest, i0:, mc:, p0:, kc:)`.
     @inline(__always)
-    func packPanelOfA(into dest: UnsafeMutablePointer<Float>, i0: Int, mc: Int, ir: Int, p0: Int, kc: Int) {
+    func packPanelOfA(into dest: UnsafeMutablePointer<Float>, i0: Int, mc: Int, tile t: Int, p0: Int, kc: Int) {
         let mr = Blocking.mr
         do {
-            let panel = dest + ir * kc, rows = min(mr, mc - ir)
+            let (ir, rows) = Operands.tile(t, of: mc)
+            let panel = dest + t * mr * kc
             if transA {
                 // op(A)[i, p] = A[p, i]: each p reads MR contiguous values.
                 var src = a + p0 * lda + i0 + ir
@@ -471,8 +488,8 @@ final class SharedPackedA: @unchecked Sendable {
         packed.deinitialize(count: blocks); packed.deallocate()
     }
 
-    /// The packed block of k-block `p` and row block `i`, of `panels` micro-panels; `pack(dest, ir)` packs
-    /// the one at row ir. Returns once the whole block is packed.
+    /// The packed block of k-block `p` and row block `i`, of `panels` micro-panels; `pack(dest, t)` packs
+    /// micro-panel (tile) t. Returns once the whole block is packed.
     @inline(__always)
     func block(_ p: Int, _ i: Int, panels rows: Int, pack: (UnsafeMutablePointer<Float>, Int) -> Void)
         -> UnsafeMutablePointer<Float> {
@@ -481,7 +498,7 @@ final class SharedPackedA: @unchecked Sendable {
         while true {
             let panel = taken[index].wrappingAdd(1, ordering: .relaxed).oldValue
             if panel >= rows { break }
-            pack(dest, panel * GEMM.Blocking.mr)
+            pack(dest, panel)
             packed[index].wrappingAdd(1, ordering: .releasing)
         }
         var polls = 0
