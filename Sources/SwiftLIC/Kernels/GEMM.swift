@@ -296,9 +296,10 @@ private struct Operands {
     }
 
     /// Tile t of a row block of mc rows: its first row and row count. Tiles are MR rows, except that with 6-row
-    /// tiles a block ending in 1 or 2 rows ends in tiles of 4 and 3 or 4 rows: the 4-row kernel runs those at the
-    /// 6-row kernel's rate per FMA, so 7 or 8 rows cost 16 FMA units a k step instead of 6 + 4-row-kernel 20
-    /// (m = 128 = 20·6 + 4 + 4). Each element's arithmetic does not depend on its tile.
+    /// tiles a block ending in 1 or 2 rows ends in tiles of 4 and 3 or 4 rows (m = 128 = 20·6 + 4 + 4): the 4-row
+    /// kernel runs at the 6-row kernel's rate per FMA, so the last 7 or 8 rows cost 16 FMA units per k step
+    /// instead of 20 (a 6-row tile, then the 4-row kernel on 1 or 2 rows). No element's arithmetic depends on
+    /// its tile.
     @inline(__always)
     static func tile(_ t: Int, of mc: Int) -> (start: Int, rows: Int) {
         let mr = Blocking.mr, r = mc % mr, last = (mc - 1) / mr
