@@ -31,8 +31,9 @@ stream's.
 
 ``postfilter_coarse_channels``: a second branch added to the filter's residual that works at
 1/``postfilter_coarse_factor`` of the resolution (PixelUnshuffle, 3×3 conv + PReLU layers of those widths,
-PixelShuffle back; last layer zero-initialised). Three 3×3 layers see 7×7 pixels, while the wavelet's low-rate errors (ringing, blur) span its
-basis functions, up to 2^levels pixels; at factor 4 the branch sees 28×28 for a quarter of the FLOPs per channel².
+PixelShuffle back; last layer zero-initialised). The full-resolution filter's four 3×3 convolutions see 9×9
+pixels, while the wavelet's low-rate errors (ringing, blur) span its basis functions, up to 2^levels pixels; at
+factor 4 the branch's four see 36×36, at 1/16 of the FLOPs per channel².
 
 :func:`extend_postfilter` grows a trained filter into one with a rate input and/or a coarse branch whose new
 weights are zero, so that it starts exactly where the trained one is (``tools/extend_postfilter.py``).
