@@ -255,8 +255,8 @@ def test_coarse_branch_starts_where_the_filter_was_and_sees_far(image):
     y = m.encode(x)
     for bpp in (0.1, 1.0):
         np.testing.assert_array_equal(m.decode(y, bpp=bpp), src.decode(y, bpp=bpp))
-    # Trained (random) coarse weights: a change at one pixel moves the output 10 pixels away, which three
-    # 3×3 layers at full resolution cannot reach.
+    # Trained (random) coarse weights: a change at one pixel moves the output 10 pixels away, which the two 3×3
+    # convolutions at full resolution (a reach of 2 pixels) cannot; 20 pixels away is beyond the branch too.
     for p in m.postfilter.parameters():
         p.data[...] += 0.05 * np.random.default_rng(4).standard_normal(p.data.shape).astype(np.float32)
     base = m.synthesis.forward(y)
