@@ -434,10 +434,9 @@ private struct Operands {
                 jr += nr
             }
         }
-        for p in 0..<kc {
-            let src = b + (p0 + p) * ldb + j0
-            if full < nc {
-                let row = dest + full * kc + p * nr
+        if full < nc {  // the ragged last panel, zero-padded
+            for p in 0..<kc {
+                let src = b + (p0 + p) * ldb + j0, row = dest + full * kc + p * nr
                 for j in 0..<(nc - full) { row[j] = src[full + j] }
                 for j in (nc - full)..<nr { row[j] = 0 }
             }
