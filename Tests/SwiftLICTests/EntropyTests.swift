@@ -213,6 +213,7 @@ final class EntropyTests: XCTestCase {
                     ref.code(passes: n)
                 }
                 let part = fast.finished(), refPart = ref.finished()
+                XCTAssertEqual(fast.truncationPoints(), part.passes)
                 XCTAssertEqual(part.bytes, refPart.bytes, "\(h)×\(w) after \(coded) passes")
                 XCTAssertEqual(part.passes, refPart.passes)
                 XCTAssertEqual(part.passes.count, coded)
@@ -300,6 +301,58 @@ final class EntropyTests: XCTestCase {
             }
         }
         XCTAssertEqual(out, big)
+    }
+
+    /// `bytes` + `finishedTail()` is the finished stream at any point (the obvious way: finish a copy), and the
+    /// truncation lengths read from the two parts are those of the whole; coding goes on unaffected.
+    func testFinishedTailCompletesTheStream() {
+        for (s, bits) in streams().enumerated() {
+            var enc = BinaryArithmeticEncoder()
+            var ctx = [BitContext](repeating: BitContext(), count: 4)
+            var snaps: [(position: Int, low: UInt32)] = []
+            for (i, b) in bits.enumerated() {
+                if i % 3 == 2 { enc.encodeBypass(b) } else { enc.encode(b, &ctx[i & 3]) }
+                if i % 613 == 0 { snaps.append(enc.snapshot) }
+                guard i % 1409 == 0 || i == bits.count - 1 else { continue }
+                let head = enc.core.bytes, tail = enc.core.finishedTail()
+                var copy = enc.core
+                let full = copy.finish()
+                XCTAssertEqual(head + tail, full, "stream \(s) after \(i + 1) symbols")
+                XCTAssertEqual(enc.core.bytes, head)
+                for snap in snaps {
+                    XCTAssertEqual(RangeEncoderCore.truncationLength(head, tail: tail, at: snap),
+                                   RangeEncoderCore.truncationLength(full, at: snap), "stream \(s)")
+                }
+            }
+        }
+    }
+
+    /// Merging a few blocks' new hull segments into the others' gives the order a full sort gives.
+    func testMergedSegmentOrderIsTheSortedOrder() {
+        var rng = SplitMix64(seed: 23)
+        func segments(_ b: Int, _ n: Int) -> [RateAllocation.Segment] {
+            (0..<n).map { i in
+                // Few distinct slopes, so ties between blocks are common; some infinite.
+                let slope = rng.next() % 9 == 0 ? Double.infinity : Double(rng.next() % 12) / 4
+                return RateAllocation.Segment(block: b, index: i, passes: i + 1, length: i * 10, slope: slope)
+            }
+        }
+        for c in [1, 2, 7, 40] {
+            var all = (0..<c).map { segments($0, Int(rng.next() % 9)) }
+            var ordered = all.flatMap { $0 }.sorted(by: RateAllocation.precedes)
+            for _ in 0..<20 {
+                let replaced = (0..<c).map { _ in rng.next() % 3 == 0 }
+                var fresh: [RateAllocation.Segment] = []
+                for b in 0..<c where replaced[b] {
+                    all[b] = segments(b, Int(rng.next() % 9))
+                    fresh += all[b]
+                }
+                ordered = RateAllocation.merge(ordered, replacing: replaced,
+                                               with: fresh.sorted(by: RateAllocation.precedes))
+                let sorted = all.flatMap { $0 }.sorted(by: RateAllocation.precedes)
+                XCTAssertEqual(ordered.map { [$0.block, $0.index] }, sorted.map { [$0.block, $0.index] }, "\(c)")
+            }
+        }
     }
 
     func testHullSlopesDecrease() {

@@ -265,39 +265,62 @@ public enum LatentCodec {
     static func codeBlocks(_ encoders: inout [BitplaneCoder.PlaneEncoder<PlaneState>?],
                            headerBytes: Int, options o: EncodeOptions) -> ([BitplaneCoder.EncodedBlock], [[Int]]) {
         let c = encoders.count
-        var blocks = [BitplaneCoder.EncodedBlock](repeating: .init(planes: 0, bytes: [], passes: []), count: c)
-        func run(_ todo: [Int], passes: Int) {
+        // Between rounds, allocation needs each block's truncation points and hull, not its bytes: a round's tasks
+        // compute those of their blocks, and the segments stay in allocation order across rounds (`merge`).
+        var hulls = [[RateAllocation.Segment]](repeating: [], count: c)
+        var ordered: [RateAllocation.Segment] = []
+        func run(_ todo: [Int]) {
             encoders.withUnsafeMutableBufferPointer { e in
-            blocks.withUnsafeMutableBufferPointer { out in
+            hulls.withUnsafeMutableBufferPointer { out in
                 Parallel.forEach(todo.count) { j in
                     let k = todo[j]
-                    e[k]!.code(passes: passes)
-                    out[k] = e[k]!.finished()
+                    e[k]!.code(passes: 1)
+                    out[k] = RateAllocation.hull(e[k]!.truncationPoints(), block: k)
                 }
             }
             }
+            var replaced = [Bool](repeating: false, count: c)
+            var fresh: [RateAllocation.Segment] = []
+            for k in todo {
+                replaced[k] = true
+                fresh += hulls[k]
+            }
+            fresh.sort(by: RateAllocation.precedes)
+            ordered = RateAllocation.merge(ordered, replacing: replaced, with: fresh)
         }
-        let budgets = layerBudgets(blocks, headerBytes: headerBytes, options: o)  // (with a target: sizes unused)
+        func blocks() -> [BitplaneCoder.EncodedBlock] {
+            var out = [BitplaneCoder.EncodedBlock](repeating: .init(planes: 0, bytes: [], passes: []), count: c)
+            encoders.withUnsafeBufferPointer { e in
+            out.withUnsafeMutableBufferPointer { out in
+                Parallel.forEach(c) { k in out[k] = e[k]!.finished() }
+            }
+            }
+            return out
+        }
+        let budgets = layerBudgets([], headerBytes: headerBytes, options: o)  // (with a target: sizes unused)
         // A block's next plane is worth about weight·4^plane per unit of error: planes are coded in that order,
         // a level (half a plane) at a time, so blocks of little worth are reached only once the budget is spent.
         func level(_ k: Int) -> Int {
             let e = encoders[k]!
             return 2 * e.nextPlane + (e.weight > 0 ? Int(e.weight.exponent) : 0)
         }
+        func allocate() -> [[Int]] {
+            RateAllocation.allocate(ordered: ordered, blocks: c, budgets: budgets, headerBytes: headerBytes)
+        }
         var open = (0..<c).filter { !encoders[$0]!.isComplete }
         while !open.isEmpty {
             let top = open.map(level).max()!
-            run(open.filter { level($0) >= top - 1 }, passes: 1)
-            let plan = RateAllocation.allocate(blocks, budgets: budgets, headerBytes: headerBytes)
+            run(open.filter { level($0) >= top - 1 })
+            let plan = allocate()
             let chosen = plan[plan.count - 1]
             // Blocks not coded yet, and those whose every coded pass the allocation takes.
             open = (0..<c).filter { k in
                 let e = encoders[k]!
                 return !e.isComplete && chosen[k] == e.passesCoded
             }
-            if open.isEmpty { return (blocks, plan) }
+            if open.isEmpty { return (blocks(), plan) }
         }
-        return (blocks, RateAllocation.allocate(blocks, budgets: budgets, headerBytes: headerBytes))
+        return (blocks(), allocate())
     }
 
     /// Above this many latent coefficients (~1.2 GB of coding state: a resumable block keeps it to the end) a

@@ -54,10 +54,39 @@ public enum RateAllocation {
     /// header's size; `nil` budget means "everything".
     public static func allocate(_ blocks: [BitplaneCoder.EncodedBlock], budgets: [Int?],
                                 headerBytes: Int) -> [[Int]] {
-        let c = blocks.count
         var segments: [Segment] = []
         for (b, block) in blocks.enumerated() { segments += hull(block.passes, block: b) }
-        segments.sort { ($0.slope, -$0.block, -$0.index) > ($1.slope, -$1.block, -$1.index) }
+        segments.sort(by: precedes)
+        return allocate(ordered: segments, blocks: blocks.count, budgets: budgets, headerBytes: headerBytes)
+    }
+
+    /// The allocation order of segments: decreasing slope; ties: lower block, then earlier segment (a total
+    /// order, so any way of sorting gives the same sequence).
+    @inline(__always) static func precedes(_ a: Segment, _ b: Segment) -> Bool {
+        (a.slope, -a.block, -a.index) > (b.slope, -b.block, -b.index)
+    }
+
+    /// `ordered` without the segments of the blocks marked in `replaced`, merged with `fresh` (in allocation
+    /// order): the order `allocate` sorts, kept up to date by a rate-targeted encoder whose rounds code a few
+    /// blocks at a time (sorting all segments after every round was most of its serial time between rounds).
+    static func merge(_ ordered: [Segment], replacing replaced: [Bool], with fresh: [Segment]) -> [Segment] {
+        var out: [Segment] = []
+        out.reserveCapacity(ordered.count + fresh.count)
+        var j = 0
+        for s in ordered where !replaced[s.block] {
+            while j < fresh.count && precedes(fresh[j], s) {
+                out.append(fresh[j])
+                j += 1
+            }
+            out.append(s)
+        }
+        out += fresh[j...]
+        return out
+    }
+
+    /// `allocate` of the hull segments of `blocks` blocks, given in allocation order.
+    static func allocate(ordered segments: [Segment], blocks c: Int, budgets: [Int?],
+                         headerBytes: Int) -> [[Int]] {
         var next = [Int](repeating: 0, count: c)
         var passes = [Int](repeating: 0, count: c), length = [Int](repeating: 0, count: c)
         var total = headerBytes

@@ -197,17 +197,31 @@ public enum BitplaneCoder {
 
         /// The block with the passes coded so far (the coder itself is not finished: coding may go on).
         func finished() -> EncodedBlock {
-            if planes == 0 || snapshots.isEmpty { return EncodedBlock(planes: planes, bytes: [], passes: []) }
-            var copy = coder.encoder.core
-            let full = copy.finish()
+            let tail = coder.encoder.core.finishedTail()
+            let passes = truncationPoints(tail: tail)
+            guard let length = passes.last?.length else { return EncodedBlock(planes: planes, bytes: [], passes: []) }
+            let head = coder.encoder.core.bytes
+            let bytes = length <= head.count ? Array(head[0..<length]) : head + tail[0..<(length - head.count)]
+            return EncodedBlock(planes: planes, bytes: bytes, passes: passes)
+        }
+
+        /// `finished().passes`, without building the bytes (rate allocation between rounds needs only these).
+        func truncationPoints() -> [Pass] {
+            truncationPoints(tail: coder.encoder.core.finishedTail())
+        }
+
+        /// Each pass's truncation length in the stream finished now (`bytes` + `tail`), made non-decreasing.
+        private func truncationPoints(tail: [UInt8]) -> [Pass] {
+            if planes == 0 || snapshots.isEmpty { return [] }
+            let head = coder.encoder.core.bytes
             var passes: [Pass] = []
             passes.reserveCapacity(snapshots.count)
             var length = 0
             for (k, s) in snapshots.enumerated() {
-                length = max(length, RangeEncoderCore.truncationLength(full, at: s))
+                length = max(length, RangeEncoderCore.truncationLength(head, tail: tail, at: s))
                 passes.append(Pass(length: length, distortionDecrease: decreases[k]))
             }
-            return EncodedBlock(planes: planes, bytes: Array(full[0..<length]), passes: passes)
+            return passes
         }
     }
 

@@ -107,19 +107,37 @@ public struct RangeEncoderCore {
         return Array(full[0..<RangeEncoderCore.truncationLength(full, at: end)])
     }
 
+    /// The bytes `finish()` would append to `bytes`, which it leaves as they are: bytes already written never
+    /// change (a carry reaches only the cached byte and the pending 0xFFs), so the finished stream is `bytes`
+    /// followed by this tail. An encoder that measures its truncation points after every pass and goes on coding
+    /// reads them from `bytes` and the tail instead of copying the whole stream each time.
+    public func finishedTail() -> [UInt8] {
+        var copy = self
+        copy.bytes = []  // (drops the copy's reference: the shared array is not copied)
+        return copy.finish()
+    }
+
     /// The shortest prefix length of `stream` (a finished stream) that, zero-padded, still decodes every symbol
     /// coded before `snapshot` was taken. The window value minus `low` is the slack D; removing trailing bytes
     /// lowers the code value by their value T, which is harmless while T ≤ D.
     public static func truncationLength(_ stream: [UInt8], at snapshot: (position: Int, low: UInt32)) -> Int {
+        truncationLength(stream, tail: [], at: snapshot)
+    }
+
+    /// `truncationLength` of the finished stream `head` + `tail` (`bytes` and `finishedTail()`).
+    public static func truncationLength(_ head: [UInt8], tail: [UInt8],
+                                        at snapshot: (position: Int, low: UInt32)) -> Int {
+        let split = head.count, count = head.count + tail.count
+        func byte(_ i: Int) -> UInt8 { i < split ? head[i] : tail[i - split] }
         let p = snapshot.position
         var window: UInt32 = 0
-        for i in 0..<4 { window = window << 8 | UInt32(p + i < stream.count ? stream[p + i] : 0) }
+        for i in 0..<4 { window = window << 8 | UInt32(p + i < count ? byte(p + i) : 0) }
         let slack = UInt64(window &- snapshot.low)  // D = F − low_p (mod 2^32, and D < range < 2^32)
-        var length = min(p + 4, stream.count)
+        var length = min(p + 4, count)
         var t: UInt64 = 0
         var shift: UInt64 = UInt64(p + 4 - length) * 8
         while length > 0 {
-            let b = UInt64(stream[length - 1])
+            let b = UInt64(byte(length - 1))
             if shift >= 40 {
                 if b != 0 { break }
             } else {
