@@ -96,32 +96,36 @@ final class EntropyTests: XCTestCase {
         }
     }
 
-    func testBitplaneRoundTripAtEveryPass() throws {
-        for (h, w, scale) in [(9, 13, 20.0), (4, 4, 1.0), (1, 7, 300.0), (17, 5, 0.3)] {
+    /// Every segment's truncation point decodes to exactly the error the encoder's bookkeeping says, in a block
+    /// of any height (fewer stripes than segments per pass leave some segments empty).
+    func testBitplaneRoundTripAtEverySegment() throws {
+        for (h, w, scale) in [(9, 13, 20.0), (4, 4, 1.0), (1, 7, 300.0), (17, 5, 0.3), (30, 6, 12.0)] {
             let values = block(h, w, seed: UInt64(h * 100 + w), scale: scale)
             let enc = values.withUnsafeBufferPointer { BitplaneCoder.encode($0, height: h, width: w) }
-            XCTAssertEqual(enc.passes.count, BitplaneCoder.passCount(planes: enc.planes))
-            let hullPasses = Set(RateAllocation.hull(enc.passes, block: 0).map(\.passes))
+            XCTAssertEqual(enc.points.count, BitplaneCoder.segmentCount(planes: enc.planes))
+            XCTAssertEqual(enc.points.count, 4 * BitplaneCoder.passCount(planes: enc.planes))
+            let hullPoints = Set(RateAllocation.hull(enc.points, block: 0).map(\.points))
             var previousError = Double.infinity
             var expectedError = values.reduce(0.0) { $0 + Double($1) * Double($1) }
-            for k in 0...enc.passes.count {
-                let length = k == 0 ? 0 : enc.passes[k - 1].length
+            for k in 0...enc.points.count {
+                let length = k == 0 ? 0 : enc.points[k - 1].length
                 var out = [Int32](repeating: 99, count: h * w)
                 try Array(enc.bytes[0..<length]).withUnsafeBufferPointer { buf in
                     try out.withUnsafeMutableBufferPointer {
-                        try BitplaneCoder.decode(buf, planes: enc.planes, passes: k, height: h, width: w, into: $0)
+                        try BitplaneCoder.decode(buf, planes: enc.planes, segments: k, height: h, width: w, into: $0)
                     }
                 }
                 let err = zip(values, out).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
                 // The encoder's distortion bookkeeping matches what the decoder reconstructs.
-                if k > 0 { expectedError -= enc.passes[k - 1].distortionDecrease }
-                XCTAssertEqual(err, expectedError, accuracy: 1e-6 * max(1, err), "\(h)×\(w) pass \(k)")
-                // Distortion falls along the hull (a single pass may raise it: the reconstruction is not the centroid).
-                if k == 0 || hullPasses.contains(k) {
+                if k > 0 { expectedError -= enc.points[k - 1].distortionDecrease }
+                XCTAssertEqual(err, expectedError, accuracy: 1e-6 * max(1, err), "\(h)×\(w) segment \(k)")
+                // Distortion falls along the hull (a single segment may raise it: the reconstruction is not the
+                // centroid).
+                if k == 0 || hullPoints.contains(k) {
                     XCTAssertLessThanOrEqual(err, previousError)
                     previousError = err
                 }
-                if k == enc.passes.count { XCTAssertEqual(out, values, "\(h)×\(w): full decode must be exact") }
+                if k == enc.points.count { XCTAssertEqual(out, values, "\(h)×\(w): full decode must be exact") }
                 // The decoder's state in caller memory full of garbage (as a reused scratch buffer) decodes the same.
                 let bytes = BitplaneCoder.stateBytes(height: h, width: w)
                 let memory = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
@@ -130,11 +134,11 @@ final class EntropyTests: XCTestCase {
                 var lent = [Int32](repeating: -7, count: h * w)
                 try Array(enc.bytes[0..<length]).withUnsafeBufferPointer { buf in
                     try lent.withUnsafeMutableBufferPointer {
-                        try BitplaneCoder.decode(buf, planes: enc.planes, passes: k, height: h, width: w, into: $0,
+                        try BitplaneCoder.decode(buf, planes: enc.planes, segments: k, height: h, width: w, into: $0,
                                                  memory: memory)
                     }
                 }
-                XCTAssertEqual(lent, out, "\(h)×\(w) pass \(k), state in lent memory")
+                XCTAssertEqual(lent, out, "\(h)×\(w) segment \(k), state in lent memory")
             }
         }
     }
@@ -159,29 +163,31 @@ final class EntropyTests: XCTestCase {
                 BitplaneCoder.encode($0, height: h, width: w, weight: 2, state: ReferencePlaneState.self)
             }
             XCTAssertEqual(fast.bytes, ref.bytes, "\(h)×\(w)")
-            XCTAssertEqual(fast.passes, ref.passes, "\(h)×\(w)")
-            for k in [0, fast.passes.count / 2, fast.passes.count] {
-                let data = Array(fast.bytes[0..<(k == 0 ? 0 : fast.passes[k - 1].length)])
+            XCTAssertEqual(fast.points, ref.points, "\(h)×\(w)")
+            for k in [0, fast.points.count / 2, fast.points.count / 2 + 1, fast.points.count] {
+                let data = Array(fast.bytes[0..<(k == 0 ? 0 : fast.points[k - 1].length)])
                 var a = [Int32](repeating: 0, count: h * w), b = a
                 try data.withUnsafeBufferPointer { buf in
                     try a.withUnsafeMutableBufferPointer {
-                        try BitplaneCoder.decode(buf, planes: fast.planes, passes: k, height: h, width: w, into: $0)
+                        try BitplaneCoder.decode(buf, planes: fast.planes, segments: k, height: h, width: w, into: $0)
                     }
                     try b.withUnsafeMutableBufferPointer {
-                        try BitplaneCoder.decode(buf, planes: fast.planes, passes: k, height: h, width: w, into: $0,
+                        try BitplaneCoder.decode(buf, planes: fast.planes, segments: k, height: h, width: w, into: $0,
                                                  state: ReferencePlaneState.self)
                     }
                 }
-                XCTAssertEqual(a, b, "\(h)×\(w) pass \(k)")
+                XCTAssertEqual(a, b, "\(h)×\(w) segment \(k)")
             }
         }
     }
 
-    /// Coding a block a few passes at a time (finishing it in between; resuming at every point of a plane) is
-    /// `encode`; after k passes the block holds those passes, decodes like the full block cut there, and the fast
-    /// state in lent memory full of garbage codes the same bits as the reference.
-    func testPassByPassEncoderMatchesTheWholeBlock() throws {
-        for (h, w, scale) in [(9, 13, 20.0), (17, 5, 0.3), (8, 130, 0.12), (1, 7, 300.0), (4, 4, 0.0)] {
+    /// Coding a block a few segments, passes or planes at a time (finishing it in between; resuming at every
+    /// point of a pass) is `encode`; after k segments the block holds those, decodes like the full block cut there,
+    /// its incremental hull is the hull of its points, and the fast state in lent memory full of garbage codes the
+    /// same bits as the reference.
+    func testSegmentBySegmentEncoderMatchesTheWholeBlock() throws {
+        let s = BitplaneCoder.segmentsPerPass
+        for (h, w, scale) in [(9, 13, 20.0), (17, 5, 0.3), (8, 130, 0.12), (1, 7, 300.0), (4, 4, 0.0), (33, 9, 9.0)] {
             let values = block(h, w, seed: UInt64(h * 7 + w), scale: scale)
             let whole = values.withUnsafeBufferPointer { BitplaneCoder.encode($0, height: h, width: w, weight: 3) }
             let bytes = PlaneState.Layout(height: h, width: w).bytes
@@ -196,46 +202,55 @@ final class EntropyTests: XCTestCase {
             }
             XCTAssertEqual(fast.planes, whole.planes)
             XCTAssertEqual(fast.isComplete, whole.planes == 0)
-            // Steps of 1, 2 and 4 passes and of "the rest of this plane", in a cycle.
-            let steps = [1, 2, 0, 1, 1, 4, 0, 0, 2]
+            // Steps of segments (positive), passes (negative) and "the rest of this plane" (0), in a cycle.
+            let steps = [1, 2, -1, 0, 3, 1, -2, 5, 0, 1, 0, -1, 2]
             var coded = 0, step = 0
             while !fast.isComplete {
                 let n = steps[step % steps.count]
                 step += 1
                 if n == 0 {
-                    let planeEnds = (1...max(1, whole.planes)).map { BitplaneCoder.passCount(planes: $0) }
+                    let planeEnds = (1...max(1, whole.planes)).map { s * BitplaneCoder.passCount(planes: $0) }
                     coded = planeEnds.first { $0 > coded }!
                     fast.code(planes: 1)
                     ref.code(planes: 1)
+                } else if n < 0 {
+                    coded = min((coded / s - n) * s, whole.points.count)
+                    fast.code(passes: -n)
+                    ref.code(passes: -n)
                 } else {
-                    coded = min(coded + n, whole.passes.count)
-                    fast.code(passes: n)
-                    ref.code(passes: n)
+                    coded = min(coded + n, whole.points.count)
+                    fast.code(segments: n)
+                    ref.code(segments: n)
                 }
                 let part = fast.finished(), refPart = ref.finished()
-                XCTAssertEqual(fast.truncationPoints(), part.passes)
-                XCTAssertEqual(part.bytes, refPart.bytes, "\(h)×\(w) after \(coded) passes")
-                XCTAssertEqual(part.passes, refPart.passes)
-                XCTAssertEqual(part.passes.count, coded)
-                XCTAssertEqual(fast.passesCoded, coded)
-                XCTAssertEqual(part.passes.map(\.distortionDecrease),
-                               Array(whole.passes.prefix(part.passes.count).map(\.distortionDecrease)))
-                for k in [part.passes.count - 1, part.passes.count] where k > 0 {
+                XCTAssertEqual(fast.truncationPoints(), part.points)
+                let hull = RateAllocation.hull(part.points, block: 5)
+                XCTAssertEqual(fast.hull(block: 5), hull, "\(h)×\(w) after \(coded) segments")
+                XCTAssertEqual(fast.hull(block: 5), hull, "a second call")
+                XCTAssertEqual(part.bytes, refPart.bytes, "\(h)×\(w) after \(coded) segments")
+                XCTAssertEqual(part.points, refPart.points)
+                XCTAssertEqual(part.points.count, coded)
+                XCTAssertEqual(fast.segmentsCoded, coded)
+                XCTAssertEqual(part.points.map(\.distortionDecrease),
+                               Array(whole.points.prefix(part.points.count).map(\.distortionDecrease)))
+                for k in [part.points.count - 1, part.points.count] where k > 0 {
                     var a = [Int32](repeating: 7, count: h * w), b = a
-                    try Array(part.bytes[0..<part.passes[k - 1].length]).withUnsafeBufferPointer { buf in
+                    try Array(part.bytes[0..<part.points[k - 1].length]).withUnsafeBufferPointer { buf in
                         try a.withUnsafeMutableBufferPointer {
-                            try BitplaneCoder.decode(buf, planes: part.planes, passes: k, height: h, width: w, into: $0)
+                            try BitplaneCoder.decode(buf, planes: part.planes, segments: k, height: h, width: w,
+                                                     into: $0)
                         }
                     }
-                    try Array(whole.bytes[0..<whole.passes[k - 1].length]).withUnsafeBufferPointer { buf in
+                    try Array(whole.bytes[0..<whole.points[k - 1].length]).withUnsafeBufferPointer { buf in
                         try b.withUnsafeMutableBufferPointer {
-                            try BitplaneCoder.decode(buf, planes: whole.planes, passes: k, height: h, width: w, into: $0)
+                            try BitplaneCoder.decode(buf, planes: whole.planes, segments: k, height: h, width: w,
+                                                     into: $0)
                         }
                     }
-                    XCTAssertEqual(a, b, "\(h)×\(w) pass \(k)")
+                    XCTAssertEqual(a, b, "\(h)×\(w) segment \(k)")
                 }
             }
-            XCTAssertEqual(coded, whole.passes.count)
+            XCTAssertEqual(coded, whole.points.count)
             // Filled in place (the fast state in lent garbage, the reference through its scratch array): the same.
             memory.initializeMemory(as: UInt8.self, repeating: 0x5A, count: bytes)
             func copy(_ b: UnsafeMutableBufferPointer<Int32>) { for i in 0..<b.count { b[i] = values[i] } }
@@ -245,16 +260,17 @@ final class EntropyTests: XCTestCase {
                                                                                fill: copy)
             XCTAssertEqual(filled.planes, whole.planes)
             XCTAssertEqual(filledRef.planes, whole.planes)
-            filled.code(passes: 100)
-            filledRef.code(passes: 100)
+            filled.code(segments: 1000)
+            filledRef.code(segments: 1000)
             XCTAssertEqual(filled.finished().bytes, whole.bytes, "\(h)×\(w) filled in place")
-            XCTAssertEqual(filled.finished().passes, whole.passes)
+            XCTAssertEqual(filled.finished().points, whole.points)
             XCTAssertEqual(filledRef.finished().bytes, whole.bytes)
             fast.code(planes: 1)  // nothing left: no-ops
             fast.code(passes: 1)
+            fast.code(segments: 1)
             let done = fast.finished()
             XCTAssertEqual(done.bytes, whole.bytes, "\(h)×\(w)")
-            XCTAssertEqual(done.passes, whole.passes)
+            XCTAssertEqual(done.points, whole.points)
         }
     }
 
@@ -297,7 +313,7 @@ final class EntropyTests: XCTestCase {
         var out = [Int32](repeating: 0, count: 24)
         try b.bytes.withUnsafeBufferPointer { buf in
             try out.withUnsafeMutableBufferPointer {
-                try BitplaneCoder.decode(buf, planes: 30, passes: b.passes.count, height: 4, width: 6, into: $0)
+                try BitplaneCoder.decode(buf, planes: 30, segments: b.points.count, height: 4, width: 6, into: $0)
             }
         }
         XCTAssertEqual(out, big)
@@ -327,28 +343,31 @@ final class EntropyTests: XCTestCase {
         }
     }
 
-    /// Merging a few blocks' new hull segments into the others' gives the order a full sort gives.
+    /// Merging a few blocks' new hull segments into the others' (`merged` then `merge`) gives the order a full
+    /// sort gives.
     func testMergedSegmentOrderIsTheSortedOrder() {
         var rng = SplitMix64(seed: 23)
         func segments(_ b: Int, _ n: Int) -> [RateAllocation.Segment] {
             (0..<n).map { i in
                 // Few distinct slopes, so ties between blocks are common; some infinite.
                 let slope = rng.next() % 9 == 0 ? Double.infinity : Double(rng.next() % 12) / 4
-                return RateAllocation.Segment(block: b, index: i, passes: i + 1, length: i * 10, slope: slope)
-            }
+                return RateAllocation.Segment(block: b, index: i, points: i + 1, length: i * 10, slope: slope)
+            }.sorted(by: RateAllocation.precedes)
         }
         for c in [1, 2, 7, 40] {
             var all = (0..<c).map { segments($0, Int(rng.next() % 9)) }
             var ordered = all.flatMap { $0 }.sorted(by: RateAllocation.precedes)
             for _ in 0..<20 {
                 let replaced = (0..<c).map { _ in rng.next() % 3 == 0 }
-                var fresh: [RateAllocation.Segment] = []
+                var fresh: [[RateAllocation.Segment]] = []
                 for b in 0..<c where replaced[b] {
                     all[b] = segments(b, Int(rng.next() % 9))
-                    fresh += all[b]
+                    fresh.append(all[b])
                 }
-                ordered = RateAllocation.merge(ordered, replacing: replaced,
-                                               with: fresh.sorted(by: RateAllocation.precedes))
+                let merged = RateAllocation.merged(fresh)
+                XCTAssertEqual(merged.map { [$0.block, $0.index] },
+                               fresh.flatMap { $0 }.sorted(by: RateAllocation.precedes).map { [$0.block, $0.index] })
+                ordered = RateAllocation.merge(ordered, replacing: replaced, with: merged)
                 let sorted = all.flatMap { $0 }.sorted(by: RateAllocation.precedes)
                 XCTAssertEqual(ordered.map { [$0.block, $0.index] }, sorted.map { [$0.block, $0.index] }, "\(c)")
             }
@@ -358,13 +377,13 @@ final class EntropyTests: XCTestCase {
     func testHullSlopesDecrease() {
         let values = block(16, 16, seed: 11, scale: 8)
         let enc = values.withUnsafeBufferPointer { BitplaneCoder.encode($0, height: 16, width: 16) }
-        let hull = RateAllocation.hull(enc.passes, block: 0)
+        let hull = RateAllocation.hull(enc.points, block: 0)
         XCTAssertFalse(hull.isEmpty)
         for i in 1..<hull.count {
             XCTAssertLessThan(hull[i].slope, hull[i - 1].slope)
-            XCTAssertGreaterThan(hull[i].passes, hull[i - 1].passes)
+            XCTAssertGreaterThan(hull[i].points, hull[i - 1].points)
         }
-        XCTAssertEqual(hull.last!.passes, enc.passes.count)
+        XCTAssertEqual(hull.last!.points, enc.points.count)
     }
 
     func testSlicedCRCMatchesBytewise() {

@@ -2,7 +2,7 @@
 /// `parse` validates every field, and checks the size guards, before anything is allocated.
 public struct LatentHeader: Sendable, Equatable {
     public static let magic: [UInt8] = [0x53, 0x4C, 0x49, 0x43]  // "SLIC"
-    public static let version: UInt8 = 3
+    public static let version: UInt8 = 4
     public static let maxChannels = 4096
     /// PCA costs O(C³) (Jacobi at encode, Gram–Schmidt at decode): a bound keeps crafted streams from stalling.
     public static let maxPCAChannels = 512

@@ -47,8 +47,8 @@ public enum LatentCodec {
         public var headerBytes: Int
         /// End offset of each complete layer present.
         public var layerEnds: [Int]
-        /// Per layer, per included block: (block, cumulative passes, data range).
-        public var parts: [[(block: Int, passes: Int, range: Range<Int>)]]
+        /// Per layer, per included block: (block, cumulative segments, data range).
+        public var parts: [[(block: Int, segments: Int, range: Range<Int>)]]
         /// Bitplanes of each block, from the layer that first includes it (0: never included, decodes to zeros).
         public var planes: [Int]
     }
@@ -198,7 +198,7 @@ public enum LatentCodec {
                 return codeBlocks(&encoders, headerBytes: headerBytes, options: o)
             }
         } else {
-            var coded = [BitplaneCoder.EncodedBlock](repeating: .init(planes: 0, bytes: [], passes: []), count: c)
+            var coded = [BitplaneCoder.EncodedBlock](repeating: .init(planes: 0, bytes: [], points: []), count: c)
             z.withUnsafeBufferPointer { zb in
             coded.withUnsafeMutableBufferPointer { out in
             failures.withUnsafeMutableBufferPointer { fail in
@@ -207,7 +207,7 @@ public enum LatentCodec {
                     func code(_ memory: UnsafeMutableRawPointer?) {
                         do throws(SLICError) {
                             var e = try encoder(k, source, memory)
-                            e.code(passes: BitplaneCoder.passCount(planes: BitplaneCoder.maxPlanes))
+                            e.code(segments: BitplaneCoder.segmentCount(planes: BitplaneCoder.maxPlanes))
                             out[k] = e.finished()
                         } catch {
                             fail[k] = error
@@ -230,8 +230,8 @@ public enum LatentCodec {
             for b in 0..<c where cumulative[b] > previous[b] { included[b / 8] |= 1 << (b % 8) }
             writer.bytes += included
             for b in 0..<c where cumulative[b] > previous[b] {
-                let from = previous[b] == 0 ? 0 : blocks[b].passes[previous[b] - 1].length
-                let to = blocks[b].passes[cumulative[b] - 1].length
+                let from = previous[b] == 0 ? 0 : blocks[b].points[previous[b] - 1].length
+                let to = blocks[b].points[cumulative[b] - 1].length
                 if previous[b] == 0 { writer.u8(UInt8(blocks[b].planes)) }  // first inclusion: the block's planes
                 writer.varint(cumulative[b] - previous[b])
                 writer.varint(to - from)
@@ -248,20 +248,25 @@ public enum LatentCodec {
         return writer.bytes
     }
 
-    /// Codes the blocks of a rate-targeted encode and allocates their passes to layers: the blocks and the
-    /// cumulative passes per layer.
+    /// Codes the blocks of a rate-targeted encode and allocates their segments to layers: the blocks and the
+    /// cumulative segments per layer.
     ///
-    /// Blocks are coded one pass per round and rate allocation runs after each round on the passes coded so far;
-    /// a block goes on only while the allocation takes every pass it has coded. Coding more passes only adds
-    /// candidates, which can only raise the slope at which the budget is spent, so a stopped block would rarely
-    /// have been given more passes: only where a hull segment reaches past the unused pass it stopped at, or where
-    /// PCRD fills the budget's last bytes. (The rule needs the coder's shortest termination: a block cut right
-    /// after its last pass must not look costlier than it will once coding goes on.) This approximates PCRD over
-    /// every pass: on the 24 Kodak wavelet latents at 0.125–2 bpp the error is ×1.0004 at most on average and
-    /// ×1.0062 on the worst image (0.03 dB); it codes 1.3–1.9× the bytes it keeps. Stopping a plane later, the
-    /// first version, gave ×1.0003 and ×1.0034 but coded 2.1–2.4×; stopping earlier by a predicted slope was
-    /// measured and dropped (`results/entropy_codec_s12.txt`). The loop ends when the allocation of the blocks as
-    /// they are leaves a pass of every unfinished block out.
+    /// Blocks are coded in rounds and rate allocation runs after each round on the segments coded so far; a block
+    /// goes on only while the allocation takes its whole hull. Coding more only adds candidates, which can only
+    /// raise the slope at which the budget is spent, so a stopped block would rarely have been given more: only
+    /// where a hull segment reaches past the unused segment it stopped at, or where PCRD fills the budget's last
+    /// bytes. (The rule needs the coder's shortest termination: a block cut right after its last segment must not
+    /// look costlier than it will once coding goes on.) What a stopped block coded past its cut is waste, so a
+    /// round codes a whole pass while the blocks' coded total is under half the budget (allocation cannot leave
+    /// anything out yet) and half a pass after (`coarseRound`, `fineRound`).
+    ///
+    /// Measured on the 24 Kodak wavelet latents at 0.125–2 bpp (`results/entropy_codec_s14.txt`): it codes
+    /// 1.17–1.45× the bytes it keeps (format 3, whole passes as rounds and truncation points: 1.30–1.85×); its
+    /// squared error is ×0.996–0.999 of format 3's rate-targeted encode on average (×1.006 on the worst image) and
+    /// ×1.0004–1.0012 of PCRD over every segment (×1.011). Quarter-pass rounds coded 1.12–1.29× but were ×1.018
+    /// on the worst image; stopping a plane later (the first version) coded 2.1–2.4×; stopping earlier by a
+    /// predicted slope was dropped (`results/entropy_codec_s12.txt`). The loop ends when the allocation leaves part
+    /// of every unfinished block's hull out.
     static func codeBlocks(_ encoders: inout [BitplaneCoder.PlaneEncoder<PlaneState>?],
                            headerBytes: Int, options o: EncodeOptions) -> ([BitplaneCoder.EncodedBlock], [[Int]]) {
         let c = encoders.count
@@ -269,27 +274,24 @@ public enum LatentCodec {
         // compute those of their blocks, and the segments stay in allocation order across rounds (`merge`).
         var hulls = [[RateAllocation.Segment]](repeating: [], count: c)
         var ordered: [RateAllocation.Segment] = []
+        var segments = coarseRound
         func run(_ todo: [Int]) {
             encoders.withUnsafeMutableBufferPointer { e in
             hulls.withUnsafeMutableBufferPointer { out in
                 Parallel.forEach(todo.count) { j in
                     let k = todo[j]
-                    e[k]!.code(passes: 1)
-                    out[k] = RateAllocation.hull(e[k]!.truncationPoints(), block: k)
+                    e[k]!.code(segments: segments)
+                    out[k] = e[k]!.hull(block: k)
                 }
             }
             }
             var replaced = [Bool](repeating: false, count: c)
-            var fresh: [RateAllocation.Segment] = []
-            for k in todo {
-                replaced[k] = true
-                fresh += hulls[k]
-            }
-            fresh.sort(by: RateAllocation.precedes)
-            ordered = RateAllocation.merge(ordered, replacing: replaced, with: fresh)
+            for k in todo { replaced[k] = true }
+            ordered = RateAllocation.merge(ordered, replacing: replaced,
+                                           with: RateAllocation.merged(todo.map { hulls[$0] }))
         }
         func blocks() -> [BitplaneCoder.EncodedBlock] {
-            var out = [BitplaneCoder.EncodedBlock](repeating: .init(planes: 0, bytes: [], passes: []), count: c)
+            var out = [BitplaneCoder.EncodedBlock](repeating: .init(planes: 0, bytes: [], points: []), count: c)
             encoders.withUnsafeBufferPointer { e in
             out.withUnsafeMutableBufferPointer { out in
                 Parallel.forEach(c) { k in out[k] = e[k]!.finished() }
@@ -298,6 +300,7 @@ public enum LatentCodec {
             return out
         }
         let budgets = layerBudgets([], headerBytes: headerBytes, options: o)  // (with a target: sizes unused)
+        let target = o.targetBytes ?? Int.max
         // A block's next plane is worth about weight·4^plane per unit of error: planes are coded in that order,
         // a level (half a plane) at a time, so blocks of little worth are reached only once the budget is spent.
         func level(_ k: Int) -> Int {
@@ -311,17 +314,24 @@ public enum LatentCodec {
         while !open.isEmpty {
             let top = open.map(level).max()!
             run(open.filter { level($0) >= top - 1 })
+            var coded = 0
+            for k in 0..<c { coded += hulls[k].last?.length ?? 0 }
+            if coded > target / 2 { segments = fineRound }
             let plan = allocate()
             let chosen = plan[plan.count - 1]
-            // Blocks not coded yet, and those whose every coded pass the allocation takes.
+            // Blocks not coded yet, and those whose whole hull the allocation takes (segments that add nothing
+            // are on no hull: they do not stop a block).
             open = (0..<c).filter { k in
-                let e = encoders[k]!
-                return !e.isComplete && chosen[k] == e.passesCoded
+                !encoders[k]!.isComplete && chosen[k] == (hulls[k].last?.points ?? 0)
             }
             if open.isEmpty { return (blocks(), plan) }
         }
         return (blocks(), allocate())
     }
+
+    /// Segments a round codes of each block it takes: a pass while the coded total is under half the budget, then
+    /// half a pass (`codeBlocks`).
+    static let coarseRound = BitplaneCoder.segmentsPerPass, fineRound = BitplaneCoder.segmentsPerPass / 2
 
     /// Above this many latent coefficients (~1.2 GB of coding state: a resumable block keeps it to the end) a
     /// targeted encode codes every pass, and the block states are not taken from the scratch pool (which would
@@ -356,8 +366,9 @@ public enum LatentCodec {
 
     static func fullSize(_ blocks: [BitplaneCoder.EncodedBlock], headerBytes: Int, layers: Int) -> Int {
         var total = headerBytes + layers * RateAllocation.layerOverhead(channels: blocks.count)
-        for b in blocks where !b.passes.isEmpty {
-            total += RateAllocation.cost(passes: b.passes.count, bytes: b.passes[b.passes.count - 1].length, first: true)
+        for b in blocks where !b.points.isEmpty {
+            total += RateAllocation.cost(segments: b.points.count, bytes: b.points[b.points.count - 1].length,
+                                         first: true)
         }
         return total
     }
@@ -369,7 +380,7 @@ public enum LatentCodec {
         let c = header.channels
         var layout = Layout(header: header, headerBytes: r.offset, layerEnds: [], parts: [],
                             planes: [Int](repeating: 0, count: c))
-        var passes = [Int](repeating: 0, count: c)
+        var segments = [Int](repeating: 0, count: c)
         while r.remaining > 0 {
             let k = layout.layerEnds.count
             guard k < header.layers else {
@@ -383,28 +394,29 @@ public enum LatentCodec {
                 blocks.append(b)
             }
             var lengths: [Int] = []
-            var part: [(block: Int, passes: Int, range: Range<Int>)] = []
+            var part: [(block: Int, segments: Int, range: Range<Int>)] = []
             for b in blocks {
-                if passes[b] == 0 {
+                if segments[b] == 0 {
                     let p = Int(try r.u8("layer \(k) bitplanes of block \(b)"))
                     guard p >= 1 && p <= BitplaneCoder.maxPlanes else {
                         throw .corrupt("layer \(k) gives block \(b) \(p) bitplanes, expected 1…\(BitplaneCoder.maxPlanes)")
                     }
                     layout.planes[b] = p
                 }
-                let added = try r.varint("layer \(k) pass count")
+                let added = try r.varint("layer \(k) segment count")
                 let bytes = try r.varint("layer \(k) byte count")
-                let limit = BitplaneCoder.passCount(planes: layout.planes[b])
-                guard added >= 1 && passes[b] + added <= limit else {
-                    throw .corrupt("layer \(k) gives block \(b) \(added) more passes after \(passes[b]), limit \(limit)")
+                let limit = BitplaneCoder.segmentCount(planes: layout.planes[b])
+                guard added >= 1 && segments[b] + added <= limit else {
+                    throw .corrupt("layer \(k) gives block \(b) \(added) more segments after \(segments[b]), "
+                                   + "limit \(limit)")
                 }
                 guard bytes <= data.count else { throw .corrupt("layer \(k) block \(b) claims \(bytes) bytes") }
-                passes[b] += added
+                segments[b] += added
                 lengths.append(bytes)
             }
             for (j, b) in blocks.enumerated() {
                 try r.need(lengths[j], "layer \(k) data of block \(b)")
-                part.append((b, passes[b], r.offset..<r.offset + lengths[j]))
+                part.append((b, segments[b], r.offset..<r.offset + lengths[j]))
                 r.offset += lengths[j]
             }
             try r.checkCRC(from: start, "layer \(k)")
@@ -440,13 +452,13 @@ public enum LatentCodec {
             basis = t.basis
             mean = t.mean
         }
-        // Gather each block's bytes across layers (bounded by the stream size) and its pass count.
+        // Gather each block's bytes across layers (bounded by the stream size) and its segment count.
         var blockBytes = [[UInt8]](repeating: [], count: c)
-        var blockPasses = [Int](repeating: 0, count: c)
+        var blockSegments = [Int](repeating: 0, count: c)
         for part in lay.parts {
             for p in part {
                 blockBytes[p.block] += data[p.range]
-                blockPasses[p.block] = p.passes
+                blockSegments[p.block] = p.segments
             }
         }
         let quantizer = try Quantizer(bits: h.bits, step: h.step, channelSteps: h.channelSteps)
@@ -466,7 +478,7 @@ public enum LatentCodec {
                     start: (memory + stateBytes).bindMemory(to: Int32.self, capacity: n), count: n)
                 blockBytes[k].withUnsafeBufferPointer { bytes in
                     do throws(SLICError) {
-                        try BitplaneCoder.decode(bytes, planes: lay.planes[k], passes: blockPasses[k],
+                        try BitplaneCoder.decode(bytes, planes: lay.planes[k], segments: blockSegments[k],
                                                  height: h.height, width: h.width, into: channel, memory: memory)
                         quantizer.dequantize(channel: k, UnsafeBufferPointer(channel),
                                              into: UnsafeMutableBufferPointer(rebasing: target[k * n..<(k + 1) * n]))

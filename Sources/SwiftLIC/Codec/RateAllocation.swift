@@ -6,56 +6,77 @@
 /// other blocks can still fill the budget. Budgets of successive layers grow, and every layer only adds passes,
 /// so the stream is embedded at layer boundaries.
 public enum RateAllocation {
-    public struct Segment: Sendable {
-        public var block: Int, index: Int, passes: Int, length: Int, slope: Double
+    public struct Segment: Sendable, Equatable {
+        /// `points`: the block's truncation points (segments) up to the segment's end.
+        public var block: Int, index: Int, points: Int, length: Int, slope: Double
     }
 
     /// Truncation points of one block on the upper convex hull of (rate, cumulative distortion decrease),
     /// as segments with strictly decreasing slopes (a rate step of 0 bytes has infinite slope).
-    public static func hull(_ passes: [BitplaneCoder.Pass], block: Int) -> [Segment] {
-        var points: [(passes: Int, length: Int, d: Double)] = [(0, 0, 0)]
-        var d = 0.0
-        func slope(_ a: (passes: Int, length: Int, d: Double), _ b: (passes: Int, length: Int, d: Double)) -> Double {
+    public static func hull(_ truncation: [BitplaneCoder.TruncationPoint], block: Int) -> [Segment] {
+        var builder = HullBuilder()
+        for p in truncation { builder.add(p) }
+        return builder.segments(block: block)
+    }
+
+    /// `hull` built a point at a time, so that an encoder whose first points are settled keeps their hull and
+    /// adds only the rest (`PlaneEncoder.hull`).
+    public struct HullBuilder: Sendable {
+        typealias Point = (count: Int, length: Int, d: Double)
+        /// The hull so far, from the origin.
+        var points: [Point] = [(0, 0, 0)]
+        /// Truncation points added, their cumulative distortion decrease and the last one's length.
+        var count = 0, d = 0.0, lastLength = 0
+
+        public init() {}
+
+        static func slope(_ a: Point, _ b: Point) -> Double {
             b.length == a.length ? .infinity : (b.d - a.d) / Double(b.length - a.length)
         }
-        for (k, p) in passes.enumerated() {
+
+        public mutating func add(_ p: BitplaneCoder.TruncationPoint) {
+            count += 1
             d += p.distortionDecrease
-            let point = (passes: k + 1, length: p.length, d: d)
-            if d <= points[points.count - 1].d { continue }
-            while points.count >= 2,
-                  slope(points[points.count - 1], point) >= slope(points[points.count - 2], points[points.count - 1]) {
+            lastLength = p.length
+            let point = (count: count, length: p.length, d: d)
+            if d <= points[points.count - 1].d { return }
+            while points.count >= 2, HullBuilder.slope(points[points.count - 1], point)
+                    >= HullBuilder.slope(points[points.count - 2], points[points.count - 1]) {
                 points.removeLast()
             }
             points.append(point)
         }
-        var segments = (1..<points.count).map { j in
-            Segment(block: block, index: j - 1, passes: points[j].passes, length: points[j].length,
-                    slope: slope(points[j - 1], points[j]))
+
+        public func segments(block: Int) -> [Segment] {
+            var segments = (1..<points.count).map { j in
+                Segment(block: block, index: j - 1, points: points[j].count, length: points[j].length,
+                        slope: HullBuilder.slope(points[j - 1], points[j]))
+            }
+            // The last segment makes the block exact, so its distortion is the hull's maximum; when it only ties
+            // (it coded nothing new), keep it anyway as a zero-slope step so that an unlimited budget is lossless.
+            if count > 0 && points[points.count - 1].count != count {
+                segments.append(Segment(block: block, index: segments.count, points: count, length: lastLength,
+                                        slope: 0))
+            }
+            return segments
         }
-        // The last pass makes the block exact, so its distortion is the hull's maximum; when it only ties (it coded
-        // nothing new), keep it anyway as a zero-slope step so that an unlimited budget is lossless.
-        if let last = passes.last, points[points.count - 1].passes != passes.count {
-            segments.append(Segment(block: block, index: segments.count, passes: passes.count, length: last.length,
-                                    slope: 0))
-        }
-        return segments
     }
 
-    /// Bytes a layer spends on one block that gains `passes` passes and `bytes` bytes in it (`first`: the block's
-    /// first inclusion, which also carries its bitplane count).
-    @inline(__always) static func cost(passes: Int, bytes: Int, first: Bool) -> Int {
-        passes == 0 ? 0 : (first ? 1 : 0) + ByteWriter.varintSize(passes) + ByteWriter.varintSize(bytes) + bytes
+    /// Bytes a layer spends on one block that gains `segments` segments and `bytes` bytes in it (`first`: the
+    /// block's first inclusion, which also carries its bitplane count).
+    @inline(__always) static func cost(segments: Int, bytes: Int, first: Bool) -> Int {
+        segments == 0 ? 0 : (first ? 1 : 0) + ByteWriter.varintSize(segments) + ByteWriter.varintSize(bytes) + bytes
     }
 
     /// Fixed bytes of one layer over `channels` blocks: inclusion bit vector and CRC.
     public static func layerOverhead(channels: Int) -> Int { (channels + 7) / 8 + 4 }
 
-    /// Cumulative pass counts per block after each layer. `budgets` are total container sizes, `headerBytes` the
+    /// Cumulative segment counts per block after each layer. `budgets` are total container sizes, `headerBytes` the
     /// header's size; `nil` budget means "everything".
     public static func allocate(_ blocks: [BitplaneCoder.EncodedBlock], budgets: [Int?],
                                 headerBytes: Int) -> [[Int]] {
         var segments: [Segment] = []
-        for (b, block) in blocks.enumerated() { segments += hull(block.passes, block: b) }
+        for (b, block) in blocks.enumerated() { segments += hull(block.points, block: b) }
         segments.sort(by: precedes)
         return allocate(ordered: segments, blocks: blocks.count, budgets: budgets, headerBytes: headerBytes)
     }
@@ -84,28 +105,53 @@ public enum RateAllocation {
         return out
     }
 
+    /// Lists in allocation order (each block's hull is one) merged into one, pairwise.
+    static func merged(_ lists: [[Segment]]) -> [Segment] {
+        if lists.isEmpty { return [] }
+        var level = lists
+        while level.count > 1 {
+            var next: [[Segment]] = []
+            next.reserveCapacity((level.count + 1) / 2)
+            for j in Swift.stride(from: 0, to: level.count - 1, by: 2) {
+                let a = level[j], b = level[j + 1]
+                var out: [Segment] = []
+                out.reserveCapacity(a.count + b.count)
+                var i = 0, k = 0
+                while i < a.count && k < b.count {
+                    if precedes(b[k], a[i]) { out.append(b[k]); k += 1 } else { out.append(a[i]); i += 1 }
+                }
+                out += a[i...]
+                out += b[k...]
+                next.append(out)
+            }
+            if level.count % 2 == 1 { next.append(level[level.count - 1]) }
+            level = next
+        }
+        return level[0]
+    }
+
     /// `allocate` of the hull segments of `blocks` blocks, given in allocation order.
     static func allocate(ordered segments: [Segment], blocks c: Int, budgets: [Int?],
                          headerBytes: Int) -> [[Int]] {
         var next = [Int](repeating: 0, count: c)
-        var passes = [Int](repeating: 0, count: c), length = [Int](repeating: 0, count: c)
+        var counts = [Int](repeating: 0, count: c), length = [Int](repeating: 0, count: c)
         var total = headerBytes
         var result: [[Int]] = []
         for budget in budgets {
             total += layerOverhead(channels: c)
-            let startPasses = passes, startLength = length
+            let startCounts = counts, startLength = length
             var closed = [Bool](repeating: false, count: c)
             for s in segments where next[s.block] == s.index && !closed[s.block] {
-                let b = s.block, first = startPasses[b] == 0
-                let old = cost(passes: passes[b] - startPasses[b], bytes: length[b] - startLength[b], first: first)
-                let new = cost(passes: s.passes - startPasses[b], bytes: s.length - startLength[b], first: first)
+                let b = s.block, first = startCounts[b] == 0
+                let old = cost(segments: counts[b] - startCounts[b], bytes: length[b] - startLength[b], first: first)
+                let new = cost(segments: s.points - startCounts[b], bytes: s.length - startLength[b], first: first)
                 if let budget, total - old + new > budget { closed[b] = true; continue }
                 total += new - old
-                passes[b] = s.passes
+                counts[b] = s.points
                 length[b] = s.length
                 next[b] += 1
             }
-            result.append(passes)
+            result.append(counts)
         }
         return result
     }

@@ -72,10 +72,9 @@ struct ReferencePlaneState: BitplaneState {
         (11, false), (12, false), (13, false), // h = 1
     ]
 
-    mutating func run<C: PlaneBitCoder>(planes: Int, from start: Int, skipping skip: Int, passes: Int, coder: inout C,
-                                        afterPass: (Double, (position: Int, low: UInt32)) -> Void) {
-        var done = 0
-        let h = height, w = width, s = stride
+    mutating func run<C: PlaneBitCoder>(planes: Int, from position: Int, segments: Int, coder: inout C,
+                                        afterSegment: (Double, (position: Int, low: UInt32)) -> Void) {
+        let h = height, w = width, s = stride, stripes = (h + 3) / 4
         let sigT = ReferencePlaneState.significanceTable, signT = ReferencePlaneState.signTable
         var order = self.order, planeStart = self.planeStart
         flags.withUnsafeMutableBufferPointer { f in
@@ -112,36 +111,31 @@ struct ReferencePlaneState: BitplaneState {
                 if coder.code((m[i] >> p) & 1 != 0, &cx[ctx]) { return becomeSignificant(q, i, p) }
                 return 0
             }
-            @inline(__always) func forEachInStripes(_ body: (Int, Int, Int) -> Void) {
-                var y0 = 0
-                while y0 < h {
-                    let y1 = min(y0 + 4, h)
+            @inline(__always) func forEachInStripes(_ part: Range<Int>, _ body: (Int, Int, Int) -> Void) {
+                for k in part {
+                    let y0 = 4 * k, y1 = min(y0 + 4, h)
                     for x in 0..<w { for y in y0..<y1 { body(y * s + s + x + 1, y * w + x, y) } }
-                    y0 += 4
                 }
             }
 
-            var skip = skip
-            for p in Swift.stride(from: start, through: 0, by: -1) {
-                if skip == 0 { planeStart = order.count }
-                let before = planeStart
-                if p < planes - 1 && skip < 2 {
-                    if skip == 0 {
-                        // Significance propagation: insignificant coefficients with a significant neighbour.
-                        var d = 0.0
-                        forEachInStripes { q, i, _ in
-                            if f[q] & ReferencePlaneState.significant != 0 { return }
-                            let ctx = sigContext(q)
-                            if ctx == 0 { return }
-                            f[q] |= ReferencePlaneState.visited
-                            d += codeSignificance(q, i, p, ctx)
-                        }
-                        afterPass(d, coder.snapshot); done += 1
-                        if done == passes { return }
+            for t in position..<(position + segments) {
+                // Segment `part` of pass t: a quarter of its stripes, or of its refinement list.
+                let (p, kind) = BitplaneCoder.pass(t / BitplaneCoder.segmentsPerPass, planes: planes)
+                let part = t % BitplaneCoder.segmentsPerPass
+                if part == 0 && (kind == 0 || p == planes - 1) { planeStart = order.count }
+                var d = 0.0
+                if kind == 0 {
+                    // Significance propagation: insignificant coefficients with a significant neighbour.
+                    forEachInStripes(BitplaneCoder.segment(part, of: stripes)) { q, i, _ in
+                        if f[q] & ReferencePlaneState.significant != 0 { return }
+                        let ctx = sigContext(q)
+                        if ctx == 0 { return }
+                        f[q] |= ReferencePlaneState.visited
+                        d += codeSignificance(q, i, p, ctx)
                     }
+                } else if kind == 1 {
                     // Magnitude refinement: coefficients significant before this plane, in the order they became so.
-                    var d = 0.0
-                    for i in order[0..<before] {
+                    for i in order[BitplaneCoder.segment(part, of: planeStart)] {
                         let q = (i / w + 1) * s + i % w + 1
                         let fq = f[q]
                         let ctx = fq & ReferencePlaneState.refined != 0 ? 16 : (sigContext(q) == 0 ? 14 : 15)
@@ -154,79 +148,77 @@ struct ReferencePlaneState: BitplaneState {
                             m[i] |= 1 << p
                         }
                     }
-                    afterPass(d, coder.snapshot); done += 1
-                    if done == passes { return }
+                } else {
+                    // Cleanup: everything not yet coded in this plane; a run of quiet columns (4 rows, nothing
+                    // significant, visited or next to a significant coefficient) is coded as a whole.
+                    for k in BitplaneCoder.segment(part, of: stripes) {
+                        let y0 = 4 * k, y1 = min(y0 + 4, h)
+                        @inline(__always) func quiet(_ x: Int) -> Bool {
+                            if y1 - y0 < 4 { return false }
+                            for y in y0..<y1 {
+                                let q = y * s + s + x + 1
+                                if f[q] & (ReferencePlaneState.significant | ReferencePlaneState.visited) != 0
+                                    || sigContext(q) != 0 { return false }
+                            }
+                            return true
+                        }
+                        // The column of a quiet run [lo, hi) that holds the first 1 (known to lie in it), by halving.
+                        func locate(_ lo: Int, _ hi: Int, _ first: Int) -> Int {
+                            if hi - lo == 1 { return lo }
+                            let mid = lo + (hi - lo) / 2
+                            let left = coder.code(first < mid, &cx[BitplaneCoder.halvingContext])
+                            return left ? locate(lo, mid, first) : locate(mid, hi, first)
+                        }
+                        var x = 0
+                        while x < w {
+                            var y = y0
+                            if quiet(x) {
+                                var end = x + 1
+                                while end < w && quiet(end) { end += 1 }
+                                var first = end  // encoder: the first column holding a 1 in plane p
+                                if C.isEncoder {
+                                    first = (x..<end).first { c in
+                                        (y0..<y1).contains { (m[$0 * w + c] >> p) & 1 != 0 }
+                                    } ?? end
+                                }
+                                let c: Int
+                                if end - x == 1 {
+                                    c = coder.code(first == x, &cx[BitplaneCoder.runContext]) ? x : end
+                                } else {
+                                    let ctx = end - x < BitplaneCoder.longQuietRun ? BitplaneCoder.shortQuietRunContext
+                                        : BitplaneCoder.longQuietRunContext
+                                    c = coder.code(first < end, &cx[ctx]) ? locate(x, end, first) : end
+                                }
+                                if c == end {
+                                    x = end
+                                    continue
+                                }
+                                x = c
+                                var row = 4
+                                if C.isEncoder {
+                                    for r in 0..<4 where (m[(y0 + r) * w + x] >> p) & 1 != 0 { row = r; break }
+                                }
+                                let hi = coder.bypass(row & 2 != 0), lo = coder.bypass(row & 1 != 0)
+                                let r = (hi ? 2 : 0) + (lo ? 1 : 0)
+                                d += becomeSignificant(y0 * s + r * s + s + x + 1, (y0 + r) * w + x, p)
+                                y = y0 + r + 1
+                            }
+                            while y < y1 {
+                                let q = y * s + s + x + 1, i = y * w + x
+                                if f[q] & (ReferencePlaneState.significant | ReferencePlaneState.visited) == 0 {
+                                    d += codeSignificance(q, i, p, sigContext(q))
+                                }
+                                y += 1
+                            }
+                            x += 1
+                        }
+                    }
+                    // After the plane's last segment, clear the visited marks for the next plane.
+                    if part == BitplaneCoder.segmentsPerPass - 1 {
+                        for q in 0..<f.count { f[q] &= ~ReferencePlaneState.visited }
+                    }
                 }
-                skip = 0
-                // Cleanup: everything not yet coded in this plane; a run of quiet columns (4 rows, nothing
-                // significant, visited or next to a significant coefficient) is coded as a whole.
-                var d = 0.0
-                var y0 = 0
-                while y0 < h {
-                    let y1 = min(y0 + 4, h)
-                    @inline(__always) func quiet(_ x: Int) -> Bool {
-                        if y1 - y0 < 4 { return false }
-                        for y in y0..<y1 {
-                            let q = y * s + s + x + 1
-                            if f[q] & (ReferencePlaneState.significant | ReferencePlaneState.visited) != 0
-                                || sigContext(q) != 0 { return false }
-                        }
-                        return true
-                    }
-                    // The column of a quiet run [lo, hi) that holds the first 1 (known to lie in it), by halving.
-                    func locate(_ lo: Int, _ hi: Int, _ first: Int) -> Int {
-                        if hi - lo == 1 { return lo }
-                        let mid = lo + (hi - lo) / 2
-                        let left = coder.code(first < mid, &cx[BitplaneCoder.halvingContext])
-                        return left ? locate(lo, mid, first) : locate(mid, hi, first)
-                    }
-                    var x = 0
-                    while x < w {
-                        var y = y0
-                        if quiet(x) {
-                            var end = x + 1
-                            while end < w && quiet(end) { end += 1 }
-                            var first = end  // encoder: the first column holding a 1 in plane p
-                            if C.isEncoder {
-                                first = (x..<end).first { c in (y0..<y1).contains { (m[$0 * w + c] >> p) & 1 != 0 } } ?? end
-                            }
-                            let c: Int
-                            if end - x == 1 {
-                                c = coder.code(first == x, &cx[BitplaneCoder.runContext]) ? x : end
-                            } else {
-                                let ctx = end - x < BitplaneCoder.longQuietRun ? BitplaneCoder.shortQuietRunContext
-                                    : BitplaneCoder.longQuietRunContext
-                                c = coder.code(first < end, &cx[ctx]) ? locate(x, end, first) : end
-                            }
-                            if c == end {
-                                x = end
-                                continue
-                            }
-                            x = c
-                            var row = 4
-                            if C.isEncoder {
-                                for r in 0..<4 where (m[(y0 + r) * w + x] >> p) & 1 != 0 { row = r; break }
-                            }
-                            let hi = coder.bypass(row & 2 != 0), lo = coder.bypass(row & 1 != 0)
-                            let r = (hi ? 2 : 0) + (lo ? 1 : 0)
-                            d += becomeSignificant(y0 * s + r * s + s + x + 1, (y0 + r) * w + x, p)
-                            y = y0 + r + 1
-                        }
-                        while y < y1 {
-                            let q = y * s + s + x + 1, i = y * w + x
-                            if f[q] & (ReferencePlaneState.significant | ReferencePlaneState.visited) == 0 {
-                                d += codeSignificance(q, i, p, sigContext(q))
-                            }
-                            y += 1
-                        }
-                        x += 1
-                    }
-                    y0 += 4
-                }
-                afterPass(d, coder.snapshot); done += 1
-                // Clear the visited marks for the next plane.
-                for q in 0..<f.count { f[q] &= ~ReferencePlaneState.visited }
-                if done == passes { return }
+                afterSegment(d, coder.snapshot)
             }
         }
         }

@@ -28,10 +28,12 @@
 //   0.125 / 0.5 / 2 bpp over the midpoint, δ = 0.40…0.46 all within 0.005 dB of each other).
 //   The encoder measures each pass's distortion decrease with exactly that rule, after the pass, summing in the
 //   order the coefficients were coded.
-// - Truncation points: after every pass the shortest stream prefix that decodes it (byte aligned, zero padded),
-//   made non-decreasing. A decoder given a block truncated at such a length and told the pass count decodes the
-//   same coefficients the encoder saw at that point.
-// - `PlaneEncoder` codes passes on demand and can be finished after any of them (on a copy of the coder), so a
+// - Truncation points (format 4): every pass is cut into `segmentsPerPass` = 4 segments (a quarter of its stripes,
+//   or of its refinement list); after every segment, the shortest stream prefix that decodes it (byte aligned, zero
+//   padded), made non-decreasing. A decoder given a block truncated at such a length and told the segment count
+//   decodes the same coefficients the encoder saw at that point. Segments change no bits, only where a block can
+//   be cut: finer cuts waste less of a rate-targeted encode's coding and let PCRD fit a budget more closely.
+// - `PlaneEncoder` codes segments on demand and can be finished after any of them (on a copy of the coder), so a
 //   rate-targeted encoder stops coding a block where allocation stops using it. The fast state keeps its
 //   arrays in one memory block (`PlaneState.Layout`), its own or lent from a reused scratch buffer.
 // - Two implementations of the passes must give identical bits: `PlaneState` (fast: per-coefficient words that
@@ -63,35 +65,57 @@ public enum BitplaneCoder {
     /// Largest number of bitplanes (magnitudes below 2^30).
     public static let maxPlanes = 30
 
-    public struct Pass: Sendable, Equatable {
-        /// Bytes of the block's stream needed to decode up to and including this pass.
+    /// One truncation point: the end of a segment (a quarter of a coding pass, `segmentsPerPass`).
+    public struct TruncationPoint: Sendable, Equatable {
+        /// Bytes of the block's stream needed to decode up to and including this segment.
         public var length: Int
-        /// Decrease of the squared error (in quantizer units², times the block's weight) from this pass.
+        /// Decrease of the squared error (in quantizer units², times the block's weight) from this segment.
         public var distortionDecrease: Double
     }
 
     public struct EncodedBlock: Sendable {
         public var planes: Int
         public var bytes: [UInt8]
-        public var passes: [Pass]
+        /// One per segment coded (`segmentCount(planes:)` for a whole block).
+        public var points: [TruncationPoint]
     }
 
     public static func passCount(planes: Int) -> Int { planes == 0 ? 0 : 3 * planes - 2 }
 
-    /// Codes `values` (row-major h × w, |v| < 2^30) and records every pass's truncation point.
+    /// Truncation points per pass (format 4; format 3 had one): segment k of 4 covers stripes
+    /// ⌊K·k/4⌋ ..< ⌊K·(k+1)/4⌋ of a pass over the K stripes (significance propagation, cleanup), or those entries
+    /// of magnitude refinement's list. The bits are the same as without segments; only the points where a block
+    /// can be cut are finer. A rate-targeted encode codes a block until allocation leaves out part of what it
+    /// coded: with whole passes as the unit, that part averaged a whole pass, a third of all coding at 2 bpp.
+    public static let segmentsPerPass = 4
+
+    public static func segmentCount(planes: Int) -> Int { segmentsPerPass * passCount(planes: planes) }
+
+    /// Pass t of a block with `planes` planes: its plane and kind (0 significance propagation, 1 magnitude
+    /// refinement, 2 cleanup; the top plane has only a cleanup pass).
+    @inline(__always) static func pass(_ t: Int, planes: Int) -> (plane: Int, kind: Int) {
+        t == 0 ? (planes &- 1, 2) : (planes &- 2 &- (t &- 1) / 3, (t &- 1) % 3)
+    }
+
+    /// The items (stripes or refinement entries) of n that segment k of a pass covers.
+    @inline(__always) static func segment(_ k: Int, of n: Int) -> Range<Int> {
+        (n &* k / segmentsPerPass)..<(n &* (k &+ 1) / segmentsPerPass)
+    }
+
+    /// Codes `values` (row-major h × w, |v| < 2^30) and records every segment's truncation point.
     public static func encode(_ values: UnsafeBufferPointer<Int32>, height: Int, width: Int,
                               weight: Double = 1) -> EncodedBlock {
         encode(values, height: height, width: width, weight: weight, state: PlaneState.self)
     }
 
-    /// Decodes the first `passes` passes of a block into reconstructed integers (0 where nothing is known).
+    /// Decodes the first `segments` segments of a block into reconstructed integers (0 where nothing is known).
     /// Throws `corruptStream` when the arithmetic decoder ends in a state no valid stream reaches.
     /// `memory`: `stateBytes(height:width:)` bytes (64-byte aligned, any contents) for the decoder's state, which
     /// a caller decoding many blocks reuses (nil: the state allocates its own).
-    public static func decode(_ data: UnsafeBufferPointer<UInt8>, planes: Int, passes: Int, height: Int,
+    public static func decode(_ data: UnsafeBufferPointer<UInt8>, planes: Int, segments: Int, height: Int,
                               width: Int, into out: UnsafeMutableBufferPointer<Int32>,
                               memory: UnsafeMutableRawPointer? = nil) throws(SLICError) {
-        try decode(data, planes: planes, passes: passes, height: height, width: width, into: out,
+        try decode(data, planes: planes, segments: segments, height: height, width: width, into: out,
                    state: PlaneState.self, memory: memory)
     }
 
@@ -107,9 +131,9 @@ public enum BitplaneCoder {
         return encoder.finished()
     }
 
-    /// A block's encoder that codes passes on demand, so that an encoder with a rate target can stop coding a
-    /// block once rate allocation no longer takes its last pass (LatentCodec). Coding every pass and then calling
-    /// `finished()` is `encode`; `finished()` after fewer passes gives the block as if it had only those passes
+    /// A block's encoder that codes segments on demand, so that an encoder with a rate target can stop coding a
+    /// block once rate allocation no longer takes all it coded (LatentCodec). Coding every segment and then
+    /// calling `finished()` is `encode`; `finished()` after fewer gives the block as if it had only those
     /// (its bytes are a valid stream for them; they need not be a prefix of the full block's bytes, since carries
     /// from later decisions can change earlier bytes).
     struct PlaneEncoder<S: BitplaneState> {
@@ -118,12 +142,12 @@ public enum BitplaneCoder {
         var coder: EncodingCoder
         var snapshots: [(position: Int, low: UInt32)] = []
         var decreases: [Double] = []
-        /// Whether passes record their distortion decrease (false: every decrease is 0, for an encode that keeps
-        /// every pass of every block and so allocates nothing).
+        /// Whether segments record their distortion decrease (false: every decrease is 0, for an encode that keeps
+        /// every segment of every block and so allocates nothing).
         var measuresDistortion = true
-        /// The next plane to code (−1: every plane is coded) and how many of its passes are coded (0…2).
-        private(set) var nextPlane: Int
-        private(set) var nextPass = 0
+        /// The first truncation points, whose lengths are final (`hull`), and their hull.
+        private var settled: [TruncationPoint] = []
+        private var settledHull = RateAllocation.HullBuilder()
 
         /// `memory`: `PlaneState.Layout(height:width:).bytes` bytes for the state, which must outlive the encoder
         /// (nil: the state allocates its own).
@@ -133,7 +157,6 @@ public enum BitplaneCoder {
             for v in values { maxMag = max(maxMag, v.magnitude) }
             planes = maxMag == 0 ? 0 : 32 - maxMag.leadingZeroBitCount
             self.weight = weight
-            nextPlane = planes - 1
             state = planes == 0 ? S(height: 0, width: 0) : S.forLoading(height: height, width: width, memory: memory)
             coder = EncodingCoder(encoder: BinaryArithmeticEncoder(capacity: planes == 0 ? 0 : values.count / 2))
             if planes > 0 { state.load(values) }
@@ -147,30 +170,41 @@ public enum BitplaneCoder {
             let bits = try state.load(filling: fill)
             planes = bits == 0 ? 0 : 32 - bits.leadingZeroBitCount
             self.weight = weight
-            nextPlane = planes - 1
             self.state = state
             coder = EncodingCoder(encoder: BinaryArithmeticEncoder(capacity: planes == 0 ? 0 : height * width / 2))
         }
 
-        var isComplete: Bool { nextPlane < 0 }
-        var passesCoded: Int { snapshots.count }
+        var segmentsCoded: Int { snapshots.count }
+        var isComplete: Bool { segmentsCoded == BitplaneCoder.segmentCount(planes: planes) }
+        /// The plane of the next segment (−1: every plane is coded).
+        var nextPlane: Int {
+            isComplete ? -1 : BitplaneCoder.pass(segmentsCoded / BitplaneCoder.segmentsPerPass, planes: planes).plane
+        }
 
         /// Codes the next `n` planes (fewer when fewer are left), the rest of the current one counting as one.
         mutating func code(planes n: Int) {
-            let count = min(n, nextPlane + 1)
-            if count <= 0 { return }
-            code(passes: (nextPlane == planes - 1 ? 1 : 3 - nextPass) + 3 * (count - 1))
+            if n <= 0 || isComplete { return }
+            let last = nextPlane - n + 1  // the lowest plane to finish
+            code(segments: last <= 0 ? BitplaneCoder.segmentCount(planes: planes) - segmentsCoded
+                 : BitplaneCoder.segmentsPerPass * BitplaneCoder.passCount(planes: planes - last) - segmentsCoded)
         }
 
-        /// Codes the next `n` passes (fewer when fewer are left).
+        /// Codes the next `n` passes (fewer when fewer are left), the rest of the current one counting as one.
         mutating func code(passes n: Int) {
-            let count = min(n, BitplaneCoder.passCount(planes: planes) - passesCoded)
+            if n <= 0 { return }
+            let end = (segmentsCoded / BitplaneCoder.segmentsPerPass + n) * BitplaneCoder.segmentsPerPass
+            code(segments: end - segmentsCoded)
+        }
+
+        /// Codes the next `n` segments (fewer when fewer are left).
+        mutating func code(segments n: Int) {
+            let count = min(n, BitplaneCoder.segmentCount(planes: planes) - segmentsCoded)
             if count <= 0 { return }
-            let w = weight
+            let w = weight, from = segmentsCoded
             var snaps = snapshots, decs = decreases
             snapshots = []; decreases = []  // (moved out and back: the closure must not capture self)
             if measuresDistortion {
-                state.run(planes: planes, from: nextPlane, skipping: nextPass, passes: count, coder: &coder) { d, snapshot in
+                state.run(planes: planes, from: from, segments: count, coder: &coder) { d, snapshot in
                     snaps.append(snapshot)
                     decs.append(d * w)
                 }
@@ -179,63 +213,78 @@ public enum BitplaneCoder {
                 // its byte array stays uniquely referenced).
                 var plain = UnmeasuredEncodingCoder.placeholder
                 swap(&plain.inner, &coder)
-                state.run(planes: planes, from: nextPlane, skipping: nextPass, passes: count, coder: &plain) { _, snapshot in
+                state.run(planes: planes, from: from, segments: count, coder: &plain) { _, snapshot in
                     snaps.append(snapshot)
                     decs.append(0)
                 }
                 swap(&plain.inner, &coder)
             }
             snapshots = snaps; decreases = decs
-            // Passes coded so far → (plane, passes of it): the top plane has one pass, the others three.
-            let done = passesCoded
-            if done >= BitplaneCoder.passCount(planes: planes) {
-                (nextPlane, nextPass) = (-1, 0)
-            } else {
-                (nextPlane, nextPass) = (planes - 1 - (done + 2) / 3, (done + 2) % 3)
-            }
         }
 
-        /// The block with the passes coded so far (the coder itself is not finished: coding may go on).
+        /// The block with the segments coded so far (the coder itself is not finished: coding may go on).
         func finished() -> EncodedBlock {
             let tail = coder.encoder.core.finishedTail()
-            let passes = truncationPoints(tail: tail)
-            guard let length = passes.last?.length else { return EncodedBlock(planes: planes, bytes: [], passes: []) }
+            let points = truncationPoints(tail: tail)
+            guard let length = points.last?.length else { return EncodedBlock(planes: planes, bytes: [], points: []) }
             let head = coder.encoder.core.bytes
             let bytes = length <= head.count ? Array(head[0..<length]) : head + tail[0..<(length - head.count)]
-            return EncodedBlock(planes: planes, bytes: bytes, passes: passes)
+            return EncodedBlock(planes: planes, bytes: bytes, points: points)
         }
 
-        /// `finished().passes`, without building the bytes (rate allocation between rounds needs only these).
-        func truncationPoints() -> [Pass] {
+        /// `finished().points`, without building the bytes.
+        func truncationPoints() -> [TruncationPoint] {
             truncationPoints(tail: coder.encoder.core.finishedTail())
         }
 
-        /// Each pass's truncation length in the stream finished now (`bytes` + `tail`), made non-decreasing.
-        private func truncationPoints(tail: [UInt8]) -> [Pass] {
+        /// Each segment's truncation length in the stream finished now (`bytes` + `tail`), made non-decreasing.
+        private func truncationPoints(tail: [UInt8]) -> [TruncationPoint] {
             if planes == 0 || snapshots.isEmpty { return [] }
             let head = coder.encoder.core.bytes
-            var passes: [Pass] = []
-            passes.reserveCapacity(snapshots.count)
-            var length = 0
-            for (k, s) in snapshots.enumerated() {
-                length = max(length, RangeEncoderCore.truncationLength(head, tail: tail, at: s))
-                passes.append(Pass(length: length, distortionDecrease: decreases[k]))
+            var points = settled
+            points.reserveCapacity(snapshots.count)
+            var length = settled.last?.length ?? 0
+            for k in settled.count..<snapshots.count {
+                length = max(length, RangeEncoderCore.truncationLength(head, tail: tail, at: snapshots[k]))
+                points.append(TruncationPoint(length: length, distortionDecrease: decreases[k]))
             }
-            return passes
+            return points
+        }
+
+        /// The hull of `truncationPoints()` (`RateAllocation.hull`), which rate allocation needs between rounds.
+        /// The points whose lengths can no longer change are kept with their hull, so a call computes only the
+        /// lengths and hull steps of the points after them: a length reads the 4 bytes from its snapshot's
+        /// position and those before, final once written.
+        mutating func hull(block: Int) -> [RateAllocation.Segment] {
+            if planes == 0 || snapshots.isEmpty { return [] }
+            let head = coder.encoder.core.bytes, tail = coder.encoder.core.finishedTail()
+            var builder = settledHull
+            var length = settled.last?.length ?? 0
+            for k in settled.count..<snapshots.count {
+                let snapshot = snapshots[k]
+                length = max(length, RangeEncoderCore.truncationLength(head, tail: tail, at: snapshot))
+                let point = TruncationPoint(length: length, distortionDecrease: decreases[k])
+                if k == settled.count && snapshot.position + 4 <= head.count {  // settled: positions never decrease
+                    settled.append(point)
+                    settledHull.add(point)
+                }
+                builder.add(point)
+            }
+            return builder.segments(block: block)
         }
     }
 
-    static func decode<S: BitplaneState>(_ data: UnsafeBufferPointer<UInt8>, planes: Int, passes: Int, height: Int,
-                                         width: Int, into out: UnsafeMutableBufferPointer<Int32>,
+    static func decode<S: BitplaneState>(_ data: UnsafeBufferPointer<UInt8>, planes: Int, segments: Int,
+                                         height: Int, width: Int, into out: UnsafeMutableBufferPointer<Int32>,
                                          state _: S.Type, memory: UnsafeMutableRawPointer? = nil) throws(SLICError) {
-        precondition(out.count == height * width && planes <= maxPlanes && passes <= passCount(planes: planes))
-        if passes == 0 {
+        precondition(out.count == height * width && planes <= maxPlanes && segments <= segmentCount(planes: planes))
+        if segments == 0 {
             for i in 0..<out.count { out[i] = 0 }
             return
         }
         var state = S.forDecoding(height: height, width: width, memory: memory)
         var coder = DecodingCoder(decoder: BinaryArithmeticDecoder(data))
-        state.run(planes: planes, from: planes - 1, skipping: 0, passes: passes, coder: &coder) { _, _ in }
+        state.run(planes: planes, from: 0, segments: segments, coder: &coder) { _, _ in }
         guard coder.decoder.isConsistent else {
             throw .corrupt("bitplane block: arithmetic decoder ended outside its interval")
         }
@@ -260,12 +309,11 @@ protocol BitplaneState {
     /// OR of the magnitudes (its bit length is the block's plane count).
     mutating func load(filling fill: (UnsafeMutableBufferPointer<Int32>) throws(SLICError) -> Void)
         throws(SLICError) -> UInt32
-    /// Runs at most `passes` passes from plane `start` down, the first `skip` passes of that plane (0…2, 0 for the
-    /// top plane) being done already (`start` = `planes − 1`, `skip` = 0 for a fresh state; a state resumes after
-    /// the last pass it ran), calling `afterPass` with each pass's distortion decrease (encoder only) and the
-    /// coder's snapshot.
-    mutating func run<C: PlaneBitCoder>(planes: Int, from start: Int, skipping skip: Int, passes: Int, coder: inout C,
-                                        afterPass: (Double, (position: Int, low: UInt32)) -> Void)
+    /// Runs `segments` segments from segment `position` on (0 for a fresh state; a state resumes after the last
+    /// segment it ran; position + segments ≤ `segmentCount(planes:)`), calling `afterSegment` with each
+    /// segment's distortion decrease (encoder only) and the coder's snapshot.
+    mutating func run<C: PlaneBitCoder>(planes: Int, from position: Int, segments: Int, coder: inout C,
+                                        afterSegment: (Double, (position: Int, low: UInt32)) -> Void)
     /// Decoder: reconstruction (7/16 into the known interval) of what is known.
     func reconstruct(into out: UnsafeMutableBufferPointer<Int32>)
 }
@@ -616,9 +664,9 @@ struct PlaneState: BitplaneState {
         }
     }
 
-    mutating func run<C: PlaneBitCoder>(planes: Int, from start: Int, skipping skip: Int, passes: Int, coder: inout C,
-                                        afterPass: (Double, (position: Int, low: UInt32)) -> Void) {
-        let h = height, w = width, s = stride, sw = stripeWords
+    mutating func run<C: PlaneBitCoder>(planes: Int, from position: Int, segments: Int, coder: inout C,
+                                        afterSegment: (Double, (position: Int, low: UInt32)) -> Void) {
+        let h = height, w = width, s = stride, sw = stripeWords, stripes = (h &+ 3) &>> 2
         let (f, m, pl, busy, order, cb, cx) = (f, m, pl, busy, order, cb, cx)
         var planeStart = self.planeStart
         defer { self.planeStart = planeStart }
@@ -628,24 +676,23 @@ struct PlaneState: BitplaneState {
             let k = PlanePasses<C>(f: f, m: m, pl: pl, cx: cx, busy: busy, order: order, count: count,
                                    cb: cb, sigT: sigT.baseAddress!, signT: signT.baseAddress!,
                                    h: h, w: w, s: s, sw: sw)
-            var done = 0, skip = skip
-            for p in Swift.stride(from: start, through: 0, by: -1) {
-                if skip == 0 { planeStart = count.pointee }
-                let before = planeStart
-                if p < planes - 1 && skip < 2 {
-                    if skip == 0 {
-                        let d = k.significancePropagation(plane: p, coder: &coder)
-                        afterPass(d, coder.snapshot); done += 1
-                        if done == passes { return }
-                    }
-                    let d = k.magnitudeRefinement(plane: p, count: before, coder: &coder)
-                    afterPass(d, coder.snapshot); done += 1
-                    if done == passes { return }
+            for t in position..<(position &+ segments) {
+                let (p, kind) = BitplaneCoder.pass(t / BitplaneCoder.segmentsPerPass, planes: planes)
+                let part = t % BitplaneCoder.segmentsPerPass
+                // A plane begins with its first pass's first segment (cleanup for the top plane).
+                if part == 0 && (kind == 0 || p == planes &- 1) { planeStart = count.pointee }
+                let d: Double
+                switch kind {
+                case 0:
+                    d = k.significancePropagation(plane: p, stripes: BitplaneCoder.segment(part, of: stripes),
+                                                  coder: &coder)
+                case 1:
+                    d = k.magnitudeRefinement(plane: p, entries: BitplaneCoder.segment(part, of: planeStart),
+                                              coder: &coder)
+                default:
+                    d = k.cleanup(plane: p, stripes: BitplaneCoder.segment(part, of: stripes), coder: &coder)
                 }
-                skip = 0
-                let d = k.cleanup(plane: p, coder: &coder)
-                afterPass(d, coder.snapshot); done += 1
-                if done == passes { return }
+                afterSegment(d, coder.snapshot)
             }
         }
         }
@@ -775,14 +822,16 @@ struct PlanePasses<C: PlaneBitCoder> {
     /// (`chunkMask`), visited in stripe order, with the ones that coding adds (the row below and the next column's
     /// neighbours of a coefficient that becomes significant) set in it as they appear. One loop per chunk rather
     /// than one per column: the loop's exit is a mispredicted branch.
+    /// `stripes`: the segment's stripes (the last one may be partial).
     @inline(__always)
-    func significancePropagation(plane p: Int, coder shared: inout C) -> Double {
+    func significancePropagation(plane p: Int, stripes: Range<Int>, coder shared: inout C) -> Double {
         var coder = C.placeholder, gain = 0.0
         swap(&coder, &shared)
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
-        var y0 = 0, b = busy
-        while y0 &+ 4 <= h {
+        var y0 = stripes.lowerBound &* 4, b = busy + stripes.lowerBound &* sw
+        let yEnd = min(h, stripes.upperBound &* 4)
+        while y0 &+ 4 <= yEnd {
             var x0 = 0
             while x0 < w {
                 // Busy columns x0 … x0 + 7 are bits x0 + 1 … x0 + 8 of the bitmap: a chunk without any has no
@@ -816,7 +865,7 @@ struct PlanePasses<C: PlaneBitCoder> {
             y0 &+= 4
             b += sw
         }
-        if y0 < h { gain += partialStripe(y0, b, plane: p, spp: true, coder: &coder) }
+        if y0 < yEnd { gain += partialStripe(y0, b, plane: p, spp: true, coder: &coder) }
         return gain
     }
 
@@ -849,15 +898,16 @@ struct PlanePasses<C: PlaneBitCoder> {
         return gain
     }
 
-    /// Magnitude refinement: the first n coefficients of `order`, those significant before this plane.
+    /// Magnitude refinement: the segment's `entries` of `order`, whose first `planeStart` coefficients are those
+    /// significant before this plane.
     @inline(__always)
-    func magnitudeRefinement(plane p: Int, count n: Int, coder shared: inout C) -> Double {
+    func magnitudeRefinement(plane p: Int, entries: Range<Int>, coder shared: inout C) -> Double {
         var coder = C.placeholder, gain = 0.0
         swap(&coder, &shared)
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
         let plane = UInt8(truncatingIfNeeded: p)
-        for e in 0..<n {
+        for e in entries {
             let q = Int(truncatingIfNeeded: order[e])
             let wq = f[q]
             // 16: later refinements; 15 / 14: the first one, with / without a significant neighbour.
@@ -894,14 +944,16 @@ struct PlanePasses<C: PlaneBitCoder> {
     /// alternates between a run of quiet columns and a run of busy ones; the busy run's candidates are taken
     /// 8 columns at a time (`chunkMask`; coding cannot change which coefficients of later columns are candidates,
     /// only make the column after the run busy, which the next step reads afresh).
+    /// `stripes`: the segment's stripes (the last one may be partial).
     @inline(__always)
-    func cleanup(plane p: Int, coder shared: inout C) -> Double {
+    func cleanup(plane p: Int, stripes: Range<Int>, coder shared: inout C) -> Double {
         var coder = C.placeholder, gain = 0.0
         swap(&coder, &shared)
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
-        var y0 = 0, b = busy, ors = cb
-        while y0 &+ 4 <= h {
+        var y0 = stripes.lowerBound &* 4, b = busy + stripes.lowerBound &* sw, ors = cb + stripes.lowerBound &* w
+        let yEnd = min(h, stripes.upperBound &* 4)
+        while y0 &+ 4 <= yEnd {
             let row0 = (y0 &+ 1) &* s &+ 1
             var x = 0, chunkAt = -1, chunk: UInt32 = 0
             while x < w {
@@ -968,7 +1020,7 @@ struct PlanePasses<C: PlaneBitCoder> {
             b += sw
             ors += w
         }
-        if y0 < h { gain += partialStripe(y0, b, plane: p, spp: false, coder: &coder) }
+        if y0 < yEnd { gain += partialStripe(y0, b, plane: p, spp: false, coder: &coder) }
         return gain
     }
 }
