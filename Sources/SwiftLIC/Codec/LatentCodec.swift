@@ -271,9 +271,10 @@ public enum LatentCodec {
                            headerBytes: Int, options o: EncodeOptions) -> ([BitplaneCoder.EncodedBlock], [[Int]]) {
         let c = encoders.count
         // Between rounds, allocation needs each block's truncation points and hull, not its bytes: a round's tasks
-        // compute those of their blocks, and the segments stay in allocation order across rounds (`merge`).
+        // compute those of their blocks, and the segments stay in allocation order across rounds (`merge`) from
+        // the first round whose blocks could exceed the budget (nil before: allocation would take everything).
         var hulls = [[RateAllocation.Segment]](repeating: [], count: c)
-        var ordered: [RateAllocation.Segment] = []
+        var ordered: [RateAllocation.Segment]? = nil
         var segments = coarseRound
         func run(_ todo: [Int]) {
             encoders.withUnsafeMutableBufferPointer { e in
@@ -285,9 +286,10 @@ public enum LatentCodec {
                 }
             }
             }
+            guard let previous = ordered else { return }
             var replaced = [Bool](repeating: false, count: c)
             for k in todo { replaced[k] = true }
-            ordered = RateAllocation.merge(ordered, replacing: replaced,
+            ordered = RateAllocation.merge(previous, replacing: replaced,
                                            with: RateAllocation.merged(todo.map { hulls[$0] }))
         }
         func blocks() -> [BitplaneCoder.EncodedBlock] {
@@ -308,8 +310,12 @@ public enum LatentCodec {
             return 2 * e.nextPlane + (e.weight > 0 ? Int(e.weight.exponent) : 0)
         }
         func allocate() -> [[Int]] {
-            RateAllocation.allocate(ordered: ordered, blocks: c, budgets: budgets, headerBytes: headerBytes)
+            if ordered == nil { ordered = RateAllocation.merged(hulls) }
+            return RateAllocation.allocate(ordered: ordered!, blocks: c, budgets: budgets, headerBytes: headerBytes)
         }
+        // The most a stream of every block's whole hull can take beyond its bytes: each layer's inclusion bits and
+        // CRC, and per block and layer a planes byte and two varints.
+        let overheadBound = headerBytes + o.layers * (RateAllocation.layerOverhead(channels: c) + c * 11)
         var open = (0..<c).filter { !encoders[$0]!.isComplete }
         while !open.isEmpty {
             let top = open.map(level).max()!
@@ -317,6 +323,11 @@ public enum LatentCodec {
             var coded = 0
             for k in 0..<c { coded += hulls[k].last?.length ?? 0 }
             if coded > target / 2 { segments = fineRound }
+            if ordered == nil && coded + overheadBound <= target {
+                // Everything fits: the allocation would take every block's whole hull, so every block goes on.
+                open = (0..<c).filter { !encoders[$0]!.isComplete }
+                continue
+            }
             let plan = allocate()
             let chosen = plan[plan.count - 1]
             // Blocks not coded yet, and those whose whole hull the allocation takes (segments that add nothing
