@@ -140,6 +140,31 @@ final class CodecTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(same, ratios.count * 2 / 3, "targeted and exhaustive decodes mostly identical")
     }
 
+    /// Blocks of at most 12 rows have fewer stripes than a pass has segments, so some segments are empty (no
+    /// bytes, no distortion decrease), as are segments where nothing becomes significant: the targeted encoder
+    /// must not stop a block there (they end its hull as a zero-slope step), so it stays as good as PCRD over
+    /// every segment.
+    func testSegmentsWithoutGainDoNotStopABlock() throws {
+        for (c, h, w) in [(6, 4, 40), (5, 2, 64), (4, 8, 30), (4, 11, 17)] {
+            var y = latent(c, h, w, seed: UInt64(h * 100 + w), scale: 0.3)
+            for i in y.indices { y[i] *= Float(1 << (i / (h * w) % 3)) }
+            let full = try encode(y, c, h, w, LatentCodec.EncodeOptions()).count
+            for fraction in [0.3, 0.6, 0.9] {
+                var o = LatentCodec.EncodeOptions()
+                o.targetBytes = Int(Double(full) * fraction)
+                let targeted = try encode(y, c, h, w, o)
+                o.exhaustive = true
+                let exhaustive = try encode(y, c, h, w, o)
+                let a = try decode(targeted, count: y.count), b = try decode(exhaustive, count: y.count)
+                func error(_ d: [Float]) -> Double {
+                    zip(d, y).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+                }
+                XCTAssertLessThanOrEqual(error(a), error(b) * 1.03 + 1e-12, "\(c)×\(h)×\(w) at \(fraction)")
+                XCTAssertGreaterThan(Double(targeted.count), 0.95 * Double(exhaustive.count))
+            }
+        }
+    }
+
     /// Every truncation decodes only at a layer boundary; every single-bit flip is rejected.
     func testCorruptionNeverDecodesSilently() throws {
         let (c, h, w) = (2, 5, 4)

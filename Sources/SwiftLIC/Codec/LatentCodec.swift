@@ -252,7 +252,7 @@ public enum LatentCodec {
     /// cumulative segments per layer.
     ///
     /// Blocks are coded in rounds and rate allocation runs after each round on the segments coded so far; a block
-    /// goes on only while the allocation takes its whole hull. Coding more only adds candidates, which can only
+    /// goes on only while the allocation takes every segment it has coded. Coding more only adds candidates, which can only
     /// raise the slope at which the budget is spent, so a stopped block would rarely have been given more: only
     /// where a hull segment reaches past the unused segment it stopped at, or where PCRD fills the budget's last
     /// bytes. (The rule needs the coder's shortest termination: a block cut right after its last segment must not
@@ -330,10 +330,11 @@ public enum LatentCodec {
             }
             let plan = allocate()
             let chosen = plan[plan.count - 1]
-            // Blocks not coded yet, and those whose whole hull the allocation takes (segments that add nothing
-            // are on no hull: they do not stop a block).
+            // Blocks not coded yet, and those whose every coded segment the allocation takes (segments that add
+            // nothing end the hull as a zero-slope step, taken while a byte of the budget is left).
             open = (0..<c).filter { k in
-                !encoders[k]!.isComplete && chosen[k] == (hulls[k].last?.points ?? 0)
+                let e = encoders[k]!
+                return !e.isComplete && chosen[k] == e.segmentsCoded
             }
             if open.isEmpty { return (blocks(), plan) }
         }

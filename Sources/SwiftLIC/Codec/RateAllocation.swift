@@ -52,8 +52,9 @@ public enum RateAllocation {
                 Segment(block: block, index: j - 1, points: points[j].count, length: points[j].length,
                         slope: HullBuilder.slope(points[j - 1], points[j]))
             }
-            // The last segment makes the block exact, so its distortion is the hull's maximum; when it only ties
-            // (it coded nothing new), keep it anyway as a zero-slope step so that an unlimited budget is lossless.
+            // The last truncation point stays a zero-slope step when it is not on the hull (it added nothing): for
+            // a whole block, so that an unlimited budget is lossless (the last segment makes the block exact); for
+            // a block still being coded, so that allocation can take all it coded (`LatentCodec.codeBlocks`).
             if count > 0 && points[points.count - 1].count != count {
                 segments.append(Segment(block: block, index: segments.count, points: count, length: lastLength,
                                         slope: 0))
