@@ -535,6 +535,9 @@ struct PlaneState: BitplaneState {
     /// `count` when the current plane began (magnitude refinement's coefficients, for a run resumed after
     /// significance propagation).
     var planeStart = 0
+    /// `count` when the previous plane began: the first this many of `order` were refined in it (none below the
+    /// top plane, which has no refinement pass), so their next refinement is context 16 without a look.
+    var refinedStart = 0
     /// Encoder: per stripe column, the OR of its magnitudes (a quiet column, all insignificant above plane p, has
     /// a 1 in plane p exactly when bit p of this is set). Filled by `load`.
     let cb: UnsafeMutablePointer<UInt32>
@@ -668,8 +671,8 @@ struct PlaneState: BitplaneState {
                                         afterSegment: (Double, (position: Int, low: UInt32)) -> Void) {
         let h = height, w = width, s = stride, sw = stripeWords, stripes = (h &+ 3) &>> 2
         let (f, m, pl, busy, order, cb, cx) = (f, m, pl, busy, order, cb, cx)
-        var planeStart = self.planeStart
-        defer { self.planeStart = planeStart }
+        var planeStart = self.planeStart, refinedStart = self.refinedStart
+        defer { (self.planeStart, self.refinedStart) = (planeStart, refinedStart) }
         withUnsafeMutablePointer(to: &count) { count in
         Self.significanceTable.withUnsafeBufferPointer { sigT in
         Self.signTable.withUnsafeBufferPointer { signT in
@@ -680,7 +683,10 @@ struct PlaneState: BitplaneState {
                 let (p, kind) = BitplaneCoder.pass(t / BitplaneCoder.segmentsPerPass, planes: planes)
                 let part = t % BitplaneCoder.segmentsPerPass
                 // A plane begins with its first pass's first segment (cleanup for the top plane).
-                if part == 0 && (kind == 0 || p == planes &- 1) { planeStart = count.pointee }
+                if part == 0 && (kind == 0 || p == planes &- 1) {
+                    refinedStart = p == planes &- 2 ? 0 : planeStart
+                    planeStart = count.pointee
+                }
                 let d: Double
                 switch kind {
                 case 0:
@@ -688,7 +694,7 @@ struct PlaneState: BitplaneState {
                                                   coder: &coder)
                 case 1:
                     d = k.magnitudeRefinement(plane: p, entries: BitplaneCoder.segment(part, of: planeStart),
-                                              coder: &coder)
+                                              refined: refinedStart, coder: &coder)
                 default:
                     d = k.cleanup(plane: p, stripes: BitplaneCoder.segment(part, of: stripes), coder: &coder)
                 }
@@ -899,15 +905,27 @@ struct PlanePasses<C: PlaneBitCoder> {
     }
 
     /// Magnitude refinement: the segment's `entries` of `order`, whose first `planeStart` coefficients are those
-    /// significant before this plane.
+    /// significant before this plane and the first `refined` of those were refined before (context 16, kept in a
+    /// register over their run: a decision no longer waits for the last one's context update to come back from
+    /// memory).
     @inline(__always)
-    func magnitudeRefinement(plane p: Int, entries: Range<Int>, coder shared: inout C) -> Double {
+    func magnitudeRefinement(plane p: Int, entries: Range<Int>, refined: Int, coder shared: inout C) -> Double {
         var coder = C.placeholder, gain = 0.0
         swap(&coder, &shared)
         defer { swap(&coder, &shared) }
         let bitP = UInt32(1) &<< UInt32(truncatingIfNeeded: p)
         let plane = UInt8(truncatingIfNeeded: p)
-        for e in entries {
+        let split = max(entries.lowerBound, min(entries.upperBound, refined))
+        var later = cx[16]
+        for e in entries.lowerBound..<split {
+            let q = Int(truncatingIfNeeded: order[e])
+            let bit = coder.code(m[q] & bitP != 0, &later)
+            pl[q] = plane
+            if C.measuresDistortion { gain += BitplaneCoder.refinementGain(m[q], plane: UInt32(truncatingIfNeeded: p)) }
+            if !C.isEncoder { m[q] |= bit ? bitP : 0 }
+        }
+        cx[16] = later
+        for e in split..<entries.upperBound {
             let q = Int(truncatingIfNeeded: order[e])
             let wq = f[q]
             // 16: later refinements; 15 / 14: the first one, with / without a significant neighbour.
