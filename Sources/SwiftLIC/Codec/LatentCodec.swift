@@ -252,13 +252,13 @@ public enum LatentCodec {
     /// cumulative segments per layer.
     ///
     /// Blocks are coded in rounds and rate allocation runs after each round on the segments coded so far; a block
-    /// goes on only while the allocation takes every segment it has coded. Coding more only adds candidates, which can only
-    /// raise the slope at which the budget is spent, so a stopped block would rarely have been given more: only
-    /// where a hull segment reaches past the unused segment it stopped at, or where PCRD fills the budget's last
-    /// bytes. (The rule needs the coder's shortest termination: a block cut right after its last segment must not
-    /// look costlier than it will once coding goes on.) What a stopped block coded past its cut is waste, so a
-    /// round codes a whole pass while the blocks' coded total is under half the budget (allocation cannot leave
-    /// anything out yet) and half a pass after (`coarseRound`, `fineRound`).
+    /// goes on only while the allocation takes every segment it has coded. Coding more only adds candidates, which
+    /// can only raise the slope at which the budget is spent, so a stopped block would rarely have been given
+    /// more: only where a hull segment reaches past the unused segment it stopped at, or where PCRD fills the
+    /// budget's last bytes. (The rule needs the coder's shortest termination: a block cut right after its last
+    /// segment must not look costlier than it will once coding goes on.) What a stopped block coded past its cut is
+    /// waste, so a round codes a whole pass while the blocks' coded total is under half the budget (allocation
+    /// cannot leave anything out yet) and half a pass after (`coarseRound`, `fineRound`).
     ///
     /// Measured on the 24 Kodak wavelet latents at 0.125–2 bpp (`results/entropy_codec_s14.txt`): it codes
     /// 1.17–1.45× the bytes it keeps (format 3, whole passes as rounds and truncation points: 1.30–1.85×); its

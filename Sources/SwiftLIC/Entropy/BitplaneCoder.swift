@@ -987,7 +987,9 @@ struct PlanePasses<C: PlaneBitCoder> {
                     if C.isEncoder {
                         c = x
                         // Four columns per test while no 1 is among them, then one at a time.
-                        while c &+ 4 <= end && (ors[c] | ors[c &+ 1] | ors[c &+ 2] | ors[c &+ 3]) & bitP == 0 { c &+= 4 }
+                        while c &+ 4 <= end && (ors[c] | ors[c &+ 1] | ors[c &+ 2] | ors[c &+ 3]) & bitP == 0 {
+                            c &+= 4
+                        }
                         while c < end && ors[c] & bitP == 0 { c &+= 1 }
                     }
                     c = x &+ codeQuietRun(count: end &- x, first: c &- x, coder: &coder)
