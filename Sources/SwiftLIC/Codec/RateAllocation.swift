@@ -92,17 +92,22 @@ public enum RateAllocation {
     /// order): the order `allocate` sorts, kept up to date by a rate-targeted encoder whose rounds code a few
     /// blocks at a time (sorting all segments after every round was most of its serial time between rounds).
     static func merge(_ ordered: [Segment], replacing replaced: [Bool], with fresh: [Segment]) -> [Segment] {
+        interleave(ordered.lazy.filter { !replaced[$0.block] }, fresh, capacity: ordered.count + fresh.count)
+    }
+
+    /// Two sequences in allocation order as one (an element of `b` goes first only where it precedes).
+    private static func interleave<A: Sequence<Segment>>(_ a: A, _ b: [Segment], capacity: Int) -> [Segment] {
         var out: [Segment] = []
-        out.reserveCapacity(ordered.count + fresh.count)
+        out.reserveCapacity(capacity)
         var j = 0
-        for s in ordered where !replaced[s.block] {
-            while j < fresh.count && precedes(fresh[j], s) {
-                out.append(fresh[j])
+        for s in a {
+            while j < b.count && precedes(b[j], s) {
+                out.append(b[j])
                 j += 1
             }
             out.append(s)
         }
-        out += fresh[j...]
+        out += b[j...]
         return out
     }
 
@@ -114,16 +119,7 @@ public enum RateAllocation {
             var next: [[Segment]] = []
             next.reserveCapacity((level.count + 1) / 2)
             for j in Swift.stride(from: 0, to: level.count - 1, by: 2) {
-                let a = level[j], b = level[j + 1]
-                var out: [Segment] = []
-                out.reserveCapacity(a.count + b.count)
-                var i = 0, k = 0
-                while i < a.count && k < b.count {
-                    if precedes(b[k], a[i]) { out.append(b[k]); k += 1 } else { out.append(a[i]); i += 1 }
-                }
-                out += a[i...]
-                out += b[k...]
-                next.append(out)
+                next.append(interleave(level[j], level[j + 1], capacity: level[j].count + level[j + 1].count))
             }
             if level.count % 2 == 1 { next.append(level[level.count - 1]) }
             level = next
