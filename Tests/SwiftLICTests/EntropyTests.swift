@@ -152,6 +152,13 @@ final class EntropyTests: XCTestCase {
                      // Dense, widths around the 8-column chunks of the fast passes (a chunk's last column turning
                      // significant marks the next chunk; partial chunks at the right edge).
                      (16, 17, 40.0), (20, 8, 60.0), (12, 23, 8.0), (32, 33, 25.0)].map { h, w, scale in (h, w, block(h, w, seed: UInt64(h * 31 + w), scale: scale)) }
+        // Magnitudes at the edge of the encoder's packed words (below 2^15 they share each coefficient's word with
+        // its flags, from 2^15 they have their own array): the two layouts must code the same bits.
+        for top: Int32 in [32767, -32767, 32768, -32768] {
+            var values = block(12, 10, seed: UInt64(top.magnitude), scale: 3000).map { max(-30000, min(30000, $0)) }
+            values[57] = top
+            cases.append((12, 10, values))
+        }
         // Sparse with magnitudes near 2^30: run mode and the column skips on the top planes (p = 29).
         var rng = SplitMix64(seed: 5)
         cases.append((8, 9, (0..<72).map { _ in
