@@ -145,9 +145,9 @@ public enum LatentCodec {
             z = [Float](repeating: 0, count: c * n)
             z.withUnsafeMutableBufferPointer { PCA.rotate(y, basis: t.basis, mean: t.mean, channels: c, count: n, into: $0) }
         }
-        // One code-block per channel, quantized straight into its encoder's state (a scratch array for the quantized
-        // channel, zeroed, filled and read again, had been a fifth of a low-rate encode), weighted so distortions add
-        // up in latent units². States come from the scratch pool (fresh memory per block, cleared by calloc, was
+        // One code-block per channel, quantized into a temporary buffer and from there into its encoder's state (a
+        // fresh zeroed array, filled and read again, had been a fifth of a low-rate encode), weighted so distortions
+        // add up in latent units². States come from the scratch pool (fresh memory per block, cleared by calloc, was
         // 2–4 % of a full-rate encode: memset), except above `pooledCoefficientLimit`, where each is its own.
         // - Without a rate target (or `exhaustive`) one task quantizes a block and codes all its passes, in a state
         //   the thread's next block reuses while it is still in cache. (Quantizing every block first and coding them
