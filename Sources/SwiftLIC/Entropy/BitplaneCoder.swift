@@ -630,13 +630,13 @@ struct PlaneState: BitplaneState {
 
     mutating func load(_ values: UnsafeBufferPointer<Int32>) {
         guard let v = values.baseAddress else { return }
-        convert(UnsafeMutablePointer(mutating: v))
+        convert(v)
     }
 
     /// Turns the h × w signed values at `v` into the words (with the magnitudes packed in when all are below
     /// 2^15, else into `m`), sign flags and column ORs; returns the OR of the magnitudes.
     @discardableResult
-    mutating func convert(_ v: UnsafeMutablePointer<Int32>) -> UInt32 {
+    mutating func convert(_ v: UnsafePointer<Int32>) -> UInt32 {
         let w = width, s = stride, f = f, m = m, cb = cb, n = height * width
         var bits: UInt32 = 0
         for i in 0..<n { bits |= v[i].magnitude }
@@ -672,7 +672,7 @@ struct PlaneState: BitplaneState {
         throws(SLICError) -> UInt32 {
         try withUnsafeTemporaryAllocation(of: Int32.self, capacity: height * width) { v throws(SLICError) in
             try fill(v)
-            return convert(v.baseAddress!)
+            return convert(UnsafePointer(v.baseAddress!))
         }
     }
 
