@@ -202,7 +202,9 @@ def coder_table(y, source, repeat, threads, ans):
 def codec_table(name: str, repeat: int, threads, model: str = "dwt97"):
     """The shipped codec's own latent (the 9/7 wavelet's code-blocks of a Kodak image, 12-bit quantizer) coded to
     target rates the way `swiftlic.compress` does: the rate-targeted encoder, its exhaustive twin (every pass coded,
-    then cut: what a full-rate encode costs) and the decoder of the cut stream."""
+    then cut: what a full-rate encode costs) and the decoder of the cut stream. The cpu columns are the process CPU
+    time of the targeted encode and of the decode (ms, median): on two threads about twice the wall time when both
+    threads run at full speed, more when the host slows them down."""
     image = load_image(name)
     if image is None:
         print("\n(codec table skipped: no Kodak data)")
@@ -217,7 +219,7 @@ def codec_table(name: str, repeat: int, threads, model: str = "dwt97"):
     print(f"\ncodec latent: {model} on {name}, {y.shape[0]} code-blocks of {y.shape[1]}×{y.shape[2]} "
           f"= {y.size} coefficients, bits={codec.BITS}; ms, median of {repeat}")
     print(f"{'bpp':>6} {'threads':>7} {'targeted enc':>12} {'exhaustive enc':>14} {'ratio':>6} {'dec':>7} "
-          f"{'same decode':>11}")
+          f"{'same decode':>11} {'enc cpu':>8} {'dec cpu':>8}")
     before = swiftlic.get_num_threads()
     for bpp in (0.125, 0.25, 0.5, 1.0, 2.0):
         target = int(bpp * h * w / 8)
@@ -225,10 +227,13 @@ def codec_table(name: str, repeat: int, threads, model: str = "dwt97"):
             swiftlic.set_num_threads(t)
             kw = dict(bits=codec.BITS, step=codec._STEP, target_bytes=target)
             fast, tf = timed(lambda: latent.encode(y, **kw), repeat)
+            cpu_e = timed.cpu
             slow, ts = timed(lambda: latent.encode(y, exhaustive=True, **kw), max(1, repeat // 2))
             (y_hat, _), td = timed(lambda: latent.decode(fast), repeat)
+            cpu_d = timed.cpu
             same = np.array_equal(y_hat, latent.decode(slow)[0])
-            print(f"{bpp:6.3f} {t:7d} {tf * 1e3:12.1f} {ts * 1e3:14.1f} {ts / tf:6.2f} {td * 1e3:7.1f} {str(same):>11}")
+            print(f"{bpp:6.3f} {t:7d} {tf * 1e3:12.1f} {ts * 1e3:14.1f} {ts / tf:6.2f} {td * 1e3:7.1f} {str(same):>11} "
+                  f"{cpu_e * 1e3:8.1f} {cpu_d * 1e3:8.1f}")
     swiftlic.set_num_threads(before)
 
 
