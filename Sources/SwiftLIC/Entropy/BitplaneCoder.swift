@@ -910,7 +910,11 @@ struct PlanePasses<C: PlaneBitCoder> {
             y0 &+= 4
             b += sw
         }
-        if y0 < yEnd { gain += partialStripe(y0, b, plane: p, spp: true, coder: &coder) }
+        if y0 < yEnd {
+            swap(&coder, &shared)  // (the local coder's address must not escape: it could not stay in registers)
+            gain += partialStripe(y0, b, plane: p, spp: true, coder: &shared)
+            swap(&coder, &shared)
+        }
         return gain
     }
 
@@ -986,24 +990,6 @@ struct PlanePasses<C: PlaneBitCoder> {
         return gain
     }
 
-    /// Codes where the first column holding a 1 in this plane lies among n quiet columns (`first`, n when none:
-    /// the encoder's argument, the decoder's result); see the READ ME FIRST block.
-    @inline(__always)
-    func codeQuietRun(count n: Int, first: Int, coder: inout C) -> Int {
-        if n == 1 { return coder.code(first == 0, &cx[BitplaneCoder.runContext]) ? 0 : 1 }
-        let ctx = n < BitplaneCoder.longQuietRun ? BitplaneCoder.shortQuietRunContext : BitplaneCoder.longQuietRunContext
-        if !coder.code(first < n, &cx[ctx]) { return n }
-        var lo = 0, len = n
-        while len > 1 {
-            let left = len &>> 1
-            if coder.code(first < lo &+ left, &cx[BitplaneCoder.halvingContext]) { len = left } else {
-                lo &+= left
-                len &-= left
-            }
-        }
-        return lo
-    }
-
     /// Cleanup: everything not yet coded in this plane, quiet columns in run mode; clears the visited marks
     /// (contexts never read them, so a chunk's are cleared when its candidates are first taken). A full stripe
     /// alternates between a run of quiet columns and a run of busy ones; the busy run's candidates are taken
@@ -1043,7 +1029,30 @@ struct PlanePasses<C: PlaneBitCoder> {
                             }
                         }
                     }
-                    c = x &+ codeQuietRun(count: end &- x, first: c &- x, coder: &coder)
+                    // Where the first column holding a 1 in this plane lies among the n quiet columns (n when
+                    // none: `run` is the encoder's argument, the decoder's result), see the READ ME FIRST block. Written out
+                    // here: as a call (not inlined) it took the coder's address, which kept the coder of the whole
+                    // pass in memory rather than registers.
+                    let n = end &- x
+                    var run = c &- x
+                    if n == 1 {
+                        run = coder.code(run == 0, &cx[BitplaneCoder.runContext]) ? 0 : 1
+                    } else if !coder.code(run < n, &cx[n < BitplaneCoder.longQuietRun
+                                                        ? BitplaneCoder.shortQuietRunContext
+                                                        : BitplaneCoder.longQuietRunContext]) {
+                        run = n
+                    } else {
+                        var lo = 0, len = n
+                        while len > 1 {
+                            let left = len &>> 1
+                            if coder.code(run < lo &+ left, &cx[BitplaneCoder.halvingContext]) { len = left } else {
+                                lo &+= left
+                                len &-= left
+                            }
+                        }
+                        run = lo
+                    }
+                    c = x &+ run
                     if c == end {
                         x = end
                         continue
@@ -1099,7 +1108,11 @@ struct PlanePasses<C: PlaneBitCoder> {
             b += sw
             ors += w
         }
-        if y0 < yEnd { gain += partialStripe(y0, b, plane: p, spp: false, coder: &coder) }
+        if y0 < yEnd {
+            swap(&coder, &shared)  // (the local coder's address must not escape: it could not stay in registers)
+            gain += partialStripe(y0, b, plane: p, spp: false, coder: &shared)
+            swap(&coder, &shared)
+        }
         return gain
     }
 }

@@ -15,41 +15,64 @@
 public struct RangeEncoderCore {
     @usableFromInline var low: UInt64 = 0
     @usableFromInline var range: UInt32 = 0xFFFF_FFFF
-    @usableFromInline var cache: UInt8 = 0
-    @usableFromInline var cacheSize: Int = 1
-    @usableFromInline var dropped = false
-    public private(set) var bytes: [UInt8] = []
+    /// Everything but `low` and `range`, which only renormalisation touches: it runs out of line on the sink
+    /// alone, so a coding loop keeps `low` and `range` in registers (inlined, the byte array's growth path put
+    /// calls in every loop that codes, and the registers live across them were spilled on the hot path).
+    @usableFromInline var sink = ByteSink()
+
+    public var bytes: [UInt8] { sink.bytes }
 
     public init(capacity: Int = 0) {
-        if capacity > 0 { bytes.reserveCapacity(capacity) }  // an empty array allocates nothing
+        if capacity > 0 { sink.bytes.reserveCapacity(capacity) }  // an empty array allocates nothing
     }
 
     /// Where the 32-bit window of `low` starts in the final stream (a snapshot for `truncationLength`).
     public var snapshot: (position: Int, low: UInt32) {
         // Bytes written + the cache + pending 0xFFs, minus LZMA's dropped leading byte while it is still cached.
-        (bytes.count + cacheSize - (dropped ? 0 : 1), UInt32(truncatingIfNeeded: low))
+        (sink.bytes.count + sink.cacheSize - (sink.dropped ? 0 : 1), UInt32(truncatingIfNeeded: low))
     }
 
-    @usableFromInline mutating func shiftLow() {
-        if UInt32(truncatingIfNeeded: low) < 0xFF00_0000 || (low >> 32) != 0 {
-            let carry = UInt8(truncatingIfNeeded: low >> 32)
-            var c = cache
-            repeat {
-                if dropped { bytes.append(c &+ carry) } else { dropped = true }  // LZMA's leading zero byte
-                c = 0xFF
-                cacheSize -= 1
-            } while cacheSize != 0
-            cache = UInt8(truncatingIfNeeded: low >> 24)
+    /// The bytes written so far, the byte held back for a carry and the pending 0xFF bytes behind it.
+    @usableFromInline struct ByteSink {
+        var cache: UInt8 = 0
+        var cacheSize: Int = 1
+        var dropped = false
+        var bytes: [UInt8] = []
+
+        @usableFromInline init() {}
+
+        /// Shifts the top byte of the 32-bit window out of `low`, which it returns shifted.
+        mutating func shiftLow(_ low: UInt64) -> UInt64 {
+            if UInt32(truncatingIfNeeded: low) < 0xFF00_0000 || (low >> 32) != 0 {
+                let carry = UInt8(truncatingIfNeeded: low >> 32)
+                var c = cache
+                repeat {
+                    if dropped { bytes.append(c &+ carry) } else { dropped = true }  // LZMA's leading zero byte
+                    c = 0xFF
+                    cacheSize -= 1
+                } while cacheSize != 0
+                cache = UInt8(truncatingIfNeeded: low >> 24)
+            }
+            cacheSize += 1
+            return (low & 0x00FF_FFFF) << 8
         }
-        cacheSize += 1
-        low = (low & 0x00FF_FFFF) << 8
+
+        /// Renormalises (range < 2^24): shifts bytes out until range ≥ 2^24.
+        @usableFromInline @inline(never)
+        mutating func normalize(_ low: UInt64, _ range: UInt32) -> (low: UInt64, range: UInt32) {
+            var low = low, range = range
+            while range < (1 << 24) {
+                range <<= 8
+                low = shiftLow(low)
+            }
+            return (low, range)
+        }
     }
+
+    mutating func shiftLow() { low = sink.shiftLow(low) }
 
     @inlinable @inline(__always) mutating func normalize() {
-        while range < (1 << 24) {
-            range <<= 8
-            shiftLow()
-        }
+        if range < (1 << 24) { (low, range) = sink.normalize(low, range) }
     }
 
     /// Narrows the interval to [low + r·start, low + r·(start + size)) with r = range >> bits.
@@ -68,7 +91,7 @@ public struct RangeEncoderCore {
         let bound = (range >> 15) &* p0
         low &+= UInt64(bound & (0 &- UInt32(bit ? 1 : 0)))
         range = bit ? range &- bound : bound
-        if range < 1 << 24 { normalize() }
+        normalize()
     }
 
     /// Equiprobable bit (bypass bin).
@@ -97,7 +120,7 @@ public struct RangeEncoderCore {
             k -= 1
         }
         for _ in 0..<5 { shiftLow() }
-        return bytes
+        return sink.bytes
     }
 
     /// The shortest stream that decodes every symbol coded so far.
@@ -113,7 +136,7 @@ public struct RangeEncoderCore {
     /// reads them from `bytes` and the tail instead of copying the whole stream each time.
     public func finishedTail() -> [UInt8] {
         var copy = self
-        copy.bytes = []  // (drops the copy's reference: the shared array is not copied)
+        copy.sink.bytes = []  // (drops the copy's reference: the shared array is not copied)
         return copy.finish()
     }
 
