@@ -2,9 +2,9 @@
 
 For each thread count both libraries are limited to that many threads (threadpoolctl when installed; otherwise
 each thread count runs in a child process started with OPENBLAS_NUM_THREADS set before NumPy loads). Prints
-GFLOP/s (median of timed runs, the two libraries alternating), the speed ratio swiftlic/numpy, and the share
-of the FMA peak, assuming 32 FLOP/cycle/core (two 8-wide FMA units; 64 for the AVX-512 kernel) at the clock
-/proc/cpuinfo reports.
+GFLOP/s (median of timed runs, the two libraries alternating), the speed ratio swiftlic/numpy (of the medians, of
+the fastest runs, and paired: per round, with a bootstrap interval), and the share of the FMA peak, assuming
+32 FLOP/cycle/core (two 8-wide FMA units; 64 for the AVX-512 kernel) at the clock /proc/cpuinfo reports.
 
     python benchmarks/gemm.py [--threads 1 2] [--repeat 5] [--rounds 5] [--shapes 256,256,256 576,4096,128,1,0]
 """
@@ -12,7 +12,9 @@ of the FMA peak, assuming 32 FLOP/cycle/core (two 8-wide FMA units; 64 for the A
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -32,6 +34,18 @@ def cpu_mhz() -> float | None:
         return max(values) if values else None
     except OSError:
         return None
+
+
+def geometric_mean(values) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def ratio_interval(ratios, level: float = 0.9, resamples: int = 2000) -> tuple[float, float]:
+    """Bootstrap interval of the geometric mean of the per-round ratios (fixed seed: reproducible)."""
+    rng = random.Random(0)
+    means = sorted(geometric_mean(rng.choices(ratios, k=len(ratios))) for _ in range(resamples))
+    tail = (1 - level) / 2
+    return means[int(tail * resamples)], means[min(resamples - 1, int((1 - tail) * resamples))]
 
 
 def measure(threads: int, shapes, repeat: int, clock: str = "wall", rounds: int = 5):
@@ -73,21 +87,29 @@ def measure(threads: int, shapes, repeat: int, clock: str = "wall", rounds: int 
                 np.matmul(a_op, b_op, out=c)
 
         times = {ours: [], theirs: []}
+        paired = []  # per round: numpy's block median / ours (the two blocks ran back to back)
         # Each block starts after a pause: OpenBLAS's workers spin for about 0.1 s after each call, so
         # interleaved calls would hand the other library a machine with a core taken. (With one thread they
         # have nothing to spin on.)
-        for _ in range(rounds):
-            for fn in ((ours, theirs) if len(rows) % 2 == 0 else (theirs, ours)):
+        for r in range(rounds):
+            block = {}
+            # Which library goes first alternates between rounds and between shapes.
+            for fn in ((ours, theirs) if (len(rows) + r) % 2 == 0 else (theirs, ours)):
                 time.sleep(0.3 if threads > 1 else 0.05)
                 fn()  # warm up: page faults, pack buffers, thread start, caches
+                ts = []
                 for _ in range(repeat):
                     t = timer()
                     fn()
-                    times[fn].append((timer() - t) / calls)
+                    ts.append((timer() - t) / calls)
+                times[fn] += ts
+                block[fn] = statistics.median(ts)
+            paired.append(block[theirs] / block[ours])
         med = {fn: statistics.median(ts) for fn, ts in times.items()}
         best = {fn: min(ts) for fn, ts in times.items()}
+        low, high = ratio_interval(paired)
         rows.append((m, n, k, ta, tb, threads, flops / med[ours] / 1e9, flops / med[theirs] / 1e9,
-                     med[theirs] / med[ours], best[theirs] / best[ours]))
+                     med[theirs] / med[ours], best[theirs] / best[ours], geometric_mean(paired), low, high))
     if limiter is not None:
         limiter.unregister()
     return rows
@@ -156,15 +178,18 @@ def main() -> None:
     print(f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print()
     head = (f"{'m x n x k':>16} {'op':>4} {'thr':>3} {'swiftlic':>9} {'numpy':>9} {'ratio':>6} {'best':>6} "
-            f"{'%peak':>6}")
+            f"{'paired':>6} {'90% interval':>13} {'%peak':>6}")
     print(head)
     print("-" * len(head))
-    for m, n, k, ta, tb, t, ours, theirs, ratio, best in rows:
+    for m, n, k, ta, tb, t, ours, theirs, ratio, best, paired, low, high in rows:
         op = ("Aᵀ" if ta else "") + ("Bᵀ" if tb else "") or "AB"
         peak = f"{100 * ours / (peak_core * t):5.1f}%" if peak_core else "   n/a"
-        print(f"{f'{m}x{n}x{k}':>16} {op:>4} {t:>3} {ours:9.1f} {theirs:9.1f} {ratio:6.2f} {best:6.2f} {peak:>6}")
+        print(f"{f'{m}x{n}x{k}':>16} {op:>4} {t:>3} {ours:9.1f} {theirs:9.1f} {ratio:6.2f} {best:6.2f} "
+              f"{paired:6.3f} {f'{low:.3f}–{high:.3f}':>13} {peak:>6}")
     print("GFLOP/s from the median time; ratio = numpy time / swiftlic time (median; 'best' from the fastest "
-          "runs); >1 means swiftlic is faster")
+          "runs); >1 means swiftlic is faster.\npaired: geometric mean over the rounds of numpy's block median / "
+          "swiftlic's (the two blocks of a round ran back to back, so host drift between rounds cancels), with a "
+          "bootstrap 90 % interval.")
 
 
 if __name__ == "__main__":
