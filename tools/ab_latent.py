@@ -65,7 +65,8 @@ def main() -> None:
     parser.add_argument("latent")
     parser.add_argument("builds", nargs="+", help="directories holding a libswiftlic.so")
     parser.add_argument("--bpp", type=float, nargs="+", default=[0.5, 2.0],
-                        help="targets in bits per latent coefficient / 8 · 3 (bytes = bpp · C·h·w / 24)")
+                        help="targets in bits per pixel of a 3-channel image whose latent has C·h·w = 3 · pixels "
+                             "coefficients (bytes = bpp · C·h·w / 24); 0: full rate")
     parser.add_argument("--step", type=float, default=256.0)
     parser.add_argument("--bits", type=int, default=12)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
@@ -77,7 +78,7 @@ def main() -> None:
     encoders = [encoder(lib, y, args.step, args.bits) for lib in libs]
     decoders = [decoder(lib, y) for lib in libs]
     for bpp in args.bpp:
-        target = int(bpp * y.size / 24)  # a 3-channel image's latent: C·h·w = 3 · pixels
+        target = int(bpp * y.size / 24)  # a 3-channel image's latent: C·h·w = 3 · pixels (0: full rate)
         streams = [encode(target) for encode in encoders]
         if any(s != streams[0] for s in streams):
             raise SystemExit(f"{bpp} bpp: the builds' streams differ; this compares builds of one format only")
