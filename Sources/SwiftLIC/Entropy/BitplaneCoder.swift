@@ -1030,9 +1030,9 @@ struct PlanePasses<C: PlaneBitCoder> {
                         }
                     }
                     // Where the first column holding a 1 in this plane lies among the n quiet columns (n when
-                    // none: `run` is the encoder's argument, the decoder's result), see the READ ME FIRST block. Written out
-                    // here: as a call (not inlined) it took the coder's address, which kept the coder of the whole
-                    // pass in memory rather than registers.
+                    // none: `run` is the encoder's argument, the decoder's result), see the READ ME FIRST block.
+                    // Written out here: as a call (which LLVM did not inline) it took the coder's address, which
+                    // kept the coder of the whole pass in memory rather than registers.
                     let n = end &- x
                     var run = c &- x
                     if n == 1 {
