@@ -1,8 +1,8 @@
 """Entropy-coding benchmark of swiftlic.latent on quantized latents of a real image.
 
-No trained encoder exists yet, so the latent comes from a fixed linear analysis transform: the 8×8 orthonormal
-block DCT of each YCbCr plane of a Kodak image, giving C = 192 channels at H/8 × W/8 like the codec's latent
-(random Laplacian maps when the data is absent). For each quantizer step the same integers are measured as
+Two kinds of latent. First a fixed linear analysis transform, the 8×8 orthonormal block DCT of each YCbCr plane of
+a Kodak image, giving C = 192 channels at H/8 × W/8 (random Laplacian maps when the data is absent). For each
+quantizer step the same integers are measured as
   - swiftlic (full rate, every pass) at each thread count of --threads,
   - zeroth-order empirical entropy, pooled over all channels and summed per channel,
   - zlib -9 and lzma (preset 9) on the int16 integers,
@@ -11,8 +11,11 @@ block DCT of each YCbCr plane of a Kodak image, giving C = 192 channels at H/8 �
     on prepared Python lists. compressai 1.2.8 pins numpy < 2 and pulls torchvision/CUDA torch, which conflicts
     with swiftlic's numpy >= 2, so install it without its dependencies (the `ans` module needs none):
         .venv/bin/pip install --no-deps compressai
-Speeds are the median of --repeat runs after one warm-up call; "cpu" columns are the process CPU time (honest on a
-loaded machine).
+Then the shipped codec's own latent (the `dwt97` model's wavelet subbands of the image as 128×128 code-blocks):
+the rate-targeted encode at 0.125–2 bpp against the exhaustive one (every pass coded, then allocated), and the
+decode. Speeds are the median of --repeat runs after one warm-up call; "cpu" columns are the process CPU time
+(honest on a loaded machine). For comparing two builds of the library, tools/ab_latent.py alternates them call by
+call in one process, which this host's drift between runs otherwise swamps.
 
     python benchmarks/entropy.py [--image kodim23.png] [--repeat 7] [--threads 1,2] [--no-pca] [--codec-only]
 """
