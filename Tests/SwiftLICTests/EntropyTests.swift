@@ -56,6 +56,62 @@ final class EntropyTests: XCTestCase {
         }
     }
 
+    /// Bytes held back for a carry: runs of bypass 1s drive the window to 0xFF bytes, which stay pending (the sink's
+    /// `cacheSize` > 1) until a carry or a lower byte settles them; mixed with skewed decisions, both outcomes
+    /// occur. The stream and every truncation point taken inside a pending run must decode.
+    func testPendingByteRunsRoundTrip() {
+        var rng = SplitMix64(seed: 11)
+        var enc = BinaryArithmeticEncoder()
+        var ctx = [BitContext](repeating: BitContext(), count: 2)
+        var symbols: [(bit: Bool, bypass: Bool)] = []
+        var snaps: [(Int, (position: Int, low: UInt32))] = []
+        var longestPending = 0
+        for _ in 0..<400 {
+            for _ in 0..<(8 + Int(rng.next() % 120)) {
+                enc.encodeBypass(true)
+                symbols.append((true, true))
+            }
+            for _ in 0..<Int(rng.next() % 6) {
+                let bit = rng.next() % 4 == 0
+                enc.encode(bit, &ctx[Int(rng.next() & 1)])
+                symbols.append((bit, false))
+            }
+            longestPending = max(longestPending, enc.core.sink.cacheSize)
+            if enc.core.sink.cacheSize > 2 { snaps.append((symbols.count, enc.snapshot)) }
+        }
+        XCTAssertGreaterThan(longestPending, 8, "the test no longer makes long pending runs")
+        XCTAssertGreaterThan(snaps.count, 20)
+        let full = enc.core.finish()
+        var cases: [(Int, [UInt8])] = [(symbols.count, full)]
+        for (count, snap) in snaps {
+            cases.append((count, Array(full[0..<RangeEncoderCore.truncationLength(full, at: snap)])))
+        }
+        for (count, data) in cases {
+            data.withUnsafeBufferPointer { buf in
+                var dec = BinaryArithmeticDecoder(buf)
+                var dctx = [BitContext](repeating: BitContext(), count: 2)
+                var r = SplitMix64(seed: 11)  // (replays the context choices)
+                var i = 0
+                outer: for _ in 0..<400 {
+                    for _ in 0..<(8 + Int(r.next() % 120)) {
+                        if i == count { break outer }
+                        if !dec.decodeBypass() { XCTFail("bypass \(i) of \(count) wrong"); return }
+                        i += 1
+                    }
+                    for _ in 0..<Int(r.next() % 6) {
+                        _ = r.next()
+                        let c = Int(r.next() & 1)
+                        if i == count { break outer }
+                        if dec.decode(&dctx[c]) != symbols[i].bit { XCTFail("decision \(i) of \(count) wrong"); return }
+                        i += 1
+                    }
+                }
+                XCTAssertEqual(i, count)
+                XCTAssertTrue(dec.isConsistent)
+            }
+        }
+    }
+
     /// The context update, branch-free with one shift per estimate, against the obvious rule, for every state
     /// either estimate can hold (and a little beyond) and both bits.
     func testContextUpdateMatchesTheObviousRule() {
