@@ -19,6 +19,12 @@ final class EntropyTests: XCTestCase {
         ]
     }
 
+    /// For each (symbols coded, snapshot): the symbol count and the finished stream cut at the snapshot's truncation
+    /// length.
+    func truncations(of full: [UInt8], at snaps: [(Int, (position: Int, low: UInt32))]) -> [(Int, [UInt8])] {
+        snaps.map { count, snap in (count, Array(full[0..<RangeEncoderCore.truncationLength(full, at: snap)])) }
+    }
+
     func testBinaryCoderRoundTripAndTruncationPoints() {
         for (s, bits) in streams().enumerated() {
             var enc = BinaryArithmeticEncoder()
@@ -33,11 +39,7 @@ final class EntropyTests: XCTestCase {
             let short = stream.finish()
             XCTAssertLessThanOrEqual(short.count, full.count)
             // The shortest stream decodes everything; each truncation point decodes its prefix of symbols.
-            var cases: [(Int, [UInt8])] = [(bits.count, short)]
-            for (count, snap) in snaps {
-                cases.append((count, Array(full[0..<RangeEncoderCore.truncationLength(full, at: snap)])))
-            }
-            for (count, data) in cases {
+            for (count, data) in [(bits.count, short)] + truncations(of: full, at: snaps) {
                 data.withUnsafeBufferPointer { buf in
                     var dec = BinaryArithmeticDecoder(buf)
                     var dctx = [BitContext](repeating: BitContext(), count: 4)
@@ -82,11 +84,7 @@ final class EntropyTests: XCTestCase {
         XCTAssertGreaterThan(longestPending, 8, "the test no longer makes long pending runs")
         XCTAssertGreaterThan(snaps.count, 20)
         let full = enc.core.finish()
-        var cases: [(Int, [UInt8])] = [(symbols.count, full)]
-        for (count, snap) in snaps {
-            cases.append((count, Array(full[0..<RangeEncoderCore.truncationLength(full, at: snap)])))
-        }
-        for (count, data) in cases {
+        for (count, data) in [(symbols.count, full)] + truncations(of: full, at: snaps) {
             data.withUnsafeBufferPointer { buf in
                 var dec = BinaryArithmeticDecoder(buf)
                 var dctx = [BitContext](repeating: BitContext(), count: 2)
