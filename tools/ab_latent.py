@@ -26,8 +26,8 @@ P = C.POINTER
 def encoder(lib, y: np.ndarray, step: float, bits: int):
     c, h, w = y.shape
     lib.slic_latent_encode.restype = C.c_int32
-    lib.slic_latent_decode.restype = C.c_int32
-    capacity = 8 * y.size + (1 << 16)
+    lib.slic_latent_encode_bound.restype = C.c_int64
+    capacity = lib.slic_latent_encode_bound(C.c_int64(c), C.c_int64(h), C.c_int64(w), C.c_int32(1), C.c_int64(0))
     out = np.empty(capacity, np.uint8)
 
     def encode(target_bytes: int) -> bytes:
@@ -46,6 +46,7 @@ def encoder(lib, y: np.ndarray, step: float, bits: int):
 
 
 def decoder(lib, y: np.ndarray):
+    lib.slic_latent_decode.restype = C.c_int32
     decoded = np.empty_like(y)
 
     def decode(stream: bytes) -> None:
