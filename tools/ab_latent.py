@@ -7,6 +7,9 @@ call i of build 0).
     # keep a copy of each build first, e.g.: mkdir -p /tmp/ab/base && cp -r python/swiftlic /tmp/ab/base/
     python tools/ab_latent.py LATENT.npy /tmp/ab/base/swiftlic /tmp/ab/new/swiftlic [--bpp 0.5 2] [--calls 60]
 
+Listing the first build twice shows the method's own bias (the position in the turn order): 1–2 % on this VM, so
+differences below ~2 % are not resolved.
+
 LATENT.npy: a C × h × w float32 latent (for example `codec.to_code_blocks` of a Kodak image's wavelet latent, as
 benchmarks/entropy.py builds it). The streams of all builds must be identical (checked), so this is for changes
 that keep the format.
