@@ -42,6 +42,7 @@ bench: build
 	$(VPY) benchmarks/kernels.py
 	$(VPY) benchmarks/entropy.py
 	$(VPY) benchmarks/wavelet.py
+	$(VPY) benchmarks/winograd.py
 
 clean:
 	rm -rf .build .build-release build dist *.egg-info python/*.egg-info

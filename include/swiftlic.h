@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define SLIC_ABI_VERSION 2u
+#define SLIC_ABI_VERSION 3u
 
 enum {
     SLIC_OK = 0,
@@ -71,11 +71,14 @@ enum { SLIC_ACT_IDENTITY = 0, SLIC_ACT_RELU = 1, SLIC_ACT_PRELU = 2, SLIC_ACT_SI
 
 /* Conv2D (cross-correlation, groups = 1): x n×c×h×w, weight cout×c×k×k, y n×cout×ho×wo with
  * ho = (h + 2·padding − k)/stride + 1. Reflect padding needs padding < h and < w. The forward adds the bias and
- * applies `activation` (SLIC_ACT_*; PReLU takes cout slopes) in the same pass. */
+ * applies `activation` (SLIC_ACT_*; PReLU takes cout slopes) in the same pass. `algorithm`: 0 auto (Winograd
+ * F(2×2, 3×3) for 3×3, stride-1, padding-1 convolutions with ≥ 8 input and ≥ 4 output channels, else the unrolled
+ * GEMM), 1 unrolled, 2 Winograd (an error where it does not apply). */
 int32_t slic_conv2d_forward(const float *x, int64_t x_count, const float *w, int64_t w_count, const float *bias,
                             int64_t bias_count, float *y, int64_t y_count, int64_t n, int64_t c, int64_t h,
                             int64_t wd, int64_t cout, int64_t k, int64_t stride, int64_t padding,
-                            int32_t padding_mode, int32_t activation, const float *slopes, int64_t slopes_count);
+                            int32_t padding_mode, int32_t activation, const float *slopes, int64_t slopes_count,
+                            int32_t algorithm);
 int32_t slic_conv2d_backward_data(const float *gy, int64_t gy_count, const float *w, int64_t w_count, float *gx,
                                   int64_t gx_count, int64_t n, int64_t c, int64_t h, int64_t wd, int64_t cout,
                                   int64_t k, int64_t stride, int64_t padding, int32_t padding_mode);

@@ -52,16 +52,29 @@ public func slic_conv2d_forward(_ x: UnsafePointer<Float>?, _ xCount: Int64, _ w
                                 _ y: UnsafeMutablePointer<Float>?, _ yCount: Int64,
                                 _ n: Int64, _ c: Int64, _ h: Int64, _ wd: Int64, _ cout: Int64, _ k: Int64,
                                 _ stride: Int64, _ padding: Int64, _ mode: Int32,
-                                _ activation: Int32, _ slopes: UnsafePointer<Float>?, _ slopesCount: Int64) -> Int32 {
+                                _ activation: Int32, _ slopes: UnsafePointer<Float>?, _ slopesCount: Int64,
+                                _ algorithm: Int32) -> Int32 {
     guarded { () throws(SLICError) in
         let g = try convGeometry(n, c, h, wd, cout, k, stride, padding, mode)
+        let algo: Conv2D.Algorithm
+        switch algorithm {
+        case 0: algo = .auto
+        case 1: algo = .unrolled
+        case 2:
+            try require(Conv2D.winogradApplies(g), "conv2d: algorithm winograd needs a 3×3, stride-1, padding-1 "
+                        + "convolution with ≥ 8 input and ≥ 4 output channels and an input of at least 2×2, got "
+                        + "\(g.kernel)×\(g.kernel), stride \(g.stride), padding \(g.padding), \(g.inChannels) → "
+                        + "\(g.outChannels) channels, \(g.height)×\(g.width)")
+            algo = .winograd
+        default: throw .invalid("conv2d: algorithm must be 0 (auto), 1 (unrolled) or 2 (winograd), got \(algorithm)")
+        }
         let xb = try buffer(x, xCount, "input"), wb = try buffer(w, wCount, "weight")
         let bb = try optionalBuffer(b, bCount, "bias"), yb = try mutableBuffer(y, yCount, "output")
         let sb = try optionalBuffer(slopes, slopesCount, "slopes")
         try g.validateCounts("conv2d", input: xb.count, weight: wb.count, output: yb.count, bias: bb?.count)
         let act = try activationKind("conv2d", activation, slopes: sb, channels: g.outChannels)
         try requireDisjoint("conv2d", yb, "output", [(xb, "input"), (wb, "weight"), (bb, "bias"), (sb, "slopes")])
-        Conv2D.forward(g, input: xb, weight: wb, bias: bb, output: yb, activation: act, slopes: sb)
+        Conv2D.forward(g, input: xb, weight: wb, bias: bb, output: yb, activation: act, slopes: sb, algorithm: algo)
     }
 }
 

@@ -41,22 +41,25 @@ final class ConvTests: XCTestCase {
         return body(nil)
     }
 
+    /// The forward pass; `.unrolled` by default, so the cases keep testing the kernels they were chosen for
+    /// (the Winograd tests below pass `.winograd` and `.auto`).
     static func forward(_ g: G, _ x: [Float], _ w: [Float], _ b: [Float]?, _ act: Activation = .identity,
-                        _ slopes: [Float]? = nil) -> [Float] {
+                        _ slopes: [Float]? = nil, algorithm: Conv2D.Algorithm = .unrolled) -> [Float] {
         var y = [Float](repeating: .nan, count: g.outputCount)
         x.withBuf { x in w.withBuf { w in withOptional(b) { b in withOptional(slopes) { s in
             y.withUnsafeMutableBufferPointer { y in
                 Conv2D.forward(g, input: x, weight: w, bias: b, output: y, activation: act, slopes: s,
-                               bandBudget: NN.bandBudget)
+                               bandBudget: NN.bandBudget, algorithm: algorithm)
             }
         } } } }
         return y
     }
 
-    static func backwardData(_ g: G, _ gy: [Float], _ w: [Float]) -> [Float] {
+    static func backwardData(_ g: G, _ gy: [Float], _ w: [Float], algorithm: Conv2D.Algorithm = .unrolled) -> [Float] {
         var gx = [Float](repeating: .nan, count: g.inputCount)
         gy.withBuf { gy in w.withBuf { w in gx.withUnsafeMutableBufferPointer { gx in
-            Conv2D.backwardData(g, gradOutput: gy, weight: w, gradInput: gx, bandBudget: NN.bandBudget)
+            Conv2D.backwardData(g, gradOutput: gy, weight: w, gradInput: gx, bandBudget: NN.bandBudget,
+                                algorithm: algorithm)
         } } }
         return gx
     }
@@ -86,6 +89,91 @@ final class ConvTests: XCTestCase {
             XCTAssertLessThan(NN.relErr(NN.withSmallBands(40) { Self.forward(g, x, w, b) }, ref), 1e-5, "bands \(g)")
             let noBias = Conv2DReference.forward(g, input: NN.double(x), weight: NN.double(w), bias: nil)
             XCTAssertLessThan(NN.relErr(Self.forward(g, x, w, nil), noBias), 1e-5, "no bias \(g)")
+        }
+    }
+
+    static let winogradCases: [G] = [
+        G(batch: 1, inChannels: 8, height: 2, width: 2, outChannels: 4, kernel: 3, stride: 1, padding: 1),
+        G(batch: 2, inChannels: 9, height: 7, width: 5, outChannels: 6, kernel: 3, stride: 1, padding: 1,
+          paddingMode: .reflect),
+        G(batch: 1, inChannels: 16, height: 10, width: 37, outChannels: 19, kernel: 3, stride: 1, padding: 1),
+        G(batch: 1, inChannels: 48, height: 6, width: 37, outChannels: 5, kernel: 3, stride: 1, padding: 1,
+          paddingMode: .reflect),
+        G(batch: 2, inChannels: 12, height: 3, width: 2, outChannels: 7, kernel: 3, stride: 1, padding: 1,
+          paddingMode: .reflect),
+        // Several chunks of tiles per tile row (48 + 40 channels: 3 chunks of 72 tiles; the middle one reads its
+        // rows in place), odd width.
+        G(batch: 1, inChannels: 48, height: 3, width: 401, outChannels: 40, kernel: 3, stride: 1, padding: 1),
+        // C > GEMM's KC: each V_ξ is a packed B of two k blocks.
+        G(batch: 1, inChannels: 400, height: 4, width: 6, outChannels: 4, kernel: 3, stride: 1, padding: 1),
+    ]
+
+    func testWinogradForwardMatchesReference() {
+        // The transforms scale values by up to 4 (input) and 9/4 (filter) before the products, so the rounding
+        // error is a few times the unrolled product's (C = 400: 1.04e-5 against the float64 reference).
+        let tolerance = 3e-5
+        var rng = SplitMix64(seed: 8)
+        for g in Self.winogradCases {
+            XCTAssertTrue(Conv2D.winogradApplies(g), "\(g)")
+            let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount), b = rng.floats(g.outChannels)
+            let slopes = rng.floats(g.outChannels)
+            let z = Conv2DReference.forward(g, input: NN.double(x), weight: NN.double(w), bias: NN.double(b))
+            XCTAssertLessThan(NN.relErr(Self.forward(g, x, w, b, algorithm: .winograd), z), tolerance, "\(g)")
+            let ohw = g.outHeight * g.outWidth
+            let want = z.indices.map { i in
+                ActivationReference.forward(.prelu, z[i], slope: Double(slopes[(i / ohw) % g.outChannels]))
+            }
+            let got = Self.forward(g, x, w, b, .prelu, slopes, algorithm: .winograd)
+            XCTAssertLessThan(NN.relErr(got, want), tolerance, "prelu \(g)")
+            XCTAssertEqual(got, Self.forward(g, x, w, b, .prelu, slopes, algorithm: .auto), "auto \(g)")
+            let noBias = Conv2DReference.forward(g, input: NN.double(x), weight: NN.double(w), bias: nil)
+            XCTAssertLessThan(NN.relErr(Self.forward(g, x, w, nil, algorithm: .winograd), noBias), tolerance, "\(g)")
+        }
+        // Geometries it does not take keep the unrolled kernels under `.auto`.
+        for g in Self.cases where !Conv2D.winogradApplies(g) {
+            let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount)
+            XCTAssertEqual(Self.forward(g, x, w, nil, algorithm: .auto), Self.forward(g, x, w, nil), "\(g)")
+        }
+        XCTAssertFalse(Conv2D.winogradApplies(G(batch: 1, inChannels: 4, height: 8, width: 8, outChannels: 8,
+                                                kernel: 3, stride: 1, padding: 1)))  // too few input channels
+        XCTAssertFalse(Conv2D.winogradApplies(G(batch: 1, inChannels: 16, height: 8, width: 8, outChannels: 8,
+                                                kernel: 3, stride: 2, padding: 1)))
+    }
+
+    func testWinogradBackwardDataMatchesReference() {
+        // Zero-padded 3×3/1/1 convolutions whose backward-data (flipped filters, channels swapped: ≥ 8 output
+        // channels, ≥ 4 input channels) Winograd takes; reflect padding and narrow ones keep the unrolled kernel.
+        var rng = SplitMix64(seed: 10)
+        let cases = [G(batch: 2, inChannels: 4, height: 7, width: 5, outChannels: 9, kernel: 3, stride: 1, padding: 1),
+                     G(batch: 1, inChannels: 19, height: 10, width: 37, outChannels: 16, kernel: 3, stride: 1,
+                       padding: 1),
+                     G(batch: 1, inChannels: 40, height: 3, width: 201, outChannels: 48, kernel: 3, stride: 1,
+                       padding: 1)]
+        for g in cases {
+            XCTAssertNotNil(Conv2D.winogradBackwardGeometry(g), "\(g)")
+            let gy = rng.floats(g.outputCount), w = rng.floats(g.weightCount)
+            let ref = Conv2DReference.backwardData(g, gradOutput: NN.double(gy), weight: NN.double(w))
+            let got = Self.backwardData(g, gy, w, algorithm: .winograd)
+            XCTAssertLessThan(NN.relErr(got, ref), 3e-5, "\(g)")
+            XCTAssertEqual(got, Self.backwardData(g, gy, w, algorithm: .auto), "auto \(g)")
+            XCTAssertEqual(got, NN.withThreads(1) { Self.backwardData(g, gy, w, algorithm: .winograd) }, "\(g)")
+        }
+        for g in Self.winogradCases where g.paddingMode == .reflect || g.outChannels < 8 {
+            XCTAssertNil(Conv2D.winogradBackwardGeometry(g), "\(g)")
+            let gy = rng.floats(g.outputCount), w = rng.floats(g.weightCount)
+            XCTAssertEqual(Self.backwardData(g, gy, w, algorithm: .auto), Self.backwardData(g, gy, w), "\(g)")
+        }
+    }
+
+    func testWinogradIsBitIdenticalForAnyThreadCount() {
+        var rng = SplitMix64(seed: 9)
+        for g in [Self.winogradCases[1], Self.winogradCases[2], Self.winogradCases[5],
+                  G(batch: 3, inChannels: 8, height: 9, width: 24, outChannels: 8, kernel: 3, stride: 1, padding: 1)] {
+            let x = rng.floats(g.inputCount), w = rng.floats(g.weightCount), b = rng.floats(g.outChannels)
+            let slopes = rng.floats(g.outChannels)
+            let one = NN.withThreads(1) { Self.forward(g, x, w, b, .prelu, slopes, algorithm: .winograd) }
+            XCTAssertEqual(one, NN.withThreads(2) { Self.forward(g, x, w, b, .prelu, slopes, algorithm: .winograd) })
+            XCTAssertEqual(one, NN.withThreads(3) { Self.forward(g, x, w, b, .prelu, slopes, algorithm: .winograd) })
         }
     }
 

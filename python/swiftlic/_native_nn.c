@@ -2,13 +2,14 @@
  * call, map the status. Shapes are passed through; Swift validates them. Optional buffers are None. */
 #include "_native.h"
 
-/* conv2d_forward(x, w, bias|None, y, n, c, h, w, cout, k, stride, padding, padding_mode, activation, slopes|None) */
+/* conv2d_forward(x, w, bias|None, y, n, c, h, w, cout, k, stride, padding, padding_mode, activation, slopes|None,
+ *                algorithm) */
 static PyObject *conv2d_forward(PyObject *self, PyObject *args) {
     PyObject *xo, *wo, *bo, *yo, *so;
     long long n, c, h, wd, cout, k, s, p;
-    int mode, act;
-    if (!PyArg_ParseTuple(args, "OOOOLLLLLLLLiiO", &xo, &wo, &bo, &yo, &n, &c, &h, &wd, &cout, &k, &s, &p, &mode,
-                          &act, &so))
+    int mode, act, algorithm;
+    if (!PyArg_ParseTuple(args, "OOOOLLLLLLLLiiOi", &xo, &wo, &bo, &yo, &n, &c, &h, &wd, &cout, &k, &s, &p, &mode,
+                          &act, &so, &algorithm))
         return NULL;
     slic_borrowed b = {{0}, 0};
     const float *x, *w, *bias, *slopes;
@@ -22,7 +23,8 @@ static PyObject *conv2d_forward(PyObject *self, PyObject *args) {
     }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
-    st = slic_conv2d_forward(x, xc, w, wc, bias, bc, y, yc, n, c, h, wd, cout, k, s, p, mode, act, slopes, sc);
+    st = slic_conv2d_forward(x, xc, w, wc, bias, bc, y, yc, n, c, h, wd, cout, k, s, p, mode, act, slopes, sc,
+                             algorithm);
     Py_END_ALLOW_THREADS
     slic_release(&b);
     return slic_status_result(st);
@@ -285,7 +287,8 @@ static PyObject *prelu_backward(PyObject *self, PyObject *args) {
 
 PyMethodDef slic_nn_methods[] = {
     {"conv2d_forward", conv2d_forward, METH_VARARGS,
-     "conv2d_forward(x, w, bias, out, n, c, h, w, cout, k, stride, padding, padding_mode, activation, slopes)"},
+     "conv2d_forward(x, w, bias, out, n, c, h, w, cout, k, stride, padding, padding_mode, activation, slopes, "
+     "algorithm)"},
     {"conv2d_backward_data", conv2d_backward_data, METH_VARARGS,
      "conv2d_backward_data(gy, w, gx, n, c, h, w, cout, k, stride, padding, padding_mode)"},
     {"conv2d_backward_weight", conv2d_backward_weight, METH_VARARGS,

@@ -65,6 +65,35 @@ def test_conv2d_gradients(kwargs):
     grad_check(layer, rand(2, 3, 7, 6))
 
 
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflect"])
+@pytest.mark.parametrize("channels", [(8, 5), (4, 9), (9, 8)])
+def test_conv2d_gradients_through_winograd(padding_mode, channels):
+    # 3×3, stride 1, padding 1: the forward is Winograd's from 8 input channels on, and with zero padding so is
+    # the backward-data from 8 output channels on (a convolution of the output gradient); the rest unrolled.
+    cin, cout = channels
+    layer = Conv2d(cin, cout, kernel_size=3, padding=1, padding_mode=padding_mode, rng=3)
+    grad_check(layer, rand(2, cin, 7, 6))
+
+
+def test_conv2d_winograd_matches_unrolled_and_auto_takes_it():
+    x, w, b = rand(2, 9, 7, 10, seed=1), rand(6, 9, 3, 3, seed=2), rand(6, seed=3)
+    for mode in ("zeros", "reflect"):
+        unrolled = F.conv2d(x, w, b, padding=1, padding_mode=mode, algorithm="unrolled")
+        winograd = F.conv2d(x, w, b, padding=1, padding_mode=mode, algorithm="winograd")
+        np.testing.assert_allclose(winograd, unrolled, rtol=1e-5, atol=1e-5)
+        assert not np.array_equal(winograd, unrolled)  # other arithmetic: the switch took effect
+        np.testing.assert_array_equal(F.conv2d(x, w, b, padding=1, padding_mode=mode), winograd)
+    # Shapes Winograd does not take stay unrolled under "auto"; forcing it is an error that names the reason.
+    np.testing.assert_array_equal(F.conv2d(x, w, b, stride=2, padding=1),
+                                  F.conv2d(x, w, b, stride=2, padding=1, algorithm="unrolled"))
+    with pytest.raises(InvalidArgumentError, match="winograd needs a 3×3, stride-1"):
+        F.conv2d(x, w, b, stride=2, padding=1, algorithm="winograd")
+    with pytest.raises(InvalidArgumentError, match="winograd needs"):
+        F.conv2d(x[:, :4], w[:, :4], b, padding=1, algorithm="winograd")  # 4 input channels
+    with pytest.raises(InvalidArgumentError, match="algorithm must be one of"):
+        F.conv2d(x, w, b, padding=1, algorithm="fft")
+
+
 @pytest.mark.parametrize("kwargs", [
     dict(kernel_size=3, stride=2, padding=1, output_padding=1),
     dict(kernel_size=5, stride=2, padding=2, output_padding=1),
@@ -377,13 +406,15 @@ def test_native_binding_validates_buffers():
     x, w = rand(1, 2, 5, 5), rand(3, 2, 3, 3)
     y = np.zeros((1, 3, 3, 4), np.float32)  # 36 values where 1×3×3×3 = 27 are expected
     with pytest.raises(InvalidArgumentError, match="output holds 36 values"):
-        _native.conv2d_forward(x, w, None, y, 1, 2, 5, 5, 3, 3, 1, 0, 0, 0, None)
+        _native.conv2d_forward(x, w, None, y, 1, 2, 5, 5, 3, 3, 1, 0, 0, 0, None, 0)
     with pytest.raises(InvalidArgumentError, match="padding mode"):
-        _native.conv2d_forward(x, w, None, y[..., :3].copy(), 1, 2, 5, 5, 3, 3, 1, 0, 7, 0, None)
+        _native.conv2d_forward(x, w, None, y[..., :3].copy(), 1, 2, 5, 5, 3, 3, 1, 0, 7, 0, None, 0)
     with pytest.raises(InvalidArgumentError, match="prelu needs 3 slopes"):
-        _native.conv2d_forward(x, w, None, np.zeros((1, 3, 3, 3), np.float32), 1, 2, 5, 5, 3, 3, 1, 0, 0, 2, None)
+        _native.conv2d_forward(x, w, None, np.zeros((1, 3, 3, 3), np.float32), 1, 2, 5, 5, 3, 3, 1, 0, 0, 2, None, 0)
     with pytest.raises(TypeError, match="writable C-contiguous"):
-        _native.conv2d_forward(x, w, None, np.zeros((1, 3, 3, 3)), 1, 2, 5, 5, 3, 3, 1, 0, 0, 0, None)
+        _native.conv2d_forward(x, w, None, np.zeros((1, 3, 3, 3)), 1, 2, 5, 5, 3, 3, 1, 0, 0, 0, None, 0)
+    with pytest.raises(InvalidArgumentError, match="algorithm must be 0 \\(auto\\)"):
+        _native.conv2d_forward(x, w, None, np.zeros((1, 3, 3, 3), np.float32), 1, 2, 5, 5, 3, 3, 1, 0, 0, 0, None, 5)
     buf = np.zeros(100, np.float32)  # output overlapping an input
     with pytest.raises(InvalidArgumentError, match="shares memory"):
         _native.linear_forward(buf[:6], rand(2, 3), None, buf[4:8], 2, 3, 2)

@@ -119,14 +119,21 @@ extension Conv2D {
     /// - Precondition: buffers match `g` (see `Conv2DGeometry.validateCounts`); `bias` has Cout values and
     ///   `slopes` Cout values when `activation` is `.prelu`.
     /// - Parameter bandBudget: im2col floats per band (tests shrink it to exercise many bands).
+    /// - Parameter algorithm: `.auto` takes Winograd F(2×2, 3×3) where `winogradApplies` (3×3, stride 1,
+    ///   padding 1), the unrolled GEMM elsewhere; `.winograd` requires a convolution it applies to.
     public static func forward(_ g: Conv2DGeometry, input: UnsafeBufferPointer<Float>,
                                weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?,
                                output: UnsafeMutableBufferPointer<Float>,
                                activation: Activation = .identity, slopes: UnsafeBufferPointer<Float>? = nil,
-                               bandBudget: Int = Conv2D.defaultBandBudget) {
+                               bandBudget: Int = Conv2D.defaultBandBudget, algorithm: Algorithm = .auto) {
         let x = input.baseAddress!, w = weight.baseAddress!, y = output.baseAddress!
         let hw = g.height * g.width, ohw = g.outHeight * g.outWidth
         let epilogue = Epilogue(bias: bias, activation: activation, slopes: slopes)
+        precondition(algorithm != .winograd || winogradApplies(g), "Winograd forward: not a 3×3/1/1 convolution")
+        if algorithm == .winograd || algorithm == .auto && winogradApplies(g) {
+            winogradForward(g, input: x, weight: w, output: y, epilogue: epilogue)
+            return
+        }
         let bands = ConvBands(g, budget: bandBudget)
         ConvBands.run(bands.count) { item, serial in
             let n = item / bands.perImage, rows = bands.rows(ofBand: item % bands.perImage)
@@ -221,9 +228,10 @@ extension Conv2D {
     public static func backwardData(_ g: Conv2DGeometry, gradOutput: UnsafeBufferPointer<Float>,
                                     weight: UnsafeBufferPointer<Float>,
                                     gradInput: UnsafeMutableBufferPointer<Float>,
-                                    bandBudget: Int = Conv2D.defaultBandBudget) {
+                                    bandBudget: Int = Conv2D.defaultBandBudget, algorithm: Algorithm = .auto) {
         backwardData(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput,
-                     epilogue: Epilogue(bias: nil, activation: .identity, slopes: nil), bandBudget: bandBudget)
+                     epilogue: Epilogue(bias: nil, activation: .identity, slopes: nil), bandBudget: bandBudget,
+                     algorithm: algorithm)
     }
 
     /// backward-data followed by `epilogue` on gx (the transposed convolution's forward).
@@ -239,10 +247,29 @@ extension Conv2D {
     /// The last band's end is H, so rows no band touches (s > k, output padding) are zeroed and finished too.
     /// Reflect padding touches mirrored rows anywhere, so it zeroes everything first, runs images in parallel
     /// (bands in order) and finishes at the end.
+    ///
+    /// A zero-padded 3×3, stride-1, padding-1 convolution's backward-data is itself such a convolution of gy, with
+    /// the filters flipped and the channel roles swapped (`winogradBackwardGeometry`): under `.auto` it runs as
+    /// Winograd's forward where that applies.
     static func backwardData(_ g: Conv2DGeometry, gradOutput: UnsafeBufferPointer<Float>,
                              weight: UnsafeBufferPointer<Float>, gradInput: UnsafeMutableBufferPointer<Float>,
-                             epilogue: Epilogue, bandBudget: Int = Conv2D.defaultBandBudget) {
+                             epilogue: Epilogue, bandBudget: Int = Conv2D.defaultBandBudget,
+                             algorithm: Algorithm = .auto) {
         let gy = gradOutput.baseAddress!, w = weight.baseAddress!, gx = gradInput.baseAddress!
+        if let t = winogradBackwardGeometry(g), algorithm == .winograd || algorithm == .auto {
+            ScratchPool.withFloats(g.weightCount) { flipped in
+                // W̃[c][o][ky][kx] = W[o][c][2 − ky][2 − kx]
+                for o in 0..<g.outChannels {
+                    for c in 0..<g.inChannels {
+                        let src = w + (o * g.inChannels + c) * 9, dst = flipped + (c * g.outChannels + o) * 9
+                        for k in 0..<9 { dst[8 - k] = src[k] }
+                    }
+                }
+                winogradForward(t, input: gy, weight: flipped, output: gx, epilogue: epilogue)
+            }
+            return
+        }
+        precondition(algorithm != .winograd, "Winograd backward-data: not a zero-padded 3×3/1/1 convolution")
         let hw = g.height * g.width, ohw = g.outHeight * g.outWidth
         let bands = ConvBands(g, budget: bandBudget)
         // Band b's col, scattered into image n: zeroing and finishing the given input rows.

@@ -1,0 +1,237 @@
+/// Winograd F(2×2, 3×3) for 3×3, stride-1, padding-1 convolutions (the post-filters' layers, forward and
+/// zero-padded backward-data): 16 multiplications per 2×2 output tile and channel pair instead of 36, as 16 GEMMs.
+///
+/// READ ME FIRST
+/// - Lavin & Gray's algorithm: with d the 4×4 input tile whose top-left pixel is (2ty − 1, 2tx − 1) and g a 3×3
+///   filter, the 2×2 output tile is Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A. Summed over input channels, position ξ = 4i + j of
+///   the 4×4 transformed domain is one matrix product M_ξ (Cout × tiles) = U_ξ (Cout × C) · V_ξ (C × tiles).
+/// - Work is cut into items of (image, tile row, chunk of tiles), sized so an item's V and M (16·(C + Cout)
+///   floats per tile) stay near one core's L2; the input transform writes V_ξ straight into GEMM's packed-B
+///   layout. Items run in parallel with single-threaded GEMMs (`ConvBands.run`); every output value is computed
+///   by the same operations in the same order for any thread count.
+/// - The transforms' coefficients are 0, ±1 and ±½, so the results differ from the unrolled GEMM's only by
+///   rounding (relative error ~1e-6 at these sizes; `ConvTests` compares both with the float64 reference).
+/// - `Conv2D.forward` uses it when `winogradApplies`, and so does `Conv2D.backwardData` of a zero-padded 3×3/1/1
+///   convolution (a convolution of gy with the flipped filters); the weight gradient keeps the unrolled kernels.
+extension Conv2D {
+    /// Which algorithm `forward` uses (tests and benchmarks force one; `.auto` picks Winograd where it applies).
+    public enum Algorithm: Sendable {
+        case auto, unrolled, winograd
+    }
+
+    /// 3×3, stride 1, padding 1, more output channels than the thin kernel takes and enough input channels for
+    /// the 16 products to be worth their transforms (measured: the post-filters' 48- and 64-channel layers).
+    public static func winogradApplies(_ g: Conv2DGeometry) -> Bool {
+        g.kernel == 3 && g.stride == 1 && g.padding == 1 && g.outChannels > thinMaxRows && g.inChannels >= 8
+            && g.height >= 2 && g.width >= 2
+    }
+
+    /// The convolution that computes `g`'s backward-data (gx = W̃ ⊛ gy, W̃ the flipped filters with input and
+    /// output channels swapped) when `g` is zero-padded 3×3, stride 1, padding 1 and that convolution is one
+    /// Winograd takes; nil otherwise (reflect padding folds gradients onto mirrored pixels: not a convolution).
+    static func winogradBackwardGeometry(_ g: Conv2DGeometry) -> Conv2DGeometry? {
+        guard g.kernel == 3 && g.stride == 1 && g.padding == 1 && g.paddingMode == .zeros else { return nil }
+        let t = Conv2DGeometry(batch: g.batch, inChannels: g.outChannels, height: g.outHeight, width: g.outWidth,
+                               outChannels: g.inChannels, kernel: 3, stride: 1, padding: 1)
+        return winogradApplies(t) ? t : nil
+    }
+
+    /// Floats of an item's V and M together (the chunk of tiles follows from it).
+    static let winogradItemBudget = 1 << 17
+
+    /// U_ξ[o][c] = (G g Gᵀ)[ξ] for every filter g = w[o][c], ξ-major: 16 matrices of Cout × C.
+    static func winogradWeights(_ g: Conv2DGeometry, _ w: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>) {
+        let co = g.outChannels, ci = g.inChannels
+        for o in 0..<co {
+            for c in 0..<ci {
+                let f = w + (o * ci + c) * 9
+                // Row i of G·f (4×3): f's rows f0, (f0 + f1 + f2)/2, (f0 − f1 + f2)/2, f2; then (G f) Gᵀ likewise
+                // along each row.
+                for i in 0..<4 {
+                    @inline(__always) func gRow(_ k: Int) -> Float {
+                        let a = f[k], b = f[3 + k], d = f[6 + k]
+                        switch i {
+                        case 0: return a
+                        case 1: return 0.5 * (a + b + d)
+                        case 2: return 0.5 * (a - b + d)
+                        default: return d
+                        }
+                    }
+                    let r = (gRow(0), gRow(1), gRow(2))
+                    let row = (r.0, 0.5 * (r.0 + r.1 + r.2), 0.5 * (r.0 - r.1 + r.2), r.2)
+                    u[((4 * i + 0) * co + o) * ci + c] = row.0
+                    u[((4 * i + 1) * co + o) * ci + c] = row.1
+                    u[((4 * i + 2) * co + o) * ci + c] = row.2
+                    u[((4 * i + 3) * co + o) * ci + c] = row.3
+                }
+            }
+        }
+    }
+
+    static func winogradForward(_ g: Conv2DGeometry, input x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
+                                output y: UnsafeMutablePointer<Float>, epilogue: Epilogue) {
+        let co = g.outChannels, ci = g.inChannels, ho = g.outHeight, wo = g.outWidth
+        let tilesY = (ho + 1) / 2, tilesX = (wo + 1) / 2
+        let nr = GEMM.PackedB.columns
+        // Tiles per item: a multiple of 8 (the transforms' vector width), at least 32, at most a tile row.
+        let budget = max(32, winogradItemBudget / (16 * (ci + co)) / 8 * 8)
+        let chunks = (tilesX + budget - 1) / budget
+        let chunk = ((tilesX + chunks - 1) / chunks + 7) / 8 * 8
+        let items = g.batch * tilesY * chunks
+        ScratchPool.withFloats(16 * co * ci) { u in
+            winogradWeights(g, w, into: u)
+            ConvBands.run(items) { item, serial in
+                let n = item / (tilesY * chunks), ty = item / chunks % tilesY, k = item % chunks
+                let tx0 = k * chunk, count = min(chunk, tilesX - tx0)
+                let layout = GEMM.PackedB(k: ci, n: count)
+                let vCount = layout.count, mCount = co * count
+                let lineLength = 2 * chunk + 2 + 16
+                ScratchPool.withFloats(16 * (vCount + mCount) + 4 * lineLength) { scratch in
+                    let v = scratch, m = scratch + 16 * vCount, lines = m + 16 * mCount
+                    let xn = x + n * ci * g.height * g.width
+                    for c in 0..<ci {
+                        let rows = winogradGather(g, image: xn + c * g.height * g.width, tileRow: ty,
+                                                  firstTile: tx0, tiles: count, lineLength: lineLength, into: lines)
+                        let (start, panelStride) = layout.row(c)
+                        winogradInputTransform(rows, tiles: count, v: v + start,
+                                               panelStride: panelStride, planeStride: vCount, nr: nr)
+                        if count % nr != 0 {  // GEMM multiplies the padding columns: they must be zero
+                            let pad = start + count / nr * panelStride + count % nr
+                            for xi in 0..<16 { (v + xi * vCount + pad).update(repeating: 0, count: nr - count % nr) }
+                        }
+                    }
+                    for xi in 0..<16 {
+                        GEMM.sgemm(m: co, n: count, k: ci, alpha: 1, a: u + xi * co * ci, lda: ci,
+                                   packedB: v + xi * vCount, beta: 0, c: m + xi * mCount, ldc: count,
+                                   maxThreads: serial ? 1 : nil)
+                    }
+                    let yn = y + n * co * ho * wo
+                    for o in 0..<co {
+                        let row0 = yn + o * ho * wo + 2 * ty * wo, row1 = 2 * ty + 1 < ho ? row0 + wo : nil
+                        winogradOutputTransform(m + o * count, planeStride: mCount, tiles: count, row0: row0,
+                                                row1: row1, firstColumn: 2 * tx0, width: wo)
+                        let columns = (2 * tx0)..<min(wo, 2 * (tx0 + count))
+                        epilogue.apply(channel: o, row0, columns)
+                        if let row1 { epilogue.apply(channel: o, row1, columns) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The 4 input rows 2ty − 1 … 2ty + 2 of one channel over columns 2tx0 − 1 … 2(tx0 + tiles), padded (zeros or
+    /// mirrored): a row inside the image whose columns (and the transform's over-read past the last tile, up to
+    /// `lineLength` floats) lie inside it is read in place; the others are copied into a line of `lineLength`
+    /// floats with the padding and a zero tail. (Copying every row was a tenth of a 48-channel layer's time.)
+    @inline(__always)
+    static func winogradGather(_ g: Conv2DGeometry, image: UnsafePointer<Float>, tileRow ty: Int, firstTile tx0: Int,
+                               tiles: Int, lineLength: Int, into lines: UnsafeMutablePointer<Float>)
+        -> (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>) {
+        let h = g.height, w = g.width, reflect = g.paddingMode == .reflect
+        let x0 = 2 * tx0 - 1, span = 2 * tiles + 2
+        @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> {
+            let line = lines + r * lineLength
+            var iy = 2 * ty - 1 + r
+            if reflect { iy = iy < 0 ? -iy : (iy >= h ? 2 * h - 2 - iy : iy) }
+            if iy < 0 || iy >= h {
+                line.update(repeating: 0, count: lineLength)
+                return UnsafePointer(line)
+            }
+            let src = image + iy * w
+            if x0 >= 0 && x0 + lineLength <= w { return src + x0 }
+            let lo = max(0, x0), hi = min(w, x0 + span)
+            if lo > x0 { line.update(repeating: 0, count: lo - x0) }
+            line.advanced(by: lo - x0).update(from: src + lo, count: hi - lo)
+            line.advanced(by: hi - x0).update(repeating: 0, count: lineLength - (hi - x0))
+            if reflect {
+                if x0 < 0 { line[0] = src[1] }
+                if x0 + span > w && w - x0 < span { line[w - x0] = src[w - 2] }
+            }
+            return UnsafePointer(line)
+        }
+        return (row(0), row(1), row(2), row(3))
+    }
+
+    /// V_ξ = Bᵀ d B for `tiles` tiles, 8 at a time (tile t's d is rows.r[2t + s], read up to 16 floats past the
+    /// last tile's); V_ξ of tile t goes to
+    /// `v + ξ·planeStride + (t / nr)·panelStride + t % nr` (GEMM's packed B: one row c of each V_ξ).
+    @inline(__always)
+    static func winogradInputTransform(_ rows: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                                                UnsafePointer<Float>), tiles: Int,
+                                       v: UnsafeMutablePointer<Float>, panelStride: Int, planeStride: Int, nr: Int) {
+        typealias V8 = SIMD8<Float>
+        var t0 = 0
+        while t0 < tiles {
+            // Columns s = 0…3 of row r for tiles t0 … t0 + 7: the even and odd lanes of two 16-float loads.
+            @inline(__always) func columns(_ row: UnsafePointer<Float>) -> (V8, V8, V8, V8) {
+                let p = UnsafeRawPointer(row + 2 * t0)
+                let a = p.loadUnaligned(as: SIMD16<Float>.self), b = (p + 8).loadUnaligned(as: SIMD16<Float>.self)
+                return (a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf)
+            }
+            let d0 = columns(rows.0), d1 = columns(rows.1), d2 = columns(rows.2), d3 = columns(rows.3)
+            // Bᵀ d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3, column by column; then (Bᵀ d) B along each row:
+            // columns t0 − t2, t1 + t2, t2 − t1, t1 − t3.
+            let base = v + t0 / nr * panelStride + t0 % nr
+            @inline(__always) func put(_ i: Int, _ t: (V8, V8, V8, V8)) {
+                UnsafeMutableRawPointer(base + (4 * i) * planeStride).storeBytes(of: t.0 - t.2, as: V8.self)
+                UnsafeMutableRawPointer(base + (4 * i + 1) * planeStride).storeBytes(of: t.1 + t.2, as: V8.self)
+                UnsafeMutableRawPointer(base + (4 * i + 2) * planeStride).storeBytes(of: t.2 - t.1, as: V8.self)
+                UnsafeMutableRawPointer(base + (4 * i + 3) * planeStride).storeBytes(of: t.1 - t.3, as: V8.self)
+            }
+            put(0, (d0.0 - d2.0, d0.1 - d2.1, d0.2 - d2.2, d0.3 - d2.3))
+            put(1, (d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3))
+            put(2, (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3))
+            put(3, (d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3))
+            t0 += 8
+        }
+    }
+
+    /// y = Aᵀ M A for `tiles` tiles of one output channel (M_ξ of tile t at `m[ξ·planeStride + t]`), written to
+    /// rows `row0` and `row1` (nil past the last output row) from column `firstColumn`, columns ≥ `width` dropped.
+    @inline(__always)
+    static func winogradOutputTransform(_ m: UnsafeMutablePointer<Float>, planeStride: Int, tiles: Int,
+                                        row0: UnsafeMutablePointer<Float>, row1: UnsafeMutablePointer<Float>?,
+                                        firstColumn: Int, width: Int) {
+        typealias V8 = SIMD8<Float>
+        var t0 = 0
+        while t0 < tiles {
+            @inline(__always) func load(_ xi: Int) -> V8 {
+                UnsafeRawPointer(m + xi * planeStride + t0).loadUnaligned(as: V8.self)
+            }
+            // Aᵀ M: s0 = M0 + M1 + M2, s1 = M1 − M2 − M3 (rows of the 4×4), then the same across columns.
+            @inline(__always) func column(_ j: Int) -> (V8, V8) {
+                let a = load(j), b = load(4 + j), c = load(8 + j), d = load(12 + j)
+                return (a + b + c, b - c - d)
+            }
+            let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3)
+            let s0 = (c0.0, c1.0, c2.0, c3.0), s1 = (c0.1, c1.1, c2.1, c3.1)
+            let y00 = s0.0 + s0.1 + s0.2, y01 = s0.1 - s0.2 - s0.3
+            let y10 = s1.0 + s1.1 + s1.2, y11 = s1.1 - s1.2 - s1.3
+            let x0 = firstColumn + 2 * t0
+            let n = min(8, tiles - t0)
+            if n == 8 && x0 + 16 <= width {
+                for k in 0..<8 {
+                    row0[x0 + 2 * k] = y00[k]
+                    row0[x0 + 2 * k + 1] = y01[k]
+                }
+                if let row1 {
+                    for k in 0..<8 {
+                        row1[x0 + 2 * k] = y10[k]
+                        row1[x0 + 2 * k + 1] = y11[k]
+                    }
+                }
+            } else {
+                for k in 0..<n {
+                    let x = x0 + 2 * k
+                    row0[x] = y00[k]
+                    if x + 1 < width { row0[x + 1] = y01[k] }
+                    if let row1 {
+                        row1[x] = y10[k]
+                        if x + 1 < width { row1[x + 1] = y11[k] }
+                    }
+                }
+            }
+            t0 += 8
+        }
+    }
+}
