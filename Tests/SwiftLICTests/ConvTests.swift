@@ -65,12 +65,13 @@ final class ConvTests: XCTestCase {
     }
 
     /// Accumulates onto `gw`, `gb`.
-    static func backwardWeight(_ g: G, _ x: [Float], _ gy: [Float], _ gw: [Float], _ gb: [Float]) -> ([Float], [Float]) {
+    static func backwardWeight(_ g: G, _ x: [Float], _ gy: [Float], _ gw: [Float], _ gb: [Float],
+                               algorithm: Conv2D.Algorithm = .unrolled) -> ([Float], [Float]) {
         var gw = gw, gb = gb
         x.withBuf { x in gy.withBuf { gy in gw.withUnsafeMutableBufferPointer { gw in
             gb.withUnsafeMutableBufferPointer { gb in
                 Conv2D.backwardWeight(g, input: x, gradOutput: gy, gradWeight: gw, gradBias: gb,
-                                      bandBudget: NN.bandBudget)
+                                      bandBudget: NN.bandBudget, algorithm: algorithm)
             }
         } } }
         return (gw, gb)
@@ -162,6 +163,26 @@ final class ConvTests: XCTestCase {
             XCTAssertNil(Conv2D.winogradBackwardGeometry(g), "\(g)")
             let gy = rng.floats(g.outputCount), w = rng.floats(g.weightCount)
             XCTAssertEqual(Self.backwardData(g, gy, w, algorithm: .auto), Self.backwardData(g, gy, w), "\(g)")
+        }
+    }
+
+    func testWinogradWeightGradientMatchesReference() {
+        // Accumulates onto gW and gb like the unrolled kernel; zero and reflect padding (the padded input tiles are
+        // the forward's), chunks, C > KC; 1, 2 and 3 threads split the 16 positions differently, same bits.
+        var rng = SplitMix64(seed: 11)
+        for g in Self.winogradCases {
+            let x = rng.floats(g.inputCount), gy = rng.floats(g.outputCount)
+            let gw0 = rng.floats(g.weightCount), gb0 = rng.floats(g.outChannels)
+            let (refW, refB) = Conv2DReference.backwardWeight(g, input: NN.double(x), gradOutput: NN.double(gy))
+            let (gw, gb) = Self.backwardWeight(g, x, gy, gw0, gb0, algorithm: .winograd)
+            XCTAssertLessThan(NN.relErr(gw, zip(refW, gw0).map { $0 + Double($1) }), 3e-5, "dw \(g)")
+            XCTAssertLessThan(NN.relErr(gb, zip(refB, gb0).map { $0 + Double($1) }), 1e-5, "db \(g)")
+            XCTAssertEqual(gw, Self.backwardWeight(g, x, gy, gw0, gb0, algorithm: .auto).0, "auto \(g)")
+            for threads in [1, 3] {
+                XCTAssertEqual(gw, NN.withThreads(threads) {
+                    Self.backwardWeight(g, x, gy, gw0, gb0, algorithm: .winograd).0
+                }, "\(threads) threads \(g)")
+            }
         }
     }
 

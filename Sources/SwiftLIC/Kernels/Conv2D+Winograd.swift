@@ -122,8 +122,9 @@ extension Conv2D {
     /// The 4 input rows 2ty − 1 … 2ty + 2 of one channel over columns 2tx0 − 1 … 2(tx0 + tiles), padded (zeros or
     /// mirrored): a row inside the image whose columns (and the transform's over-read past the last tile, up to
     /// `lineLength` floats) lie inside it is read in place; the others are copied into a line of `lineLength`
-    /// floats with the padding and a zero tail. (Copying every row was a tenth of a 48-channel layer's time.)
-    @inline(__always)
+    /// floats with the padding and a zero tail. (The copies are a tenth of a 48-channel layer's samples, but reading
+    /// more rows in place only moved that time into the transform: the input streams from memory either way.)
+    @inline(never)
     static func winogradGather(_ g: Conv2DGeometry, image: UnsafePointer<Float>, tileRow ty: Int, firstTile tx0: Int,
                                tiles: Int, lineLength: Int, into lines: UnsafeMutablePointer<Float>)
         -> (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>) {
@@ -155,7 +156,7 @@ extension Conv2D {
     /// V_ξ = Bᵀ d B for `tiles` tiles, 8 at a time (tile t's d is rows.r[2t + s], read up to 16 floats past the
     /// last tile's); V_ξ of tile t goes to
     /// `v + ξ·planeStride + (t / nr)·panelStride + t % nr` (GEMM's packed B: one row c of each V_ξ).
-    @inline(__always)
+    @inline(never)
     static func winogradInputTransform(_ rows: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
                                                 UnsafePointer<Float>), tiles: Int,
                                        v: UnsafeMutablePointer<Float>, panelStride: Int, planeStride: Int, nr: Int) {
@@ -188,7 +189,7 @@ extension Conv2D {
 
     /// y = Aᵀ M A for `tiles` tiles of one output channel (M_ξ of tile t at `m[ξ·planeStride + t]`), written to
     /// rows `row0` and `row1` (nil past the last output row) from column `firstColumn`, columns ≥ `width` dropped.
-    @inline(__always)
+    @inline(never)  // (its own function: inlined into the item loop, its vector loads were calls)
     static func winogradOutputTransform(_ m: UnsafeMutablePointer<Float>, planeStride: Int, tiles: Int,
                                         row0: UnsafeMutablePointer<Float>, row1: UnsafeMutablePointer<Float>?,
                                         firstColumn: Int, width: Int) {
@@ -230,6 +231,161 @@ extension Conv2D {
                         if x + 1 < width { row1[x + 1] = y11[k] }
                     }
                 }
+            }
+            t0 += 8
+        }
+    }
+}
+
+// MARK: - Weight gradient
+
+extension Conv2D {
+    /// gW += ∂L/∂W through the same algorithm: with U = G g Gᵀ and the output tile Aᵀ(U ⊙ V)A, ∂L/∂U_ξ is
+    /// Σ over tiles of (A Ȳ Aᵀ)_ξ ⊗ V_ξ (Ȳ the tile's 2×2 output gradient), one GEMM per ξ and item:
+    /// dU_ξ (Cout × C) += M̄_ξ (Cout × tiles) · V_ξᵀ, and ∂L/∂g = Gᵀ dU G. The 16 positions are split between the
+    /// threads by rows i of ξ = 4i + j (at most 4 parts); each part runs every item in order and transforms only its
+    /// rows, so each dU_ξ is summed in the same order for any thread count and no part waits for another.
+    static func winogradBackwardWeight(_ g: Conv2DGeometry, input x: UnsafePointer<Float>,
+                                       gradOutput gy: UnsafePointer<Float>, gradWeight gw: UnsafeMutablePointer<Float>) {
+        let co = g.outChannels, ci = g.inChannels, ho = g.outHeight, wo = g.outWidth
+        let tilesY = (ho + 1) / 2, tilesX = (wo + 1) / 2
+        let budget = max(32, winogradItemBudget / (16 * (ci + co)) / 8 * 8)
+        let chunks = (tilesX + budget - 1) / budget
+        let chunk = ((tilesX + chunks - 1) / chunks + 7) / 8 * 8
+        let items = g.batch * tilesY * chunks
+        let lineLength = 2 * chunk + 2 + 16
+        ScratchPool.withFloats(16 * co * ci) { du in
+            du.update(repeating: 0, count: 16 * co * ci)
+            Parallel.forRanges(4, parts: min(4, Parallel.threadCount)) { iRows in
+                let positions = 4 * iRows.count
+                ScratchPool.withFloats(positions * (ci + co) * chunk + 4 * lineLength) { scratch in
+                    let v = scratch, mb = v + positions * ci * chunk, lines = mb + positions * co * chunk
+                    for item in 0..<items {
+                        let n = item / (tilesY * chunks), ty = item / chunks % tilesY, k = item % chunks
+                        let tx0 = k * chunk, count = min(chunk, tilesX - tx0)
+                        let xn = x + n * ci * g.height * g.width
+                        for c in 0..<ci {
+                            let rows = winogradGather(g, image: xn + c * g.height * g.width, tileRow: ty,
+                                                      firstTile: tx0, tiles: count, lineLength: lineLength,
+                                                      into: lines)
+                            winogradInputRows(rows, tiles: count, rowsOfXi: iRows, out: v + c * chunk,
+                                              planeStride: ci * chunk)
+                        }
+                        let gyn = gy + n * co * ho * wo
+                        for o in 0..<co {
+                            let plane = gyn + o * ho * wo
+                            winogradGradientRows(plane + 2 * ty * wo, 2 * ty + 1 < ho ? plane + (2 * ty + 1) * wo : nil,
+                                                 firstColumn: 2 * tx0, width: wo, tiles: count, lines: lines,
+                                                 rowsOfXi: iRows, out: mb + o * chunk, planeStride: co * chunk)
+                        }
+                        for p in 0..<positions {
+                            let xi = 4 * iRows.lowerBound + p
+                            GEMM.sgemm(transA: false, transB: true, m: co, n: ci, k: count, alpha: 1,
+                                       a: mb + p * co * chunk, lda: chunk, b: v + p * ci * chunk, ldb: chunk,
+                                       beta: 1, c: du + xi * co * ci, ldc: ci, maxThreads: 1)
+                        }
+                    }
+                }
+            }
+            // gW[o][c] += Gᵀ dU G, Gᵀ = [[1, ½, ½, 0], [0, ½, −½, 0], [0, ½, ½, 1]].
+            Parallel.forRanges(co) { os in
+                for o in os {
+                    for c in 0..<ci {
+                        @inline(__always) func d(_ i: Int, _ j: Int) -> Float { du[((4 * i + j) * co + o) * ci + c] }
+                        @inline(__always) func gt(_ a: Float, _ b: Float, _ cc: Float, _ dd: Float, _ row: Int) -> Float {
+                            switch row {
+                            case 0: return a + 0.5 * (b + cc)
+                            case 1: return 0.5 * (b - cc)
+                            default: return 0.5 * (b + cc) + dd
+                            }
+                        }
+                        let dst = gw + (o * ci + c) * 9
+                        for ky in 0..<3 {
+                            // Row ky of Gᵀ dU (4 values), then times G along it.
+                            let r0 = gt(d(0, 0), d(1, 0), d(2, 0), d(3, 0), ky)
+                            let r1 = gt(d(0, 1), d(1, 1), d(2, 1), d(3, 1), ky)
+                            let r2 = gt(d(0, 2), d(1, 2), d(2, 2), d(3, 2), ky)
+                            let r3 = gt(d(0, 3), d(1, 3), d(2, 3), d(3, 3), ky)
+                            for kx in 0..<3 { dst[3 * ky + kx] += gt(r0, r1, r2, r3, kx) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rows `rowsOfXi` of V = Bᵀ d B for `tiles` tiles (as `winogradInputTransform`), in plain rows: V_ξ of tile t
+    /// at `out[(ξ − 4·rowsOfXi.lowerBound)·planeStride + t]` (8 at a time: up to 7 values past the last tile).
+    @inline(never)
+    static func winogradInputRows(_ rows: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                                           UnsafePointer<Float>), tiles: Int, rowsOfXi: Range<Int>,
+                                  out: UnsafeMutablePointer<Float>, planeStride: Int) {
+        typealias V8 = SIMD8<Float>
+        var t0 = 0
+        while t0 < tiles {
+            @inline(__always) func columns(_ row: UnsafePointer<Float>) -> (V8, V8, V8, V8) {
+                let p = UnsafeRawPointer(row + 2 * t0)
+                let a = p.loadUnaligned(as: SIMD16<Float>.self), b = (p + 8).loadUnaligned(as: SIMD16<Float>.self)
+                return (a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf)
+            }
+            let d0 = columns(rows.0), d1 = columns(rows.1), d2 = columns(rows.2), d3 = columns(rows.3)
+            for i in rowsOfXi {
+                let t: (V8, V8, V8, V8)
+                switch i {
+                case 0: t = (d0.0 - d2.0, d0.1 - d2.1, d0.2 - d2.2, d0.3 - d2.3)
+                case 1: t = (d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3)
+                case 2: t = (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3)
+                default: t = (d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3)
+                }
+                let base = out + 4 * (i - rowsOfXi.lowerBound) * planeStride + t0
+                UnsafeMutableRawPointer(base).storeBytes(of: t.0 - t.2, as: V8.self)
+                UnsafeMutableRawPointer(base + planeStride).storeBytes(of: t.1 + t.2, as: V8.self)
+                UnsafeMutableRawPointer(base + 2 * planeStride).storeBytes(of: t.2 - t.1, as: V8.self)
+                UnsafeMutableRawPointer(base + 3 * planeStride).storeBytes(of: t.1 - t.3, as: V8.self)
+            }
+            t0 += 8
+        }
+    }
+
+    /// Rows `rowsOfXi` of M̄ = A Ȳ Aᵀ (A = [[1, 0], [1, 1], [1, −1], [0, −1]]) for `tiles` tiles of one output
+    /// channel's gradient, Ȳ of tile t being rows `row0`, `row1` (nil: zeros) at columns firstColumn + 2t, + 1
+    /// (zeros from `width` on); M̄_ξ of tile t at `out[(ξ − 4·rowsOfXi.lowerBound)·planeStride + t]`.
+    @inline(never)
+    static func winogradGradientRows(_ row0: UnsafePointer<Float>, _ row1: UnsafePointer<Float>?, firstColumn: Int,
+                                     width: Int, tiles: Int, lines: UnsafeMutablePointer<Float>, rowsOfXi: Range<Int>,
+                                     out: UnsafeMutablePointer<Float>, planeStride: Int) {
+        typealias V8 = SIMD8<Float>
+        // The two rows' columns firstColumn … + 2·tiles (+ 16 read past them), zero from `width` on.
+        let span = 2 * tiles + 16, have = max(0, min(span, width - firstColumn))
+        let l0 = lines, l1 = lines + span
+        l0.update(from: row0 + firstColumn, count: have)
+        (l0 + have).update(repeating: 0, count: span - have)
+        if let row1 {
+            l1.update(from: row1 + firstColumn, count: have)
+            (l1 + have).update(repeating: 0, count: span - have)
+        } else {
+            l1.update(repeating: 0, count: span)
+        }
+        var t0 = 0
+        while t0 < tiles {
+            let p0 = l0 + 2 * t0, p1 = l1 + 2 * t0
+            let a = UnsafeRawPointer(p0).loadUnaligned(as: SIMD16<Float>.self)
+            let b = UnsafeRawPointer(p1).loadUnaligned(as: SIMD16<Float>.self)
+            let y00 = a.evenHalf, y01 = a.oddHalf, y10 = b.evenHalf, y11 = b.oddHalf
+            for i in rowsOfXi {
+                // Row i of A Ȳ: (y0b, y0b + y1b, y0b − y1b, −y1b) for columns b = 0, 1; then times Aᵀ along it.
+                let r: (V8, V8)
+                switch i {
+                case 0: r = (y00, y01)
+                case 1: r = (y00 + y10, y01 + y11)
+                case 2: r = (y00 - y10, y01 - y11)
+                default: r = (V8() - y10, V8() - y11)
+                }
+                let base = out + 4 * (i - rowsOfXi.lowerBound) * planeStride + t0
+                UnsafeMutableRawPointer(base).storeBytes(of: r.0, as: V8.self)
+                UnsafeMutableRawPointer(base + planeStride).storeBytes(of: r.0 + r.1, as: V8.self)
+                UnsafeMutableRawPointer(base + 2 * planeStride).storeBytes(of: r.0 - r.1, as: V8.self)
+                UnsafeMutableRawPointer(base + 3 * planeStride).storeBytes(of: V8() - r.1, as: V8.self)
             }
             t0 += 8
         }

@@ -352,15 +352,21 @@ extension Conv2D {
     ///
     /// Threads split gW by columns (rows of the unrolled input, C·k·k): each unrolls only its rows of every band
     /// and adds the bands' products into its columns image after image, band after band, so every element's sum
-    /// runs in one fixed order.
+    /// runs in one fixed order. Under `.auto`, convolutions `winogradApplies` to take Winograd's weight gradient
+    /// (`winogradBackwardWeight`).
     public static func backwardWeight(_ g: Conv2DGeometry, input: UnsafeBufferPointer<Float>,
                                       gradOutput: UnsafeBufferPointer<Float>,
                                       gradWeight: UnsafeMutableBufferPointer<Float>,
                                       gradBias: UnsafeMutableBufferPointer<Float>?,
-                                      bandBudget: Int = Conv2D.defaultBandBudget) {
+                                      bandBudget: Int = Conv2D.defaultBandBudget, algorithm: Algorithm = .auto) {
         let x = input.baseAddress!, gy = gradOutput.baseAddress!, gw = gradWeight.baseAddress!
         let hw = g.height * g.width, ohw = g.outHeight * g.outWidth
         if let gradBias { sumChannels(gy, batch: g.batch, channels: g.outChannels, spatial: ohw, into: gradBias) }
+        precondition(algorithm != .winograd || winogradApplies(g), "Winograd weight gradient: not a 3×3/1/1 convolution")
+        if algorithm == .winograd || algorithm == .auto && winogradApplies(g) {
+            winogradBackwardWeight(g, input: x, gradOutput: gy, gradWeight: gw)
+            return
+        }
         let bands = ConvBands(g, budget: bandBudget)
         let granularity = 16
         let parts = min(Parallel.threadCount, (g.patchSize + granularity - 1) / granularity)
