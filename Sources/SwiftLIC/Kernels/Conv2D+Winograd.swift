@@ -126,8 +126,7 @@ extension Conv2D {
     /// more rows in place only moved that time into the transform: the input streams from memory either way.)
     @inline(never)
     static func winogradGather(_ g: Conv2DGeometry, image: UnsafePointer<Float>, tileRow ty: Int, firstTile tx0: Int,
-                               tiles: Int, lineLength: Int, into lines: UnsafeMutablePointer<Float>)
-        -> (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>) {
+                               tiles: Int, lineLength: Int, into lines: UnsafeMutablePointer<Float>) -> WinogradRows {
         let h = g.height, w = g.width, reflect = g.paddingMode == .reflect
         let x0 = 2 * tx0 - 1, span = 2 * tiles + 2
         @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> {
@@ -153,36 +152,50 @@ extension Conv2D {
         return (row(0), row(1), row(2), row(3))
     }
 
-    /// V_ξ = Bᵀ d B for `tiles` tiles, 8 at a time (tile t's d is rows.r[2t + s], read up to 16 floats past the
-    /// last tile's); V_ξ of tile t goes to
-    /// `v + ξ·planeStride + (t / nr)·panelStride + t % nr` (GEMM's packed B: one row c of each V_ξ).
-    @inline(never)
-    static func winogradInputTransform(_ rows: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-                                                UnsafePointer<Float>), tiles: Int,
-                                       v: UnsafeMutablePointer<Float>, panelStride: Int, planeStride: Int, nr: Int) {
+    /// Four input rows (in place or padded lines) of one channel: tile t's d[r][s] is rows.r[2t + s].
+    typealias WinogradRows = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
+    typealias WinogradVector4 = (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+
+    /// Rows 0…3 of Bᵀ d for tiles t0 … t0 + 7 (reading 24 floats from column 2t0 of each row): d0 − d2, d1 + d2,
+    /// d2 − d1, d1 − d3, column by column; a row's columns s = 0…3 are the even and odd lanes of two 16-float loads.
+    @inline(__always)
+    static func winogradBtD(_ rows: WinogradRows, _ t0: Int)
+        -> (WinogradVector4, WinogradVector4, WinogradVector4, WinogradVector4) {
+        @inline(__always) func columns(_ row: UnsafePointer<Float>) -> WinogradVector4 {
+            let p = UnsafeRawPointer(row + 2 * t0)
+            let a = p.loadUnaligned(as: SIMD16<Float>.self), b = (p + 8).loadUnaligned(as: SIMD16<Float>.self)
+            return (a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf)
+        }
+        let d0 = columns(rows.0), d1 = columns(rows.1), d2 = columns(rows.2), d3 = columns(rows.3)
+        return ((d0.0 - d2.0, d0.1 - d2.1, d0.2 - d2.2, d0.3 - d2.3),
+                (d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3),
+                (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3),
+                (d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3))
+    }
+
+    /// Row t of Bᵀ d times B — columns t0 − t2, t1 + t2, t2 − t1, t1 − t3, positions ξ = 4i … 4i + 3 — stored at
+    /// base, base + stride, base + 2·stride, base + 3·stride.
+    @inline(__always)
+    static func winogradStoreRow(_ t: WinogradVector4, _ base: UnsafeMutablePointer<Float>, stride: Int) {
         typealias V8 = SIMD8<Float>
+        UnsafeMutableRawPointer(base).storeBytes(of: t.0 - t.2, as: V8.self)
+        UnsafeMutableRawPointer(base + stride).storeBytes(of: t.1 + t.2, as: V8.self)
+        UnsafeMutableRawPointer(base + 2 * stride).storeBytes(of: t.2 - t.1, as: V8.self)
+        UnsafeMutableRawPointer(base + 3 * stride).storeBytes(of: t.1 - t.3, as: V8.self)
+    }
+
+    /// V_ξ = Bᵀ d B for `tiles` tiles, 8 at a time (reading up to 16 floats past the last tile's d); V_ξ of tile t
+    /// goes to `v + ξ·planeStride + (t / nr)·panelStride + t % nr` (GEMM's packed B: one row c of each V_ξ).
+    @inline(never)
+    static func winogradInputTransform(_ rows: WinogradRows, tiles: Int, v: UnsafeMutablePointer<Float>,
+                                       panelStride: Int, planeStride: Int, nr: Int) {
         var t0 = 0
         while t0 < tiles {
-            // Columns s = 0…3 of row r for tiles t0 … t0 + 7: the even and odd lanes of two 16-float loads.
-            @inline(__always) func columns(_ row: UnsafePointer<Float>) -> (V8, V8, V8, V8) {
-                let p = UnsafeRawPointer(row + 2 * t0)
-                let a = p.loadUnaligned(as: SIMD16<Float>.self), b = (p + 8).loadUnaligned(as: SIMD16<Float>.self)
-                return (a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf)
-            }
-            let d0 = columns(rows.0), d1 = columns(rows.1), d2 = columns(rows.2), d3 = columns(rows.3)
-            // Bᵀ d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3, column by column; then (Bᵀ d) B along each row:
-            // columns t0 − t2, t1 + t2, t2 − t1, t1 − t3.
-            let base = v + t0 / nr * panelStride + t0 % nr
-            @inline(__always) func put(_ i: Int, _ t: (V8, V8, V8, V8)) {
-                UnsafeMutableRawPointer(base + (4 * i) * planeStride).storeBytes(of: t.0 - t.2, as: V8.self)
-                UnsafeMutableRawPointer(base + (4 * i + 1) * planeStride).storeBytes(of: t.1 + t.2, as: V8.self)
-                UnsafeMutableRawPointer(base + (4 * i + 2) * planeStride).storeBytes(of: t.2 - t.1, as: V8.self)
-                UnsafeMutableRawPointer(base + (4 * i + 3) * planeStride).storeBytes(of: t.1 - t.3, as: V8.self)
-            }
-            put(0, (d0.0 - d2.0, d0.1 - d2.1, d0.2 - d2.2, d0.3 - d2.3))
-            put(1, (d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3))
-            put(2, (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3))
-            put(3, (d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3))
+            let t = winogradBtD(rows, t0), base = v + t0 / nr * panelStride + t0 % nr
+            winogradStoreRow(t.0, base, stride: planeStride)
+            winogradStoreRow(t.1, base + 4 * planeStride, stride: planeStride)
+            winogradStoreRow(t.2, base + 8 * planeStride, stride: planeStride)
+            winogradStoreRow(t.3, base + 12 * planeStride, stride: planeStride)
             t0 += 8
         }
     }
@@ -317,31 +330,14 @@ extension Conv2D {
     /// Rows `rowsOfXi` of V = Bᵀ d B for `tiles` tiles (as `winogradInputTransform`), in plain rows: V_ξ of tile t
     /// at `out[(ξ − 4·rowsOfXi.lowerBound)·planeStride + t]` (8 at a time: up to 7 values past the last tile).
     @inline(never)
-    static func winogradInputRows(_ rows: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-                                           UnsafePointer<Float>), tiles: Int, rowsOfXi: Range<Int>,
+    static func winogradInputRows(_ rows: WinogradRows, tiles: Int, rowsOfXi: Range<Int>,
                                   out: UnsafeMutablePointer<Float>, planeStride: Int) {
-        typealias V8 = SIMD8<Float>
         var t0 = 0
         while t0 < tiles {
-            @inline(__always) func columns(_ row: UnsafePointer<Float>) -> (V8, V8, V8, V8) {
-                let p = UnsafeRawPointer(row + 2 * t0)
-                let a = p.loadUnaligned(as: SIMD16<Float>.self), b = (p + 8).loadUnaligned(as: SIMD16<Float>.self)
-                return (a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf)
-            }
-            let d0 = columns(rows.0), d1 = columns(rows.1), d2 = columns(rows.2), d3 = columns(rows.3)
+            let t = winogradBtD(rows, t0)
             for i in rowsOfXi {
-                let t: (V8, V8, V8, V8)
-                switch i {
-                case 0: t = (d0.0 - d2.0, d0.1 - d2.1, d0.2 - d2.2, d0.3 - d2.3)
-                case 1: t = (d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3)
-                case 2: t = (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3)
-                default: t = (d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3)
-                }
-                let base = out + 4 * (i - rowsOfXi.lowerBound) * planeStride + t0
-                UnsafeMutableRawPointer(base).storeBytes(of: t.0 - t.2, as: V8.self)
-                UnsafeMutableRawPointer(base + planeStride).storeBytes(of: t.1 + t.2, as: V8.self)
-                UnsafeMutableRawPointer(base + 2 * planeStride).storeBytes(of: t.2 - t.1, as: V8.self)
-                UnsafeMutableRawPointer(base + 3 * planeStride).storeBytes(of: t.1 - t.3, as: V8.self)
+                let row = i == 0 ? t.0 : (i == 1 ? t.1 : (i == 2 ? t.2 : t.3))
+                winogradStoreRow(row, out + 4 * (i - rowsOfXi.lowerBound) * planeStride + t0, stride: planeStride)
             }
             t0 += 8
         }
