@@ -104,6 +104,13 @@ def test_conv_transpose2d_gradients(kwargs):
     grad_check(ConvTranspose2d(3, 2, rng=2, **kwargs), rand(2, 3, 4, 5))
 
 
+def test_conv_transpose2d_gradients_through_winograd():
+    # 3×3, stride 1, padding 1 with 9 → 8 channels: the transposed convolution's forward (a convolution's
+    # backward-data), its backward-data (a forward) and its weight gradient all take the Winograd kernels.
+    layer = ConvTranspose2d(9, 8, kernel_size=3, stride=1, padding=1, rng=4)
+    grad_check(layer, rand(2, 9, 6, 7))
+
+
 def test_linear_and_activation_gradients():
     grad_check(Sequential(Flatten(), Linear(12, 5, rng=3), Tanh(), Linear(5, 4, rng=4), Sigmoid(),
                           Reshape(2, 2)), rand(3, 3, 2, 2))
