@@ -39,6 +39,16 @@ extension Conv2D {
     /// Floats of an item's V and M together (the chunk of tiles follows from it).
     static let winogradItemBudget = 1 << 17
 
+    /// Tile rows and columns of the output (2×2 tiles), and how each tile row is cut into items: `chunks` chunks of
+    /// at most `chunk` tiles, a multiple of 8 (the transforms' vector width), at least 32, at most a tile row
+    /// (rounded up to 8), sized by `winogradItemBudget`.
+    static func winogradTiling(_ g: Conv2DGeometry) -> (tilesY: Int, tilesX: Int, chunks: Int, chunk: Int) {
+        let tilesY = (g.outHeight + 1) / 2, tilesX = (g.outWidth + 1) / 2
+        let budget = max(32, winogradItemBudget / (16 * (g.inChannels + g.outChannels)) / 8 * 8)
+        let chunks = (tilesX + budget - 1) / budget
+        return (tilesY, tilesX, chunks, ((tilesX + chunks - 1) / chunks + 7) / 8 * 8)
+    }
+
     /// U_ξ[o][c] = (G g Gᵀ)[ξ] for every filter g = w[o][c], ξ-major: 16 matrices of Cout × C.
     static func winogradWeights(_ g: Conv2DGeometry, _ w: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>) {
         let co = g.outChannels, ci = g.inChannels
@@ -71,13 +81,8 @@ extension Conv2D {
     static func winogradForward(_ g: Conv2DGeometry, input x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                                 output y: UnsafeMutablePointer<Float>, epilogue: Epilogue) {
         let co = g.outChannels, ci = g.inChannels, ho = g.outHeight, wo = g.outWidth
-        let tilesY = (ho + 1) / 2, tilesX = (wo + 1) / 2
+        let (tilesY, tilesX, chunks, chunk) = winogradTiling(g), items = g.batch * tilesY * chunks
         let nr = GEMM.PackedB.columns
-        // Tiles per item: a multiple of 8 (the transforms' vector width), at least 32, at most a tile row.
-        let budget = max(32, winogradItemBudget / (16 * (ci + co)) / 8 * 8)
-        let chunks = (tilesX + budget - 1) / budget
-        let chunk = ((tilesX + chunks - 1) / chunks + 7) / 8 * 8
-        let items = g.batch * tilesY * chunks
         ScratchPool.withFloats(16 * co * ci) { u in
             winogradWeights(g, w, into: u)
             ConvBands.run(items) { item, serial in
@@ -261,11 +266,7 @@ extension Conv2D {
     static func winogradBackwardWeight(_ g: Conv2DGeometry, input x: UnsafePointer<Float>,
                                        gradOutput gy: UnsafePointer<Float>, gradWeight gw: UnsafeMutablePointer<Float>) {
         let co = g.outChannels, ci = g.inChannels, ho = g.outHeight, wo = g.outWidth
-        let tilesY = (ho + 1) / 2, tilesX = (wo + 1) / 2
-        let budget = max(32, winogradItemBudget / (16 * (ci + co)) / 8 * 8)
-        let chunks = (tilesX + budget - 1) / budget
-        let chunk = ((tilesX + chunks - 1) / chunks + 7) / 8 * 8
-        let items = g.batch * tilesY * chunks
+        let (tilesY, tilesX, chunks, chunk) = winogradTiling(g), items = g.batch * tilesY * chunks
         let lineLength = 2 * chunk + 2 + 16
         ScratchPool.withFloats(16 * co * ci) { du in
             du.update(repeating: 0, count: 16 * co * ci)
