@@ -17,7 +17,11 @@ decode. Speeds are the median of --repeat runs after one warm-up call; "cpu" col
 (honest on a loaded machine). For comparing two builds of the library, tools/ab_latent.py alternates them call by
 call in one process, which this host's drift between runs otherwise swamps.
 
+--kodak-sweep instead codes the codec's latents of all 24 Kodak images (the dwt97 and cheng2018-cae-pca192 models)
+at each rate and prints the median and the slowest image.
+
     python benchmarks/entropy.py [--image kodim23.png] [--repeat 7] [--threads 1,2] [--no-pca] [--codec-only]
+                                 [--kodak-sweep]
 """
 
 from __future__ import annotations
@@ -240,6 +244,52 @@ def codec_table(name: str, repeat: int, threads, model: str = "dwt97"):
     swiftlic.set_num_threads(before)
 
 
+def kodak_sweep(repeat: int, threads, models=("dwt97", "cheng2018-cae-pca192")):
+    """The codec's latent of every Kodak image, through each of `models`, coded the way `swiftlic.compress` codes
+    it at 0.125–2 bpp and at full rate (every bitplane): median and slowest image of the targeted encode and of
+    the decode (each image's time the median of `repeat` calls after a warm-up). One image can be a fast or a
+    slow case for the coder; this shows the spread over the whole set."""
+    root = data_root() / "kodak"
+    names = sorted(p.name for p in root.glob("kodim*.png")) if root.is_dir() else []
+    if not names:
+        print("\n(Kodak sweep skipped: no Kodak data)")
+        return
+    from swiftlic import codec
+
+    before = swiftlic.get_num_threads()
+    for model in models:
+        _, m = codec.load_model(model)
+        latents = []
+        for name in names:
+            image = load_image(name)
+            x = codec._pad(swiftlic.rgb_to_ycbcr(image, planar=True), m.stride)
+            z = m.encode(x[None])[0]
+            latents.append((name, codec.to_code_blocks(z, codec.code_block_size(m, *z.shape[1:])),
+                            image.shape[0] * image.shape[1]))
+        y0 = latents[0][1]
+        print(f"\nKodak sweep: {model} latents of {len(names)} images ({y0.shape[0]} code-blocks of "
+              f"{y0.shape[1]}×{y0.shape[2]}), bits={codec.BITS}; ms per image, median of {repeat} calls")
+        print(f"{'bpp':>6} {'threads':>7} {'real bpp':>8} {'enc median':>10} {'enc max':>8} {'(image)':>12} "
+              f"{'dec median':>10} {'dec max':>8} {'(image)':>12}")
+        for bpp in (0.125, 0.5, 1.0, 2.0, None):
+            for t in threads:
+                swiftlic.set_num_threads(t)
+                enc, dec, rate = [], [], []
+                for name, y, pixels in latents:
+                    kw = dict(bits=codec.BITS, step=codec._STEP,
+                              target_bytes=None if bpp is None else int(bpp * pixels / 8))
+                    data, te = timed(lambda: latent.encode(y, **kw), repeat)
+                    _, td = timed(lambda: latent.decode(data), repeat)
+                    enc.append(te * 1e3)
+                    dec.append(td * 1e3)
+                    rate.append(len(data) * 8 / pixels)
+                e, d = int(np.argmax(enc)), int(np.argmax(dec))
+                label = "full" if bpp is None else f"{bpp:.3f}"
+                print(f"{label:>6} {t:7d} {np.mean(rate):8.3f} {np.median(enc):10.2f} {enc[e]:8.2f} "
+                      f"{names[e][:-4]:>12} {np.median(dec):10.2f} {dec[d]:8.2f} {names[d][:-4]:>12}")
+    swiftlic.set_num_threads(before)
+
+
 def pca_table(name: str, fit_name: str):
     """Per-image PCA (by basis precision) vs none vs a fixed PCA fitted on another image, on raw 8×8 blocks."""
     image, other = load_image(name), load_image(fit_name)
@@ -281,6 +331,9 @@ def main():
     ap.add_argument("--no-pca", action="store_true", help="skip the PCA table (no timings in it)")
     ap.add_argument("--top64-only", action="store_true", help="only the Kodak-size 64-channel latent")
     ap.add_argument("--codec-only", action="store_true", help="only the shipped codec's latent at target rates")
+    ap.add_argument("--kodak-sweep", action="store_true",
+                    help="only the codec's latents of every Kodak image (dwt97 and cheng2018-cae-pca192): median "
+                         "and slowest image per rate")
     args = ap.parse_args()
     if args.threads:
         threads = [int(t) for t in args.threads.split(",")]
@@ -292,6 +345,9 @@ def main():
     print("compressai: " + ("rANS coder loaded (compressai.ans)" if ans is not None else "not installed"))
     if args.codec_only:
         codec_table(args.image, args.repeat, threads)
+        return
+    if args.kodak_sweep:
+        kodak_sweep(args.repeat, threads)
         return
     y, source = load_latent(args.image)
     if not args.top64_only:

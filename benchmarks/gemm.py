@@ -6,7 +6,13 @@ GFLOP/s (median of timed runs, the two libraries alternating), the speed ratio s
 the fastest runs, and paired: per round, with a bootstrap interval), and the share of the FMA peak, assuming
 32 FLOP/cycle/core (two 8-wide FMA units; 64 for the AVX-512 kernel) at the clock /proc/cpuinfo reports.
 
+The peer is OpenBLAS as NumPy ships it, with the kernels OpenBLAS itself picks for this CPU (printed), which is
+what a researcher's NumPy runs. An OPENBLAS_CORETYPE in the environment (these machines set Haswell, OpenBLAS's
+AVX2 kernels, where it would pick its AVX-512 SkylakeX kernels on AMD Zen 4/5 and Intel AVX-512 CPUs) is removed
+before NumPy loads unless --openblas-coretype env keeps it; --openblas-coretype NAME forces NAME.
+
     python benchmarks/gemm.py [--threads 1 2] [--repeat 5] [--rounds 5] [--shapes 256,256,256 576,4096,128,1,0]
+                              [--openblas-coretype auto|env|NAME]
 """
 
 from __future__ import annotations
@@ -34,6 +40,27 @@ def cpu_mhz() -> float | None:
         return max(values) if values else None
     except OSError:
         return None
+
+
+def blas_description() -> str:
+    """NumPy's BLAS and the kernels it chose for this CPU (threadpoolctl's report), e.g. "OpenBLAS 0.3.31,
+    Haswell kernels"; where OPENBLAS_CORETYPE forced them, says so."""
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    try:
+        import numpy as np  # noqa: F401  (loads the BLAS)
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "BLAS (threadpoolctl not installed: kernels unknown)"
+    for lib in threadpool_info():
+        if lib.get("user_api") == "blas":
+            name = {"openblas": "OpenBLAS"}.get(lib.get("internal_api"), lib.get("internal_api"))
+            arch = lib.get("architecture")
+            removed = os.environ.get("SWIFTLIC_BENCH_REMOVED_CORETYPE")
+            how = (f" (forced: OPENBLAS_CORETYPE={forced})" if forced else
+                   f" (its own choice; the environment's OPENBLAS_CORETYPE={removed} removed)" if removed else
+                   " (its own choice)")
+            return f"{name} {lib.get('version')}" + (f", {arch} kernels{how}" if arch else how)
+    return "BLAS unknown"
 
 
 def geometric_mean(values) -> float:
@@ -123,8 +150,20 @@ def main() -> None:
     parser.add_argument("--shapes", nargs="+", help="m,n,k[,ta,tb] (ta, tb: 0 or 1)")
     parser.add_argument("--clock", choices=["wall", "thread"], default="wall",
                         help="thread: time 1-thread runs by CPU time of the calling thread (for busy machines)")
+    parser.add_argument("--openblas-coretype", metavar="NAME", default="auto",
+                        help="OpenBLAS's kernels: auto (its own choice for this CPU, the default), env (whatever "
+                             "OPENBLAS_CORETYPE the environment sets) or a core type to force (SkylakeX, Haswell…)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not args.child and args.openblas_coretype != "env":
+        # OpenBLAS reads OPENBLAS_CORETYPE once, when it loads: start again with it set or removed.
+        want = None if args.openblas_coretype == "auto" else args.openblas_coretype
+        if os.environ.get("OPENBLAS_CORETYPE") != want:
+            if want is None:
+                os.environ["SWIFTLIC_BENCH_REMOVED_CORETYPE"] = os.environ.pop("OPENBLAS_CORETYPE")
+            else:
+                os.environ["OPENBLAS_CORETYPE"] = want
+            os.execv(sys.executable, [sys.executable, *sys.argv])
     if args.shapes:
         shapes = []
         for spec in args.shapes:
@@ -169,7 +208,7 @@ def main() -> None:
     flops = 64 if kernel.endswith("avx512") else 32
     peak_core = flops * mhz / 1e3 if mhz else None
     print(f"thread limiting: {'threadpoolctl' if have_tpc else 'OPENBLAS_NUM_THREADS per child process'}; "
-          f"swiftlic micro-kernel {kernel}")
+          f"swiftlic micro-kernel {kernel}; numpy {blas_description()}")
     if peak_core:
         print(f"peak assumption: {flops} FLOP/cycle/core x {mhz:.0f} MHz (/proc/cpuinfo 'cpu MHz') = {peak_core:.1f} "
               "GFLOP/s per core; boost clocks run higher, so %peak can exceed 100")
