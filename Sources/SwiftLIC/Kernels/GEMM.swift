@@ -18,6 +18,9 @@ import Synchronization
 ///   (`-D SWIFTLIC_AVX512`, see `Blocking`) it is 12×32 with 24 sixteen-wide accumulators, in 12/8/4-row
 ///   variants. Swift has no per-function target attributes, so the kernel is chosen when the library is built,
 ///   not at run time: the AVX-512 build needs a CPU with AVX-512F (`SWIFTLIC_TARGET_CPU=native` on such a CPU).
+/// - A (not transposed) is packed 4×8 blocks at a time, transposed in registers (`transpose4x8`): element by
+///   element, LLVM made gathers and scatters of it, 12 % of a CAE training step's samples (now 8.7 %, most of it
+///   reading A, a layer's gradient, from memory).
 /// - B is packed row by row, NB columns at a time, right before first use. Copying a panel's column strip
 ///   directly would read KC lines a power-of-two stride apart (ldb = 4096, 16384 in convolutions): they fall
 ///   in a few cache sets and evict each other, which made packing cost a third of the time.
@@ -344,32 +347,37 @@ private struct Operands {
                         src += lda; out += mr
                     }
                 }
-            } else if rows == mr && mr != 6 {
-                // MR row streams in step, so the panel is written sequentially.
-                let r0 = a + (i0 + ir) * lda + p0
-                var out = panel
-                for p in 0..<kc {
-                    for r in 0..<mr { out[r] = r0[r * lda + p] }
-                    out += mr
-                }
-            } else if rows == mr {
-                // Six row streams in step, so the panel is written sequentially.
-                let r0 = a + (i0 + ir) * lda + p0, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda
-                let r5 = r4 + lda
-                var out = panel
-                for p in 0..<kc {
-                    out[0] = r0[p]; out[1] = r1[p]; out[2] = r2[p]; out[3] = r3[p]; out[4] = r4[p]; out[5] = r5[p]
-                    out += mr
-                }
             } else {
-                for r in 0..<mr {
-                    var out = panel + r
-                    if r < rows {
-                        let src = a + (i0 + ir + r) * lda + p0
-                        for p in 0..<kc { out.pointee = src[p]; out += mr }
-                    } else {
-                        for _ in 0..<kc { out.pointee = 0; out += mr }
+                // Row streams in step, 8 values of each at a time, transposed in registers 4 (and 2) rows at a
+                // time (`transpose4x8`), so the panel is written sequentially; an odd last row is copied and the
+                // rows past the tile's (its last tile) are zeroed. (Element by element, LLVM had compiled the
+                // full tiles' copy into gathers and the last tile's into scatters: 6 % of a CAE training step's
+                // samples, 2.7 % of a 1024³ GEMM's.)
+                let r0 = a + (i0 + ir) * lda + p0, kc8 = kc / 8 * 8
+                let pairs = rows / 2 * 2, quads = rows / 4 * 4
+                var p = 0
+                while p < kc8 {
+                    var g = 0
+                    while g < quads {
+                        transpose4x8(from: r0 + g * lda + p, stride: lda, to: panel + p * mr + g, stride: mr)
+                        g += 4
                     }
+                    if g < pairs {
+                        transpose2x8(from: r0 + g * lda + p, stride: lda, to: panel + p * mr + g, stride: mr)
+                    }
+                    if rows < mr {
+                        for j in 0..<8 {
+                            let out = panel + (p &+ j) &* mr
+                            if pairs < rows { out[pairs] = r0[pairs &* lda &+ p &+ j] }
+                            for r in rows..<mr { out[r] = 0 }
+                        }
+                    }
+                    p += 8
+                }
+                while p < kc {
+                    let out = panel + p &* mr
+                    for r in 0..<mr { out[r] = r < rows ? r0[r &* lda &+ p] : 0 }
+                    p += 1
                 }
             }
         }
@@ -528,6 +536,56 @@ func transpose8x8(from src: UnsafePointer<Float>, stride srcStride: Int,
         UnsafeMutableRawPointer(dest + r * destStride).storeBytes(of: x, as: V.self)
     }
     put(0, v0); put(1, v1); put(2, v2); put(3, v3); put(4, v4); put(5, v5); put(6, v6); put(7, v7)
+}
+
+/// The even lanes of x then those of y, and the odd ones: `SIMD8(lowHalf: x.evenHalf, highHalf: y.evenHalf)`
+/// spelled lane by lane. The standard library's `evenHalf` is a loop that the optimizer inlines only while the
+/// caller is small: packing A with it inside Winograd's forward pass left it a call per vector (a 2-thread
+/// training step ran 30 % slower). Constant lanes always become one shuffle.
+@inline(__always)
+func evenLanes(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+    SIMD8(x[0], x[2], x[4], x[6], y[0], y[2], y[4], y[6])
+}
+
+@inline(__always)
+func oddLanes(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+    SIMD8(x[1], x[3], x[5], x[7], y[1], y[3], y[5], y[7])
+}
+
+/// Writes the transpose of the 4×8 block at `src` (rows `srcStride` apart) as 8 rows of 4 at `dest` (rows
+/// `destStride` apart): three perfect unshuffles rotate the 5 index bits (row, column) right by three (see
+/// `transpose8x8`), leaving columns 2j and 2j + 1 in the halves of vector j.
+@inline(__always)
+func transpose4x8(from src: UnsafePointer<Float>, stride srcStride: Int,
+                  to dest: UnsafeMutablePointer<Float>, stride destStride: Int) {
+    typealias V = SIMD8<Float>
+    @inline(__always) func row(_ r: Int) -> V { UnsafeRawPointer(src + r * srcStride).loadUnaligned(as: V.self) }
+    var (v0, v1, v2, v3) = (row(0), row(1), row(2), row(3))
+    for _ in 0..<3 {
+        (v0, v1, v2, v3) = (evenLanes(v0, v1), evenLanes(v2, v3), oddLanes(v0, v1), oddLanes(v2, v3))
+    }
+    @inline(__always) func put(_ j: Int, _ x: V) {
+        UnsafeMutableRawPointer(dest + 2 * j * destStride).storeBytes(of: SIMD4(x[0], x[1], x[2], x[3]),
+                                                                     as: SIMD4<Float>.self)
+        UnsafeMutableRawPointer(dest + (2 * j + 1) * destStride).storeBytes(of: SIMD4(x[4], x[5], x[6], x[7]),
+                                                                           as: SIMD4<Float>.self)
+    }
+    put(0, v0); put(1, v1); put(2, v2); put(3, v3)
+}
+
+/// `transpose4x8` for 2 rows: 8 rows of 2 at `dest`. Three unshuffles rotate the 4 index bits right by three,
+/// leaving columns 4j … 4j + 3 in the quarters of vector j.
+@inline(__always)
+func transpose2x8(from src: UnsafePointer<Float>, stride srcStride: Int,
+                  to dest: UnsafeMutablePointer<Float>, stride destStride: Int) {
+    typealias V = SIMD8<Float>
+    @inline(__always) func row(_ r: Int) -> V { UnsafeRawPointer(src + r * srcStride).loadUnaligned(as: V.self) }
+    var (v0, v1) = (row(0), row(1))
+    for _ in 0..<3 { (v0, v1) = (evenLanes(v0, v1), oddLanes(v0, v1)) }
+    for c in 0..<8 {
+        let v = c < 4 ? v0 : v1, l = 2 * (c & 3)
+        UnsafeMutableRawPointer(dest + c * destStride).storeBytes(of: SIMD2(v[l], v[l + 1]), as: SIMD2<Float>.self)
+    }
 }
 
 /// LLVM's prefetch intrinsic (read/write, temporal locality, data cache): a hint with no semantic effect.
