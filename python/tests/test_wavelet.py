@@ -163,6 +163,36 @@ def _trained_like(gate=None):
     return m
 
 
+def test_decode_runs_a_fused_copy_with_the_unfused_bits_and_the_current_weights(image):
+    from swiftlic.nn import Conv2d, FusedConv, Sequential
+
+    m = _trained_like()
+    y = m.encode(codec._pad(swiftlic.rgb_to_ycbcr(image, planar=True), m.stride)[None])
+
+    def unfused():
+        base = m.synthesis.forward(y)
+        return base + m.postfilter.forward(base)
+
+    np.testing.assert_array_equal(m.decode(y), unfused())
+    np.testing.assert_array_equal(m.decode(y), m.decoder.forward(y))
+    assert any(isinstance(f, FusedConv) for _, f in m.inference(m.postfilter).named_modules())
+    # The copy shares the parameters: a new array (as an optimizer may assign) reaches the next decode.
+    conv = next(c for _, c in m.postfilter.named_modules() if isinstance(c, Conv2d))
+    before = m.decode(y)
+    conv.weight.data = conv.weight.data * np.float32(1.5)
+    after = m.decode(y)
+    assert np.abs(after - before).max() > 1e-4
+    np.testing.assert_array_equal(after, unfused())
+    # A module whose children change is fused afresh.
+    seq = Sequential(Conv2d(3, 3, 3, padding=1, rng=0))
+    first = m.inference(seq)
+    assert m.inference(seq) is first
+    seq2 = Sequential(Conv2d(3, 3, 3, padding=1, rng=1))
+    assert m.inference(seq2) is not first
+    object.__setattr__(seq, "_modules", seq2._modules)  # (what a structural change amounts to)
+    assert m.inference(seq) is not first
+
+
 def test_postfilter_gate_interpolates_in_log_rate_and_scales_the_residual(image):
     m = _trained_like([[0.1, 1.0], [1.0, 0.0]])
     assert m.postfilter_gain(0.1) == 1.0 and m.postfilter_gain(1.0) == 0.0

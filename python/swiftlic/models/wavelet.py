@@ -216,11 +216,17 @@ class WaveletCAE(CompressionModel):
             if bpp is None:
                 raise InvalidArgumentError("dwt97-cae with postfilter_rate_input: decode needs the stream's bpp")
             self.set_rate(bpp)
-        if not self.config["postfilter"] or self.config.get("postfilter_gate") is None or bpp is None:
-            return self.decoder.forward(y)
-        base = self.synthesis.forward(y)
+        base = self.inference(self.synthesis).forward(y)
+        if not self.config["postfilter"]:
+            return base
+        # Without a gate table or a rate the gain is 1 (the decoder's Residual: base + f(base), the same bits).
         g = np.float32(self.postfilter_gain(bpp))
-        return base if g == 0 else base + g * self.postfilter.forward(base)
+        if g == 0:
+            return base
+        f = self.inference(self.postfilter)
+        if self.config.get("postfilter_rate_input"):
+            f.set_rate(bpp)  # (the inference copy has its own RateInput)
+        return base + g * f.forward(base)
 
     def code_block_for(self, height: int, width: int) -> int:
         """The code-block size for a latent of height×width (see the module docstring)."""
