@@ -351,7 +351,7 @@ private struct Operands {
                 // Row streams in step, 8 values of each at a time, transposed in registers 4 (and 2) rows at a
                 // time (`transpose4x8`), so the panel is written sequentially; an odd last row is copied and the
                 // rows past the tile's (its last tile) are zeroed. (Element by element, LLVM had compiled the
-                // full tiles' copy into gathers and the last tile's into scatters: 6 % of a CAE training step's
+                // full tiles' copy into gathers and the last tile's into scatters: 6–12 % of a CAE training step's
                 // samples, 2.7 % of a 1024³ GEMM's.)
                 let r0 = a + (i0 + ir) * lda + p0, kc8 = kc / 8 * 8
                 let pairs = rows / 2 * 2, quads = rows / 4 * 4
