@@ -141,13 +141,14 @@ def main():
     ghz = clock_ghz()
     # Two FMA units per core, 8 floats wide (AVX2 build) or 16 (AVX-512 build). The convolutions' FLOPs are counted
     # as direct ones: Winograd layers do fewer multiplications, so "% peak" can pass 100.
-    flops = 64 if swiftlic.linalg.gemm_kernel().endswith("avx512") else 32
+    per_cycle = 64 if swiftlic.linalg.gemm_kernel().endswith("avx512") else 32
     f_fwd = forward_flops(1, H, W)
     f_train = 3 * forward_flops(B, P, P)  # forward + backward-data + backward-weight
     print(f"Cheng-style CAE, {len(SPEC)} convolutions; forward {f_fwd / 1e9:.1f} GFLOP on 1×3×{H}×{W}, "
           f"training step {f_train / 1e9:.1f} GFLOP on {B}×3×{P}×{P}")
-    print(f"clock {ghz:.2f} GHz → peak {flops * ghz:.1f} GFLOP/s per core ({flops} FLOP/cycle); load average before "
-          f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}; best of {args.repeat} (median in brackets)")
+    print(f"clock {ghz:.2f} GHz → peak {per_cycle * ghz:.1f} GFLOP/s per core ({per_cycle} FLOP/cycle); "
+          f"load average before {' '.join(f'{v:.2f}' for v in os.getloadavg())}; best of {args.repeat} "
+          "(median in brackets)")
 
     step, opt_name = swiftlic_optimizer(ours)
 
@@ -185,7 +186,7 @@ def main():
         swiftlic.set_num_threads(n)
         if torch:
             torch.set_num_threads(n)
-        peak = flops * ghz * n
+        peak = per_cycle * ghz * n
         for name, flops, fn_ours, fn_torch in [
                 ("forward 768×512" if not args.quick else "forward", f_fwd, ours_forward,
                  torch_forward if torch else None),
