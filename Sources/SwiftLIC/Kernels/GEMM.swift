@@ -525,12 +525,10 @@ func transpose8x8(from src: UnsafePointer<Float>, stride srcStride: Int,
                           to dest: UnsafeMutablePointer<Float>, stride destStride: Int) {
     typealias V = SIMD8<Float>
     @inline(__always) func row(_ r: Int) -> V { UnsafeRawPointer(src + r * srcStride).loadUnaligned(as: V.self) }
-    @inline(__always) func even(_ x: V, _ y: V) -> V { V(lowHalf: x.evenHalf, highHalf: y.evenHalf) }
-    @inline(__always) func odd(_ x: V, _ y: V) -> V { V(lowHalf: x.oddHalf, highHalf: y.oddHalf) }
     var (v0, v1, v2, v3, v4, v5, v6, v7) = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
     for _ in 0..<3 {
-        (v0, v1, v2, v3, v4, v5, v6, v7) = (even(v0, v1), even(v2, v3), even(v4, v5), even(v6, v7),
-                                            odd(v0, v1), odd(v2, v3), odd(v4, v5), odd(v6, v7))
+        (v0, v1, v2, v3, v4, v5, v6, v7) = (evenLanes(v0, v1), evenLanes(v2, v3), evenLanes(v4, v5), evenLanes(v6, v7),
+                                            oddLanes(v0, v1), oddLanes(v2, v3), oddLanes(v4, v5), oddLanes(v6, v7))
     }
     @inline(__always) func put(_ r: Int, _ x: V) {
         UnsafeMutableRawPointer(dest + r * destStride).storeBytes(of: x, as: V.self)
