@@ -134,8 +134,11 @@ def test_gil_is_released_during_native_calls():
     ticks = 0
 
     def work():
-        for _ in range(3):
+        # At least 3 calls and 0.2 s of them: one 1536³ call takes ~15 ms on a fast AVX-512 core.
+        t0, calls = time.perf_counter(), 0
+        while calls < 3 or time.perf_counter() - t0 < 0.2:
             swiftlic.gemm(a, a, out=out)
+            calls += 1
         done.set()
 
     t = threading.Thread(target=work)
