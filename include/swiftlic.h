@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define SLIC_ABI_VERSION 3u
+#define SLIC_ABI_VERSION 4u
 
 enum {
     SLIC_OK = 0,
@@ -184,7 +184,8 @@ int32_t slic_loss(int32_t kind, const float *pred, int64_t pred_count, const flo
  * "none". pca_mode: 0 none, 1 per-image PCA (basis_bits-bit basis + means as side information), 2 fixed PCA
  * given by the caller (C×C basis, row k = k-th direction, and C means; the stream stores only their hash).
  * target_bytes 0 codes every pass (exact w.r.t. the quantizer); layers ≥ 1 quality layers (the stream may be cut
- * at any layer boundary, see slic_latent_truncate_length). max_pixels ≤ 0 uses the default guard (2^28) on the
+ * at any layer boundary, see slic_latent_truncate_length). filter_strengths: none (count 0) or one byte per layer
+ * for the decoder's post-filter (docs/FORMAT.md). max_pixels ≤ 0 uses the default guard (2^28) on the
  * image pixel count and on the latent element count. */
 int64_t slic_latent_encode_bound(int64_t c, int64_t h, int64_t w, int32_t layers, int64_t model_id_bytes);
 int32_t slic_latent_encode(const float *y, int64_t y_count, int64_t c, int64_t h, int64_t w, int32_t bits, float step,
@@ -192,7 +193,8 @@ int32_t slic_latent_encode(const float *y, int64_t y_count, int64_t c, int64_t h
                            int32_t layers, int32_t pca_mode, int32_t basis_bits, const float *fixed_basis,
                            int64_t fixed_basis_count, const float *fixed_mean, int64_t fixed_mean_count,
                            const uint8_t *model_id, int64_t model_id_bytes, uint64_t model_hash,
-                           int64_t image_height, int64_t image_width, int32_t color_mode, int32_t flags,
+                           int64_t image_height, int64_t image_width, int32_t color_mode,
+                           const uint8_t *filter_strengths, int64_t filter_strengths_count, int32_t flags,
                            uint8_t *out, int64_t out_capacity, int64_t *written);
 /* flags of slic_latent_encode: with a target, code every pass before allocating (the rate-targeted encoder's
  * obvious twin: it stops coding a block once allocation no longer reaches its last coded plane). */
@@ -204,13 +206,18 @@ enum {
     SLIC_LATENT_INFO_BITS, SLIC_LATENT_INFO_STEP_BITS /* float32 bit pattern */, SLIC_LATENT_INFO_PCA_MODE,
     SLIC_LATENT_INFO_LAYERS, SLIC_LATENT_INFO_LAYERS_PRESENT, SLIC_LATENT_INFO_MODEL_HASH /* uint64 bits */,
     SLIC_LATENT_INFO_HAS_CHANNEL_STEPS, SLIC_LATENT_INFO_BASIS_BITS, SLIC_LATENT_INFO_HEADER_BYTES,
-    SLIC_LATENT_INFO_STREAM_BYTES, SLIC_LATENT_INFO_MODEL_ID_BYTES, SLIC_LATENT_INFO_COUNT
+    SLIC_LATENT_INFO_STREAM_BYTES, SLIC_LATENT_INFO_MODEL_ID_BYTES, SLIC_LATENT_INFO_HAS_FILTER_STRENGTHS,
+    SLIC_LATENT_INFO_COUNT
 };
 int32_t slic_latent_read_header(const uint8_t *data, int64_t count, int64_t max_pixels, int64_t *info,
                                 int64_t info_count, uint8_t *model_id, int64_t model_id_capacity);
 /* Per-channel steps (all 1 when the stream has none); out_count must equal the channel count. */
 int32_t slic_latent_channel_steps(const uint8_t *data, int64_t count, int64_t max_pixels, float *out,
                                   int64_t out_count);
+/* The encoder's post-filter strengths, one byte per layer (out_count must equal the header's layer count);
+ * SLIC_INVALID_ARGUMENT when the stream has none (SLIC_LATENT_INFO_HAS_FILTER_STRENGTHS = 0). */
+int32_t slic_latent_filter_strengths(const uint8_t *data, int64_t count, int64_t max_pixels, uint8_t *out,
+                                     int64_t out_count);
 /* Decodes into out (C×h×w floats). check_model_hash ≠ 0: SLIC_MODEL_MISMATCH unless the stream's hash equals. */
 int32_t slic_latent_decode(const uint8_t *data, int64_t count, int64_t max_pixels, int32_t check_model_hash,
                            uint64_t model_hash, const float *fixed_basis, int64_t fixed_basis_count,

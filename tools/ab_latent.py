@@ -36,11 +36,13 @@ def encoder(lib, y: np.ndarray, step: float, bits: int):
 
     def encode(target_bytes: int) -> bytes:
         written = C.c_int64(0)
+        # ABI 4 added the post-filter strengths (none here) before the flags.
+        strengths = (None, C.c_int64(0)) if lib.slic_abi_version() >= 4 else ()
         status = lib.slic_latent_encode(
             y.ctypes.data_as(P(C.c_float)), C.c_int64(y.size), C.c_int64(c), C.c_int64(h), C.c_int64(w),
             C.c_int32(bits), C.c_float(step), None, C.c_int64(0), C.c_int64(target_bytes), C.c_int32(1),
             C.c_int32(0), C.c_int32(6), None, C.c_int64(0), None, C.c_int64(0), None, C.c_int64(0), C.c_uint64(0),
-            C.c_int64(0), C.c_int64(0), C.c_int32(0), C.c_int32(0), out.ctypes.data_as(P(C.c_uint8)),
+            C.c_int64(0), C.c_int64(0), C.c_int32(0), *strengths, C.c_int32(0), out.ctypes.data_as(P(C.c_uint8)),
             C.c_int64(capacity), C.byref(written))
         if status != 0:
             raise RuntimeError(f"slic_latent_encode: status {status}")

@@ -13,7 +13,8 @@ name the seed. Every case is reproducible from its seed:
 Mutations (each case applies 1–4, then repairs the header CRC and every layer CRC that still parses):
 - payload bytes of a code-block changed at random (most often), the block's structure kept;
 - a layer field rewritten: inclusion bits, a planes byte, a segment or byte count (varint), data moved with it;
-- header fields rewritten: sizes, channels, bits, step, flags, PCA mode and side information, layers, model id;
+- header fields rewritten: sizes, channels, bits, step, flags (channel steps, post-filter strengths), PCA mode and
+  side information, layers, model id;
 - bytes inserted, deleted or overwritten anywhere, a layer dropped, duplicated or truncated.
 """
 
@@ -208,10 +209,11 @@ def sources(seed: int):
     rng = np.random.default_rng(1000 + seed % 7)
     kinds = [
         dict(shape=(3, 16, 16), kw=dict(bits=8)),
-        dict(shape=(4, 24, 20), kw=dict(bits=12, target_bytes=300, layers=3)),
+        dict(shape=(4, 24, 20), kw=dict(bits=12, target_bytes=300, layers=3, filter_strengths=[3, 0, 255])),
         dict(shape=(8, 8, 8), kw=dict(bits=10, pca="image", basis_bits=6)),
         dict(shape=(2, 33, 17), kw=dict(bits=16, step=0.5, channel_steps=[1.0, 2.0], layers=2, target_bytes=500)),
-        dict(shape=(5, 12, 12), kw=dict(bits=6, model_id="fuzz", model_hash=12345, image_size=(96, 96))),
+        dict(shape=(5, 12, 12), kw=dict(bits=6, model_id="fuzz", model_hash=12345, image_size=(96, 96),
+                                        filter_strengths=[40])),
         dict(shape=(1, 64, 64), kw=dict(bits=12, target_bytes=200)),
         dict(shape=(6, 10, 14), kw=dict(bits=24, layers=4, target_bytes=2000)),
     ]

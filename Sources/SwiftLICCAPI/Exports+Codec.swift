@@ -24,7 +24,8 @@ public func slic_latent_encode(_ y: UnsafePointer<Float>?, _ yCount: Int64, _ c:
                                _ fixedBasis: UnsafePointer<Float>?, _ fixedBasisCount: Int64,
                                _ fixedMean: UnsafePointer<Float>?, _ fixedMeanCount: Int64,
                                _ modelID: UnsafePointer<UInt8>?, _ modelIDBytes: Int64, _ modelHash: UInt64,
-                               _ imageHeight: Int64, _ imageWidth: Int64, _ colorMode: Int32, _ flags: Int32,
+                               _ imageHeight: Int64, _ imageWidth: Int64, _ colorMode: Int32,
+                               _ filterStrengths: UnsafePointer<UInt8>?, _ filterStrengthsCount: Int64, _ flags: Int32,
                                _ out: UnsafeMutablePointer<UInt8>?, _ outCapacity: Int64,
                                _ written: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded { () throws(SLICError) in
@@ -48,6 +49,9 @@ public func slic_latent_encode(_ y: UnsafePointer<Float>?, _ yCount: Int64, _ c:
         o.fixedMean = try optionalFloats(fixedMean, fixedMeanCount, "fixed_mean")
         o.modelID = id; o.modelHash = modelHash
         o.imageHeight = Int(imageHeight); o.imageWidth = Int(imageWidth); o.colorMode = UInt8(colorMode)
+        if filterStrengthsCount != 0 {
+            o.filterStrengths = Array(try buffer(filterStrengths, filterStrengthsCount, "filter_strengths"))
+        }
         try require(flags & ~1 == 0, "latent encode: unknown flags \(flags) (known: 1 = exhaustive)")
         o.exhaustive = flags & 1 != 0
         let stream = try LatentCodec.encode(try buffer(y, yCount, "y"), channels: Int(c), height: Int(h), width: Int(w),
@@ -68,7 +72,7 @@ public func slic_latent_read_header(_ data: UnsafePointer<UInt8>?, _ count: Int6
                                     _ modelID: UnsafeMutablePointer<UInt8>?, _ modelIDCapacity: Int64) -> Int32 {
     guarded { () throws(SLICError) in
         let out = try mutableBuffer(info, infoCount, "info")
-        try require(out.count >= 18, "info: expected room for 18 values, got \(out.count)")
+        try require(out.count >= 19, "info: expected room for 19 values, got \(out.count)")
         let lay = try LatentCodec.layout(try buffer(data, count, "data"), maxPixels: limit(maxPixels))
         let h = lay.header
         let id = Array(h.modelID.utf8)
@@ -77,7 +81,7 @@ public func slic_latent_read_header(_ data: UnsafePointer<UInt8>?, _ count: Int6
             Int64(h.channels), Int64(h.height), Int64(h.width), Int64(h.bits), Int64(h.step.bitPattern),
             Int64(h.pca.rawValue), Int64(h.layers), Int64(lay.layerEnds.count), Int64(bitPattern: h.modelHash),
             h.channelSteps == nil ? 0 : 1, Int64(h.basisBits), Int64(lay.headerBytes),
-            Int64(lay.layerEnds.last ?? lay.headerBytes), Int64(id.count),
+            Int64(lay.layerEnds.last ?? lay.headerBytes), Int64(id.count), h.filterStrengths == nil ? 0 : 1,
         ]
         for (i, v) in values.enumerated() { out[i] = v }
         let idOut = try mutableBuffer(modelID, modelIDCapacity, "model_id")
@@ -86,16 +90,33 @@ public func slic_latent_read_header(_ data: UnsafePointer<UInt8>?, _ count: Int6
     }
 }
 
+/// Copies an array the header holds (chosen by `select`, which may throw) into the caller's `count` elements.
+private func copyHeaderArray<T>(_ data: UnsafePointer<UInt8>?, _ count: Int64, _ maxPixels: Int64,
+                                _ out: UnsafeMutablePointer<T>?, _ outCount: Int64,
+                                _ select: (LatentHeader) throws(SLICError) -> [T]) -> Int32 {
+    guarded { () throws(SLICError) in
+        var r = ByteReader(try buffer(data, count, "data"))
+        let values = try select(try LatentHeader.parse(&r, maxPixels: limit(maxPixels)))
+        let dst = try mutableBuffer(out, outCount, "out")
+        try require(dst.count == values.count, "out: expected \(values.count) values, got \(dst.count)")
+        for (i, v) in values.enumerated() { dst[i] = v }
+    }
+}
+
 @_cdecl("slic_latent_channel_steps")
 public func slic_latent_channel_steps(_ data: UnsafePointer<UInt8>?, _ count: Int64, _ maxPixels: Int64,
                                       _ out: UnsafeMutablePointer<Float>?, _ outCount: Int64) -> Int32 {
-    guarded { () throws(SLICError) in
-        var r = ByteReader(try buffer(data, count, "data"))
-        let h = try LatentHeader.parse(&r, maxPixels: limit(maxPixels))
-        let steps = h.channelSteps ?? [Float](repeating: 1, count: h.channels)
-        let dst = try mutableBuffer(out, outCount, "out")
-        try require(dst.count == steps.count, "out: expected \(steps.count) floats, got \(dst.count)")
-        for (i, s) in steps.enumerated() { dst[i] = s }
+    copyHeaderArray(data, count, maxPixels, out, outCount) { h in
+        h.channelSteps ?? [Float](repeating: 1, count: h.channels)
+    }
+}
+
+@_cdecl("slic_latent_filter_strengths")
+public func slic_latent_filter_strengths(_ data: UnsafePointer<UInt8>?, _ count: Int64, _ maxPixels: Int64,
+                                         _ out: UnsafeMutablePointer<UInt8>?, _ outCount: Int64) -> Int32 {
+    copyHeaderArray(data, count, maxPixels, out, outCount) { h throws(SLICError) in
+        guard let strengths = h.filterStrengths else { throw .invalid("the stream has no post-filter strengths") }
+        return strengths
     }
 }
 

@@ -175,6 +175,7 @@ final class CodecTests: XCTestCase {
         o.targetBytes = 120
         o.pca = .image
         o.basisBits = 5
+        o.filterStrengths = [7, 0, 255]
         let data = try encode(y, c, h, w, o)
         let layout = try data.withUnsafeBufferPointer { try LatentCodec.layout($0, maxPixels: 1 << 20) }
         let legal = Set(layout.layerEnds + [layout.headerBytes])
@@ -208,6 +209,7 @@ final class CodecTests: XCTestCase {
         o.targetBytes = 200
         o.pca = .image
         o.basisBits = 4
+        o.filterStrengths = [1, 2, 3]
         let data = try encode(y, c, h, w, o)
         let lay = try data.withUnsafeBufferPointer { try LatentCodec.layout($0, maxPixels: 1 << 20) }
         let sections = zip([0] + [lay.headerBytes] + lay.layerEnds.dropLast(), [lay.headerBytes] + lay.layerEnds)
@@ -239,6 +241,37 @@ final class CodecTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(decoded, 0)
+    }
+
+    /// Post-filter strengths: one header byte per layer, covered by the header CRC; the layers of a full-rate
+    /// stream are those of the same encode without them, and a stream cut after layer k still carries all of them
+    /// (the decoder picks k's).
+    func testFilterStrengthsRideInTheHeader() throws {
+        let (c, h, w) = (3, 8, 6)
+        let y = latent(c, h, w, seed: 8)
+        func layout(_ d: [UInt8]) throws -> LatentCodec.Layout {
+            try d.withUnsafeBufferPointer { try LatentCodec.layout($0, maxPixels: 1 << 20) }
+        }
+        var o = LatentCodec.EncodeOptions()
+        let plain = try encode(y, c, h, w, o)
+        o.filterStrengths = [200]
+        let data = try encode(y, c, h, w, o)
+        let (a, b) = (try layout(plain), try layout(data))
+        XCTAssertNil(a.header.filterStrengths)
+        XCTAssertEqual(b.header.filterStrengths, [200])
+        XCTAssertEqual(b.headerBytes, a.headerBytes + 1)
+        XCTAssertEqual(Array(data[b.headerBytes...]), Array(plain[a.headerBytes...]))
+        XCTAssertEqual(try decode(data, count: y.count), try decode(plain, count: y.count))
+
+        o.layers = 2
+        o.filterStrengths = [9, 17]
+        let layered = try layout(try encode(y, c, h, w, o))
+        XCTAssertEqual(layered.header.filterStrengths, [9, 17])
+        let cut = try layout(Array(try encode(y, c, h, w, o)[0..<layered.layerEnds[0]]))
+        XCTAssertEqual(cut.header.filterStrengths, [9, 17])
+        XCTAssertEqual(cut.layerEnds.count, 1)
+        o.filterStrengths = [1]
+        XCTAssertThrowsError(try encode(y, c, h, w, o)) { XCTAssertEqual(($0 as? SLICError)?.status, .invalidArgument) }
     }
 
     func testGuardsAndValidation() throws {

@@ -11,16 +11,16 @@ static PyObject *latent_encode_bound(PyObject *self, PyObject *args) {
 
 /* latent_encode(y, c, h, w, bits, step, channel_steps|None, target_bytes, layers, pca_mode, basis_bits,
  *               fixed_basis|None, fixed_mean|None, model_id: bytes, model_hash, image_h, image_w, color_mode,
- *               out: uint8 array) -> written */
+ *               filter_strengths: bytes (empty: none), flags, out: uint8 array) -> written */
 static PyObject *latent_encode(PyObject *self, PyObject *args) {
     PyObject *yo, *cso, *fbo, *fmo, *outo;
     long long c, h, w, target, ih, iw;
     int bits, layers, pca, basis_bits, color, flags;
     float step;
     unsigned long long hash;
-    Py_buffer id;
-    if (!PyArg_ParseTuple(args, "OLLLifOLiiiOOy*KLLiiO", &yo, &c, &h, &w, &bits, &step, &cso, &target, &layers, &pca,
-                          &basis_bits, &fbo, &fmo, &id, &hash, &ih, &iw, &color, &flags, &outo))
+    Py_buffer id, fs;
+    if (!PyArg_ParseTuple(args, "OLLLifOLiiiOOy*KLLiy*iO", &yo, &c, &h, &w, &bits, &step, &cso, &target, &layers,
+                          &pca, &basis_bits, &fbo, &fmo, &id, &hash, &ih, &iw, &color, &fs, &flags, &outo))
         return NULL;
     PyObject *result = NULL;
     slic_borrowed b = {{0}, 0};
@@ -34,12 +34,13 @@ static PyObject *latent_encode(PyObject *self, PyObject *args) {
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = slic_latent_encode(yp, yn, c, h, w, bits, step, csp, csn, target, layers, pca,
-                            basis_bits, fbp, fbn, fmp, fmn, id.buf, id.len, hash, ih, iw, color, flags, PyArray_DATA(out),
-                            PyArray_SIZE(out), &written);
+                            basis_bits, fbp, fbn, fmp, fmn, id.buf, id.len, hash, ih, iw, color, fs.buf, fs.len, flags,
+                            PyArray_DATA(out), PyArray_SIZE(out), &written);
     Py_END_ALLOW_THREADS
     if (slic_check(st) == 0) result = PyLong_FromLongLong(written);
 done:
     PyBuffer_Release(&id);
+    PyBuffer_Release(&fs);
     slic_release(&b);
     return result;
 }
@@ -63,21 +64,31 @@ static PyObject *latent_read_header(PyObject *self, PyObject *args) {
     return Py_BuildValue("Ny#", t, (const char *)id, (Py_ssize_t)info[SLIC_LATENT_INFO_MODEL_ID_BYTES]);
 }
 
-/* latent_channel_steps(data, max_pixels, out: float32 array of C) */
-static PyObject *latent_channel_steps(PyObject *self, PyObject *args) {
+/* An array the stream's header holds, copied into out (which: 0 channel steps, float32 array of C; 1 post-filter
+ * strengths, uint8 array of the layer count). */
+static PyObject *header_array(PyObject *args, int which) {
     Py_buffer data;
     long long max_pixels;
     PyObject *outo;
     if (!PyArg_ParseTuple(args, "y*LO", &data, &max_pixels, &outo)) return NULL;
-    PyArrayObject *out = slic_output(outo, NPY_FLOAT32, "out");
+    PyArrayObject *out = slic_output(outo, which == 0 ? NPY_FLOAT32 : NPY_UINT8, "out");
     if (out == NULL) { PyBuffer_Release(&data); return NULL; }
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
-    st = slic_latent_channel_steps(data.buf, data.len, max_pixels, PyArray_DATA(out), PyArray_SIZE(out));
+    if (which == 0)
+        st = slic_latent_channel_steps(data.buf, data.len, max_pixels, PyArray_DATA(out), PyArray_SIZE(out));
+    else
+        st = slic_latent_filter_strengths(data.buf, data.len, max_pixels, PyArray_DATA(out), PyArray_SIZE(out));
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&data);
     return slic_status_result(st);
 }
+
+/* latent_channel_steps(data, max_pixels, out: float32 array of C) */
+static PyObject *latent_channel_steps(PyObject *self, PyObject *args) { return header_array(args, 0); }
+
+/* latent_filter_strengths(data, max_pixels, out: uint8 array of the layer count) */
+static PyObject *latent_filter_strengths(PyObject *self, PyObject *args) { return header_array(args, 1); }
 
 /* latent_decode(data, max_pixels, check_hash, model_hash, fixed_basis|None, fixed_mean|None, out) */
 static PyObject *latent_decode(PyObject *self, PyObject *args) {
@@ -127,6 +138,8 @@ PyMethodDef slic_codec_methods[] = {
     {"latent_encode", latent_encode, METH_VARARGS, "latent_encode(y, c, h, w, bits, step, ...) -> written"},
     {"latent_read_header", latent_read_header, METH_VARARGS, "latent_read_header(data, max_pixels) -> (info, id)"},
     {"latent_channel_steps", latent_channel_steps, METH_VARARGS, "latent_channel_steps(data, max_pixels, out)"},
+    {"latent_filter_strengths", latent_filter_strengths, METH_VARARGS,
+     "latent_filter_strengths(data, max_pixels, out)"},
     {"latent_decode", latent_decode, METH_VARARGS, "latent_decode(data, max_pixels, check, hash, basis, mean, out)"},
     {"latent_truncate_length", latent_truncate_length, METH_VARARGS,
      "latent_truncate_length(data, target_bytes, max_pixels) -> int"},

@@ -23,7 +23,8 @@ def _floats(text: str) -> list[float]:
 def _compress(args) -> int:
     from . import codec
 
-    data = codec.compress(args.input, bpp=args.bpp, model=args.model, pca=args.pca)
+    data = codec.compress(args.input, bpp=args.bpp, model=args.model, pca=args.pca, layers=args.layers,
+                          adapt_postfilter=not args.gate)
     out = Path(args.output or Path(args.input).with_suffix(".slic"))
     out.write_bytes(data)
     inf = codec.info(data)
@@ -53,6 +54,8 @@ def _info(args) -> int:
     print(f"image      {inf.image_size[1]}×{inf.image_size[0]}, colour {hd.color_mode}")
     print(f"latent     {hd.shape[0]}×{hd.shape[1]}×{hd.shape[2]}, {hd.bits}-bit quantizer, PCA {hd.pca}")
     print(f"size       {inf.bytes} bytes = {inf.bpp:.4f} bpp, {hd.layers_present}/{hd.layers} quality layers")
+    if hd.filter_strengths is not None:
+        print(f"post-filter strengths {', '.join(map(str, hd.filter_strengths))} (one per layer, chosen by the encoder)")
     return 0
 
 
@@ -70,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     comp.add_argument("--bpp", type=float, default=None, help="target bits per pixel (default: best quality)")
     comp.add_argument("--model", default=None)
     comp.add_argument("--pca", choices=["none", "image"], default="none", help="per-image PCA of the latent")
+    comp.add_argument("--layers", type=int, default=1, help="quality layers (the stream can be cut at each)")
+    comp.add_argument("--gate", action="store_true",
+                      help="post-filter models: keep the gate's rate-based gain instead of choosing one for the image")
     comp.set_defaults(func=_compress)
     dec = sub.add_parser("decompress", help=".slic stream → PNG")
     dec.add_argument("input")

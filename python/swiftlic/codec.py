@@ -6,6 +6,12 @@ and bitplane-codes the latent, truncated by rate–distortion optimisation to th
 it. The stream names its model (id + 64-bit hash of the weights): decoding with other weights raises
 ModelMismatchError instead of producing noise. The rate is always the real length of the bytes.
 
+Models with a post-filter (dwt97-pf, dwt97-pf-wide): the encoder decodes its own stream, once per quality layer,
+and chooses the post-filter's gain that brings the decoded image closest to the original (least squares in RGB,
+then the exact uint8 error of the neighbouring gains), and stores it as one byte per layer in the header (docs/
+FORMAT.md); the decoder applies the stored gain instead of the gate's rate-based guess. AV1 signals its loop-filter
+and CDEF strengths the same way. ``adapt_postfilter=False`` keeps the gate (a stream without the bytes).
+
 >>> import numpy as np, swiftlic
 >>> img = np.random.default_rng(0).integers(0, 256, (64, 96, 3), dtype=np.uint8)
 >>> data = swiftlic.compress(img, bpp=2.0)
@@ -23,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from . import latent
-from .color import rgb_to_ycbcr, ycbcr_to_rgb
+from .color import rgb_to_ycbcr, ycbcr_to_rgb, ycbcr_to_rgb_affine
 from .errors import CorruptStreamError, InvalidArgumentError, ModelMismatchError
 
 __all__ = ["compress", "decompress", "load_model", "available_models", "DEFAULT_MODEL", "StreamInfo", "info",
@@ -159,13 +165,16 @@ def _model_hash(model) -> int:
     return getattr(model, "_hash", None) or weights_hash(model)
 
 
-def compress(image, bpp: float | None = None, *, model=None, pca: str = "none", layers: int = 1) -> bytes:
+def compress(image, bpp: float | None = None, *, model=None, pca: str = "none", layers: int = 1,
+             adapt_postfilter: bool = True) -> bytes:
     """Compresses an RGB image (H×W×3 uint8 array, PIL image or path) to bytes.
 
     ``bpp``: target rate in bits per pixel of the *whole* stream (header included); None codes every bitplane
     (the model's highest quality). ``model``: a shipped model name, a .safetensors path or a model object.
     ``pca``: ``"none"`` or ``"image"`` (per-image PCA of the latent, basis sent as side information).
     ``layers`` > 1 makes the stream truncatable at lower rates (:func:`swiftlic.latent.truncate`).
+    ``adapt_postfilter``: for a model with a post-filter, choose its gain per layer for this image and store it
+    (one byte per layer; the encoder then runs the decoder once per layer). See the module docstring.
     """
     img = _as_image(image)
     h, w = img.shape[:2]
@@ -176,8 +185,70 @@ def compress(image, bpp: float | None = None, *, model=None, pca: str = "none", 
     y = m.encode(x[None])[0]
     y = to_code_blocks(y, code_block_size(m, *y.shape[1:]))
     target = None if bpp is None else max(1, int(bpp * h * w / 8))
-    return latent.encode(y, bits=BITS, step=_STEP, target_bytes=target, layers=layers, pca=pca,
-                         model_id=model_id, model_hash=_model_hash(m), image_size=(h, w), color_mode="ycbcr")
+    adapt = adapt_postfilter and _has_postfilter(m)
+
+    def encode(strengths):
+        return latent.encode(y, bits=BITS, step=_STEP, target_bytes=target, layers=layers, pca=pca,
+                             model_id=model_id, model_hash=_model_hash(m), image_size=(h, w), color_mode="ycbcr",
+                             filter_strengths=strengths)
+
+    if not adapt:
+        return encode(None)
+    # The strengths' bytes count against the budget: encode with placeholders first, so that the header (hence
+    # every layer) has its final size, choose each layer's gain on that stream, then write the real bytes. The
+    # encoder is deterministic, so the layers come out identical.
+    draft = encode([0] * int(layers))
+    data = encode(_choose_strengths(m, img, draft))
+    if len(data) != len(draft):  # pragma: no cover - would mean a non-deterministic encoder
+        raise AssertionError("compress: the stream changed size when its post-filter strengths were written")
+    return data
+
+
+def _has_postfilter(m) -> bool:
+    return hasattr(m, "postfilter_residual") and bool(m.config.get("postfilter"))
+
+
+def _layer_ends(data) -> list[int]:
+    """The end offset of every layer of a stream, first to last."""
+    hd = latent.read_header(data)
+    ends, n = [], len(data)
+    while n > hd.header_bytes:
+        ends.append(n)
+        n = len(latent.truncate(data, n - 1))
+    return ends[::-1]
+
+
+def _choose_strengths(m, img: np.ndarray, data) -> list[int]:
+    """Per layer of ``data`` (a stream of model ``m`` for ``img``), the post-filter strength byte whose decoded
+    image is closest to ``img``: the least-squares gain of the filter's correction in RGB, rounded, then the best
+    of its neighbours by the exact uint8 squared error (ties: nearest the least-squares choice)."""
+    h, w = img.shape[:2]
+    scale = m.strength_scale
+    M, offset = (v.astype(np.float32) for v in ycbcr_to_rgb_affine())
+    target = img.astype(np.float32) / 255
+    strengths = []
+    for end in _layer_ends(data):
+        prefix = bytes(memoryview(data)[:end])
+        rate = 8 * end / (h * w)
+        y_hat, hd = latent.decode(prefix)
+        shape = _latent_shape(m, hd.image_size)
+        y_hat = from_code_blocks(y_hat, shape, code_block_size(m, *shape[1:]))
+        base = m.decode(y_hat[None], bpp=rate, strength=0)
+        f = m.postfilter_residual(base, rate)[0]
+        b, r = base[0][:, :h, :w], f[:, :h, :w]
+        d = np.einsum("ij,jhw->hwi", M, r)
+        e = target - (np.einsum("ij,jhw->hwi", M, b) + offset)
+        dd = float(np.vdot(d, d))
+        q0 = int(np.clip(np.rint(scale * float(np.vdot(e, d)) / dd), 0, 255)) if dd > 0 else 0
+
+        def error(q: int) -> float:
+            x = b + np.float32(q / scale) * r  # as decode computes it
+            rgb = ycbcr_to_rgb(np.ascontiguousarray(x), planar=False)
+            return float(np.square(rgb.astype(np.int32) - img.astype(np.int32)).sum())
+
+        candidates = range(max(0, q0 - 2), min(255, q0 + 2) + 1)
+        strengths.append(min(candidates, key=lambda q: (error(q), abs(q - q0), q)))
+    return strengths
 
 
 def latent_roundtrip(y, bpp: float, image_size: tuple[int, int], model_id: str = "",
@@ -234,8 +305,13 @@ def decompress(data, *, model=None) -> np.ndarray:
         shape = _latent_shape(m, hd.image_size)
         y_hat = from_code_blocks(y_hat, shape, code_block_size(m, *shape[1:]))
     h, w = hd.image_size
+    if hd.filter_strengths is not None and not _has_postfilter(m):
+        raise ModelMismatchError(f"the stream carries post-filter strengths, but model {model_id!r} has no post-filter")
     if hasattr(m, "postfilter_gain") and h * w > 0:  # a post-filter whose strength follows the stream's rate
-        x_hat = m.decode(y_hat[None], bpp=8 * len(data) / (h * w))[0]
+        strength = None  # (a stream cut before its first layer decodes to the gate's gain)
+        if hd.filter_strengths is not None and hd.layers_present > 0:
+            strength = hd.filter_strengths[hd.layers_present - 1]
+        x_hat = m.decode(y_hat[None], bpp=8 * len(data) / (h * w), strength=strength)[0]
     else:
         x_hat = m.decode(y_hat[None])[0]
     planes = np.ascontiguousarray(x_hat[:, :h, :w])

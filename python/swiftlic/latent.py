@@ -51,6 +51,8 @@ class LatentHeader:
     layers_present: int
     header_bytes: int
     stream_bytes: int
+    #: one byte per layer for the decoder's post-filter, chosen by the encoder (None: the model's default)
+    filter_strengths: tuple[int, ...] | None = None
 
 
 def _limit(max_pixels: int | None) -> int:
@@ -73,7 +75,7 @@ def _floats(value, shape: tuple[int, ...], name: str):
 def encode(y, bits: int = 12, target_bytes: int | None = None, *, step: float = 1.0, channel_steps=None,
            layers: int = 1, pca: str = "none", basis_bits: int = 6, pca_basis=None, pca_mean=None,
            model_id: str = "", model_hash: int = 0, image_size: tuple[int, int] | None = None,
-           color_mode: str | None = None, exhaustive: bool = False) -> bytes:
+           color_mode: str | None = None, filter_strengths=None, exhaustive: bool = False) -> bytes:
     """Encodes a C×h×w latent into a complete stream.
 
     ``bits``/``step``/``channel_steps`` define the quantizer: channel c is quantized with step
@@ -82,7 +84,9 @@ def encode(y, bits: int = 12, target_bytes: int | None = None, *, step: float = 
     fit, the smallest possible stream is returned. ``layers`` quality layers make the stream truncatable at their
     boundaries (budgets ``target·2^(−(layers−1−k)/2)``). ``pca``: ``"none"``, ``"image"`` (per-image PCA, basis sent
     with ``basis_bits`` bits per entry) or ``"fixed"`` (``pca_basis`` C×C, row k = k-th direction, and ``pca_mean``
-    of C values, known to the decoder; only their hash is stored).
+    of C values, known to the decoder; only their hash is stored). ``filter_strengths``: one integer 0…255 per
+    layer for the decoder's post-filter (a stream cut after layer k uses entry k; see
+    :func:`swiftlic.compress`), stored in the header; ``None`` stores none.
 
     With a target the encoder codes each block only as deep as rate allocation can reach (a pass, later half a
     pass, at a time, allocating after each round, until the allocation leaves part of what a block coded out; a
@@ -110,6 +114,13 @@ def encode(y, bits: int = 12, target_bytes: int | None = None, *, step: float = 
     if pca == "fixed" and (basis is None or mean is None):
         raise InvalidArgumentError("pca='fixed' needs pca_basis (C×C) and pca_mean (C)")
     steps = _floats(channel_steps, (c,), "channel_steps")
+    strengths = b""
+    if filter_strengths is not None:
+        fs = np.asarray(filter_strengths)
+        if fs.ndim != 1 or fs.dtype.kind not in "iu" or fs.size != int(layers) or (fs.size and (fs.min() < 0 or fs.max() > 255)):
+            raise InvalidArgumentError(f"filter_strengths: expected {int(layers)} integers 0…255 (one per layer), "
+                                       f"got {filter_strengths!r}")
+        strengths = fs.astype(np.uint8).tobytes()
     bound = _native.latent_encode_bound(c, h, w, int(layers), len(ident))
     if bound < 0:
         raise InvalidArgumentError(f"y: latent of shape {arr.shape} is too large")
@@ -119,7 +130,7 @@ def encode(y, bits: int = 12, target_bytes: int | None = None, *, step: float = 
     out = np.empty(bound, np.uint8)
     n = _native.latent_encode(arr, c, h, w, int(bits), float(step), steps, int(target_bytes or 0), int(layers),
                               PCA_MODES[pca], int(basis_bits), basis, mean, ident, int(model_hash), ih, iw,
-                              COLOR_MODES[color_mode], int(exhaustive), out)
+                              COLOR_MODES[color_mode], strengths, int(exhaustive), out)
     return out[:n].tobytes()
 
 
@@ -127,17 +138,21 @@ def read_header(data, *, max_pixels: int | None = None) -> LatentHeader:
     """Validates a stream's header and layer structure (every CRC) and describes it, without decoding."""
     info, ident = _native.latent_read_header(data, _limit(max_pixels))
     (version, ih, iw, color, c, h, w, bits, step_bits, pca, layers, present, mhash, has_steps, basis_bits,
-     header_bytes, stream_bytes, _) = info
-    steps = None
+     header_bytes, stream_bytes, _, has_strengths) = info
+    steps = strengths = None
     if has_steps:
         steps = np.empty(c, np.float32)
         _native.latent_channel_steps(data, _limit(max_pixels), steps)
+    if has_strengths:
+        buf = np.empty(layers, np.uint8)
+        _native.latent_filter_strengths(data, _limit(max_pixels), buf)
+        strengths = tuple(int(v) for v in buf)
     return LatentHeader(
         version=version, image_size=(ih, iw), color_mode=_COLOR_NAMES[color], model_id=ident.decode("utf-8"),
         model_hash=mhash % 2**64, shape=(c, h, w), bits=bits,
         step=float(np.array([step_bits], np.uint32).view(np.float32)[0]), channel_steps=steps,
         pca=_PCA_NAMES[pca], basis_bits=basis_bits, layers=layers, layers_present=present,
-        header_bytes=header_bytes, stream_bytes=stream_bytes)
+        header_bytes=header_bytes, stream_bytes=stream_bytes, filter_strengths=strengths)
 
 
 def decode(data, *, model_hash: int | None = None, pca_basis=None, pca_mean=None, max_pixels: int | None = None,

@@ -127,6 +127,11 @@ def test_cli_compress_info_decompress(image, tmp_path, capsys):
     assert main(["decompress", str(tmp_path / "a.slic"), "-o", str(tmp_path / "out.png")]) == 0
     out = capsys.readouterr().out
     assert codec.DEFAULT_MODEL in out and "bpp" in out
+    assert "post-filter strengths" in out  # the default model has a post-filter
+    assert main(["compress", str(src), "-o", str(tmp_path / "g.slic"), "--bpp", "1", "--gate", "--layers", "2"]) == 0
+    assert main(["info", str(tmp_path / "g.slic")]) == 0
+    out = capsys.readouterr().out
+    assert "post-filter strengths" not in out and "2/2 quality layers" in out
     rec = np.asarray(Image.open(tmp_path / "out.png"))
     assert rec.shape == image.shape
     (tmp_path / "bad.slic").write_bytes(b"not a stream at all")

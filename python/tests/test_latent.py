@@ -110,6 +110,23 @@ def test_header_fields_and_model_check():
         latent.decode(data, model_hash=1)
 
 
+def test_filter_strengths_ride_in_the_header_and_survive_truncation():
+    y = laplace((4, 12, 10))
+    plain = latent.encode(y, target_bytes=400, layers=3)
+    data = latent.encode(y, target_bytes=400, layers=3, filter_strengths=np.array([0, 128, 255], np.uint8))
+    assert latent.read_header(plain).filter_strengths is None
+    h = latent.read_header(data)
+    assert h.filter_strengths == (0, 128, 255) and h.header_bytes == latent.read_header(plain).header_bytes + 3
+    assert len(data) <= 400
+    cut = latent.truncate(data, len(data) - 1)
+    assert latent.read_header(cut).filter_strengths == (0, 128, 255) and latent.read_header(cut).layers_present == 2
+    full = latent.encode(y, filter_strengths=[7])  # full rate: the same latent as without
+    np.testing.assert_array_equal(latent.decode(full)[0], latent.decode(latent.encode(y))[0])
+    for bad in ([1, 2], [-1, 0, 0], [0, 0, 256], [0.0, 1.0, 2.0], "abc", [[0, 1, 2]]):
+        with pytest.raises(InvalidArgumentError, match="filter_strengths"):
+            latent.encode(y, target_bytes=400, layers=3, filter_strengths=bad)
+
+
 def test_target_bytes_is_respected_and_rate_control_works():
     y = laplace((8, 24, 24), scale=0.1)
     full = latent.encode(y)

@@ -10,6 +10,7 @@ public struct LatentHeader: Sendable, Equatable {
 
     public enum PCAMode: UInt8, Sendable { case none = 0, image = 1, fixed = 2 }
     static let flagChannelSteps: UInt8 = 1
+    static let flagFilterStrengths: UInt8 = 2
 
     public var imageHeight = 0, imageWidth = 0
     /// 0 unspecified, 1 YCbCr, 2 RGB, 3 grey.
@@ -29,6 +30,9 @@ public struct LatentHeader: Sendable, Equatable {
     public var fixedHash: UInt64 = 0
     /// Quality layers the encoder wrote; a stream cut at a layer boundary holds fewer.
     public var layers = 1
+    /// One byte per layer for the model's post-filter, chosen by the encoder (a stream cut after layer k uses
+    /// byte k); its meaning is the model's (dwt97-cae: gain = value / 64). nil: none, the decoder's default.
+    public var filterStrengths: [UInt8]? = nil
 
     public init() {}
 
@@ -38,7 +42,8 @@ public struct LatentHeader: Sendable, Equatable {
         var w = ByteWriter()
         w.bytes += LatentHeader.magic
         w.u8(LatentHeader.version)
-        w.u8(channelSteps != nil ? LatentHeader.flagChannelSteps : 0)
+        w.u8((channelSteps != nil ? LatentHeader.flagChannelSteps : 0)
+             | (filterStrengths != nil ? LatentHeader.flagFilterStrengths : 0))
         w.u8(colorMode)
         w.u8(pca.rawValue)
         w.u32(UInt32(imageHeight)); w.u32(UInt32(imageWidth))
@@ -64,6 +69,7 @@ public struct LatentHeader: Sendable, Equatable {
             if n > 0 { w.u8(UInt8(acc)) }
         case .fixed: w.u64(fixedHash)
         }
+        if let fs = filterStrengths { w.bytes += fs }
         w.crc(from: 0)
         return w.bytes
     }
@@ -80,7 +86,7 @@ public struct LatentHeader: Sendable, Equatable {
             throw SLICError(.unsupportedVersion, "latent stream version \(version), this library reads \(LatentHeader.version)")
         }
         let flags = try r.u8("flags")
-        guard flags & ~flagChannelSteps == 0 else { throw .corrupt("unknown header flags \(flags)") }
+        guard flags & ~(flagChannelSteps | flagFilterStrengths) == 0 else { throw .corrupt("unknown header flags \(flags)") }
         h.colorMode = try r.u8("colour mode")
         guard h.colorMode <= 3 else { throw .corrupt("colour mode \(h.colorMode) is not 0…3") }
         let pcaRaw = try r.u8("PCA mode")
@@ -137,6 +143,10 @@ public struct LatentHeader: Sendable, Equatable {
                 h.basisCodes.append(Int32(raw & signBit != 0 ? Int64(raw) - Int64(mask) - 1 : Int64(raw)))
             }
         case .fixed: h.fixedHash = try r.u64("fixed PCA hash")
+        }
+        if flags & flagFilterStrengths != 0 {
+            guard h.layers >= 1 else { throw .corrupt("post-filter strengths in a stream of 0 layers") }
+            h.filterStrengths = Array(try r.bytes(h.layers, "post-filter strengths"))
         }
         try r.checkCRC(from: 0, "header")
         // Guards come after the CRC so damage reads as corruption; everything read so far was bounded by the data.

@@ -26,6 +26,8 @@ public enum LatentCodec {
         public var modelHash: UInt64 = 0
         public var imageHeight = 0, imageWidth = 0
         public var colorMode: UInt8 = 0
+        /// One byte per layer for the decoder's post-filter (`LatentHeader.filterStrengths`), or nil.
+        public var filterStrengths: [UInt8]? = nil
         /// With a target: code every pass before allocating (the obvious twin of the rate-targeted encoder,
         /// which stops coding blocks that the allocation no longer reaches; tests and benchmarks compare them).
         public var exhaustive = false
@@ -60,7 +62,7 @@ public enum LatentCodec {
     public static func encodeBound(channels: Int, height: Int, width: Int, layers: Int,
                                    modelIDBytes: Int) -> Int {
         let c = channels, n = height * width
-        let header = 64 + modelIDBytes + 8 * c + 2 * c * c + c
+        let header = 64 + modelIDBytes + 8 * c + 2 * c * c + c + max(layers, 1)
         return header + max(layers, 1) * (RateAllocation.layerOverhead(channels: c) + 10 * c) + c * (n * 102 + 8)
     }
 
@@ -110,6 +112,9 @@ public enum LatentCodec {
         if let cs = o.channelSteps {
             try require(cs.count == c, "channel_steps: expected \(c) steps, got \(cs.count)")
         }
+        if let fs = o.filterStrengths {
+            try require(fs.count == o.layers, "filter_strengths: expected one per layer (\(o.layers)), got \(fs.count)")
+        }
         let quantizer = try Quantizer(bits: o.bits, step: o.step, channelSteps: o.channelSteps)
         let n = height * width
         // The quantizer checks what it quantizes; a rotation must not see NaN or infinity first.
@@ -125,6 +130,7 @@ public enum LatentCodec {
         header.bits = o.bits; header.step = o.step; header.channelSteps = o.channelSteps
         header.pca = o.pca
         header.layers = o.layers
+        header.filterStrengths = o.filterStrengths
 
         // Rotation (when any) into z, then quantization.
         var z = [Float]()
