@@ -20,7 +20,9 @@ import Synchronization
 ///   not at run time: the AVX-512 build needs a CPU with AVX-512F (`SWIFTLIC_TARGET_CPU=native` on such a CPU).
 /// - A (not transposed) is packed 4×8 blocks at a time, transposed in registers (`transpose4x8`): element by
 ///   element, LLVM made gathers and scatters of it, 12 % of a CAE training step's samples (now 8.7 %, most of it
-///   reading A, a layer's gradient, from memory).
+///   reading A, a layer's gradient, from memory). Whole 12-row tiles (AVX-512) go 12×8 at a time
+///   (`transpose12x8`), loading and storing whole vectors only: from 4×8 blocks' 16-byte stores LLVM built each
+///   value with its own scalar load. Packing A fell from 7.3 to 4.8 % of a 256³ call's samples.
 /// - B is packed row by row, NB columns at a time, right before first use. Copying a panel's column strip
 ///   directly would read KC lines a power-of-two stride apart (ldb = 4096, 16384 in convolutions): they fall
 ///   in a few cache sets and evict each other, which made packing cost a third of the time.
@@ -356,6 +358,12 @@ private struct Operands {
                 let r0 = a + (i0 + ir) * lda + p0, kc8 = kc / 8 * 8
                 let pairs = rows / 2 * 2, quads = rows / 4 * 4
                 var p = 0
+                if mr == 12 && rows == 12 {
+                    while p < kc8 {
+                        transpose12x8(from: r0 + p, stride: lda, to: panel + p * 12)
+                        p += 8
+                    }
+                }
                 while p < kc8 {
                     var g = 0
                     while g < quads {
@@ -569,6 +577,40 @@ func transpose4x8(from src: UnsafePointer<Float>, stride srcStride: Int,
                                                                            as: SIMD4<Float>.self)
     }
     put(0, v0); put(1, v1); put(2, v2); put(3, v3)
+}
+
+/// Writes the transpose of the 12×8 block at `src` (rows `srcStride` apart) to the 96 floats at `dest`: column j
+/// of the block at `dest + 12·j`, a 12-row micro-panel's next 8 k steps. Only whole 8-wide vectors are loaded and
+/// stored: rows are interleaved in 128-bit lanes (as `_MM_TRANSPOSE4_PS` does per lane) four at a time, leaving
+/// column j of a quad in the low half of vector j mod 4 (j < 4) or its high half, and each output vector joins two
+/// such halves. (Built from `transpose4x8`'s 16-byte stores, the optimizer folded the shuffles into one scalar load
+/// per element, 12 % of a 1024×128×342 call.)
+@inline(__always)
+func transpose12x8(from src: UnsafePointer<Float>, stride srcStride: Int, to dest: UnsafeMutablePointer<Float>) {
+    typealias V = SIMD8<Float>
+    @inline(__always) func quad(_ q: Int) -> (V, V, V, V) {
+        @inline(__always) func row(_ r: Int) -> V {
+            UnsafeRawPointer(src + (q + r) * srcStride).loadUnaligned(as: V.self)
+        }
+        let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3))
+        @inline(__always) func low(_ x: V, _ y: V) -> V { V(x[0], y[0], x[1], y[1], x[4], y[4], x[5], y[5]) }
+        @inline(__always) func high(_ x: V, _ y: V) -> V { V(x[2], y[2], x[3], y[3], x[6], y[6], x[7], y[7]) }
+        @inline(__always) func first(_ x: V, _ y: V) -> V { V(x[0], x[1], y[0], y[1], x[4], x[5], y[4], y[5]) }
+        @inline(__always) func second(_ x: V, _ y: V) -> V { V(x[2], x[3], y[2], y[3], x[6], x[7], y[6], y[7]) }
+        let (t0, t1, t2, t3) = (low(r0, r1), high(r0, r1), low(r2, r3), high(r2, r3))
+        return (first(t0, t2), second(t0, t2), first(t1, t3), second(t1, t3))
+    }
+    let (a, b, c) = (quad(0), quad(4), quad(8))
+    @inline(__always) func put(_ i: Int, _ x: V, _ y: V, high: Bool) {
+        let v = high ? V(x[4], x[5], x[6], x[7], y[4], y[5], y[6], y[7]) : V(x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3])
+        UnsafeMutableRawPointer(dest + 8 * i).storeBytes(of: v, as: V.self)
+    }
+    // Column j (j mod 4 = k) is a_k, b_k, c_k (low halves for j < 4): 4-float chunks A0 B0 C0 A1 B1 C1 … A7 B7 C7.
+    for h in 0..<2 {
+        let high = h == 1, o = 6 * h
+        put(o, a.0, b.0, high: high); put(o + 1, c.0, a.1, high: high); put(o + 2, b.1, c.1, high: high)
+        put(o + 3, a.2, b.2, high: high); put(o + 4, c.2, a.3, high: high); put(o + 5, b.3, c.3, high: high)
+    }
 }
 
 /// `transpose4x8` for 2 rows: 8 rows of 2 at `dest`. Three unshuffles rotate the 4 index bits right by three,
