@@ -1,4 +1,5 @@
-"""Offline: per-tile post-filter gains as 2-bit factors of the image's gain (dwt97-pf-wide, Kodak)."""
+"""Offline probe (session 19): per-tile post-filter gains as 2- or 3-bit factors of the image's gain (dwt97-pf-wide,
+Kodak). Usage: python tools/probe_tile_factors.py"""
 import sys, numpy as np, swiftlic, swiftlic.codec as codec
 from swiftlic import latent
 from PIL import Image

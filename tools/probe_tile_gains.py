@@ -1,5 +1,6 @@
-"""Offline: how much would finer post-filter gains give on Kodak (dwt97-pf-wide)? Per image (as shipped now),
-per plane (3 gains), per tile (T×T pixel tiles, one gain each). PSNR on uint8 RGB, signalling not counted."""
+"""Offline probe (session 19): how much would finer post-filter gains give on Kodak (dwt97-pf-wide)? Per image (what
+compress now chooses), per plane (3 gains), per tile (T×T pixel tiles, one gain each), against the gate. PSNR on uint8
+RGB, signalling not counted. Usage: python tools/probe_tile_gains.py [MODEL]"""
 import sys, numpy as np, swiftlic, swiftlic.codec as codec
 from swiftlic import latent
 from PIL import Image
