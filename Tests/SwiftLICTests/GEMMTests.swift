@@ -52,10 +52,12 @@ final class GEMMTests: XCTestCase {
               coefficients: [(1, 0), (0.5, 1), (-2, 0.25), (0, 0.5), (0, 0)], seed: 10)
     }
 
-    /// Shapes on either side of the micro-tile (6×16, with 4-row tail tiles), the k block (384), the row block (144: one sweep vs
-    /// several), the B packing chunk (2048 columns) and the column block (4096).
+    /// Shapes on either side of the micro-tile (6×16, with 4-row tail tiles), the k block (`Blocking.kc`), the row
+    /// block (144: one sweep vs several), the B packing chunk (2048 columns) and the column block (4096).
     func testMatchesReferenceAcrossBlockBoundaries() {
-        check([(5, 15, 383), (6, 16, 384), (7, 17, 385), (12, 32, 769), (143, 9, 20), (144, 10, 7), (151, 23, 400),
+        let kc = GEMM.Blocking.kc
+        check([(5, 15, kc - 1), (6, 16, kc), (7, 17, kc + 1), (12, 32, 2 * kc + 1), (143, 9, 20), (144, 10, 7),
+               (151, 23, kc + 16),
                (8, 40, 9), (14, 33, 50), (128, 70, 50), (133, 17, 30),  // blocks ending in 4 + 3 or 4 + 4 rows
                (3, 255, 17), (2, 256, 3), (4, 273, 40), (19, 530, 11), (150, 530, 3), (2, 4100, 3)],
               coefficients: [(1, 0), (-0.75, 1.5)], seed: 1000)
@@ -75,7 +77,8 @@ final class GEMMTests: XCTestCase {
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
         Parallel.threadCount = 2
-        check([(151, 300, 400), (40, 2100, 20), (500, 60, 40)], coefficients: [(-0.75, 1.5)], seed: 2000)
+        check([(151, 300, GEMM.Blocking.kc + 16), (40, 2100, 20), (500, 60, 40)], coefficients: [(-0.75, 1.5)],
+              seed: 2000)
     }
 
     /// C ← β·C for k = 0 or α = 0, and β = 0 overwrites C (NaN included) on edge tiles and over several k blocks.

@@ -182,9 +182,12 @@ public enum GEMM {
         try require(cCount >= need(m, n, ldc), "gemm: C holds \(cCount) values, needs \(need(m, n, ldc))")
     }
 
-    /// Tile and cache-block sizes. The micro-tile is MR×NR; a KC×NR panel of B (≤ 24 KiB) stays in L1 and an
-    /// MC×KC block of A (≤ 216 KiB) in L2 while the kernel sweeps them. (KC = 384 rather than 320 cuts k = 1024
-    /// into 3 blocks instead of 4 and k = 4096 into 11 instead of 13, fewer passes over C: +1 % and +3–4 %.)
+    /// Tile and cache-block sizes. The micro-tile is MR×NR; a KC×NR panel of B (32 KiB; 64 KiB with AVX-512's
+    /// 32 columns, then read from L2 as much as L1) and an MC×KC block of A (≤ 288 KiB) in L2 while the kernel
+    /// sweeps them. KC = 384 rather than 320 cut k = 1024 into 3 blocks instead of 4 and k = 4096 into 11 instead
+    /// of 13, fewer passes over C: +1 % and +3–4 % (Zen 3); KC = 512 cuts k = 512 into 1 and k = 1024 into 2:
+    /// +1.5–7 % at 1024³ and +1.6–3 % at 512³ on one thread, +3.7 % at 1024³ on two (Zen 5, paired runs; KC 192,
+    /// which keeps AVX-512's panel of B in L1, changed nothing).
     /// With a single row block B is packed NB columns at a time into one buffer (≤ 3 MiB, mostly in L3), all of
     /// packed B that is ever live; otherwise a whole KC×NC block is kept (in L3) for the later row blocks,
     /// packed NB_KEPT columns (≤ 384 KiB) at a time, just before the first sweep multiplies them.
@@ -198,7 +201,7 @@ public enum GEMM {
         static let mr = 6, nr = 16
         #endif
         // The same for both tiles, so both builds sum every element in the same order (identical bits).
-        static let kc = 384, mc = 144, nc = 4096, nb = 2048, nbKept = 256, nbTransposed = 4 * nr
+        static let kc = 512, mc = 144, nc = 4096, nb = 2048, nbKept = 256, nbTransposed = 4 * nr
     }
 
     /// C ← β·C (C ← 0 when β = 0, without reading C).
