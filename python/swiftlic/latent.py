@@ -117,7 +117,8 @@ def encode(y, bits: int = 12, target_bytes: int | None = None, *, step: float = 
     strengths = b""
     if filter_strengths is not None:
         fs = np.asarray(filter_strengths)
-        if fs.ndim != 1 or fs.dtype.kind not in "iu" or fs.size != int(layers) or (fs.size and (fs.min() < 0 or fs.max() > 255)):
+        ok = fs.ndim == 1 and fs.dtype.kind in "iu" and fs.size == int(layers)
+        if not ok or (fs.size and (fs.min() < 0 or fs.max() > 255)):
             raise InvalidArgumentError(f"filter_strengths: expected {int(layers)} integers 0…255 (one per layer), "
                                        f"got {filter_strengths!r}")
         strengths = fs.astype(np.uint8).tobytes()

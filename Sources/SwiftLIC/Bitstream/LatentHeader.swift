@@ -31,7 +31,7 @@ public struct LatentHeader: Sendable, Equatable {
     /// Quality layers the encoder wrote; a stream cut at a layer boundary holds fewer.
     public var layers = 1
     /// One byte per layer for the model's post-filter, chosen by the encoder (a stream cut after layer k uses
-    /// byte k); its meaning is the model's (dwt97-cae: gain = value / 64). nil: none, the decoder's default.
+    /// byte k); its meaning is the model's (dwt97-cae: gain = value / 32). nil: none, the decoder's default.
     public var filterStrengths: [UInt8]? = nil
 
     public init() {}

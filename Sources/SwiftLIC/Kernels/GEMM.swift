@@ -605,7 +605,8 @@ func transpose12x8(from src: UnsafePointer<Float>, stride srcStride: Int, to des
     }
     let (a, b, c) = (quad(0), quad(4), quad(8))
     @inline(__always) func put(_ i: Int, _ x: V, _ y: V, high: Bool) {
-        let v = high ? V(x[4], x[5], x[6], x[7], y[4], y[5], y[6], y[7]) : V(x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3])
+        let v = high ? V(x[4], x[5], x[6], x[7], y[4], y[5], y[6], y[7])
+                     : V(x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3])
         UnsafeMutableRawPointer(dest + 8 * i).storeBytes(of: v, as: V.self)
     }
     // Column j (j mod 4 = k) is a_k, b_k, c_k (low halves for j < 4): 4-float chunks A0 B0 C0 A1 B1 C1 … A7 B7 C7.
