@@ -226,6 +226,7 @@ def _choose_strengths(m, img: np.ndarray, data) -> list[int]:
     scale = m.strength_scale
     M, offset = (v.astype(np.float32) for v in ycbcr_to_rgb_affine())
     target = img.astype(np.float32) / 255
+    original = img.astype(np.int32)
     strengths = []
     for end in _layer_ends(data):
         prefix = bytes(memoryview(data)[:end])
@@ -244,7 +245,7 @@ def _choose_strengths(m, img: np.ndarray, data) -> list[int]:
         def error(q: int) -> float:
             x = b + np.float32(q / scale) * r  # as decode computes it
             rgb = ycbcr_to_rgb(np.ascontiguousarray(x), planar=False)
-            return float(np.square(rgb.astype(np.int32) - img.astype(np.int32)).sum())
+            return float(np.square(rgb.astype(np.int32) - original).sum())
 
         candidates = range(max(0, q0 - 2), min(255, q0 + 2) + 1)
         strengths.append(min(candidates, key=lambda q: (error(q), abs(q - q0), q)))
