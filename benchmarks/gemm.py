@@ -3,8 +3,9 @@
 For each thread count both libraries are limited to that many threads (threadpoolctl when installed; otherwise
 each thread count runs in a child process started with OPENBLAS_NUM_THREADS set before NumPy loads). Prints
 GFLOP/s (median of timed runs, the two libraries alternating), the speed ratio swiftlic/numpy (of the medians, of
-the fastest runs, and paired: per round, with a bootstrap interval), and the share of the FMA peak, assuming
-32 FLOP/cycle/core (two 8-wide FMA units; 64 for the AVX-512 kernel) at the clock /proc/cpuinfo reports.
+the fastest runs, and paired: per round, with a bootstrap interval), and each library's share of the FMA peak
+measured in the same run (`swiftlic.linalg.fma_peak`: independent FMA chains of the micro-kernel's width on as
+many threads), the ceiling that neither can pass.
 
 The peer is OpenBLAS as NumPy ships it, with the kernels OpenBLAS itself picks for this CPU (printed), which is
 what a researcher's NumPy runs. An OPENBLAS_CORETYPE in the environment (these machines set Haswell, OpenBLAS's
@@ -200,35 +201,34 @@ def main() -> None:
                     rows.append((int(f[0]), int(f[1]), int(f[2]), f[3] == "True", f[4] == "True", int(f[5]),
                                  *map(float, f[6:])))
 
-    mhz = cpu_mhz()
     import swiftlic
 
     kernel = swiftlic.linalg.gemm_kernel()
-    # Two FMA units per core, 8 floats wide (AVX2) or 16 (AVX-512; some Xeons have only one 512-bit unit).
-    flops = 64 if kernel.endswith("avx512") else 32
-    peak_core = flops * mhz / 1e3 if mhz else None
+    # The ceiling, measured now: independent FMA chains of the kernel's vector width on t threads at once.
+    peak = {t: swiftlic.linalg.fma_peak(t) for t in args.threads}
+    mhz = cpu_mhz()
     print(f"thread limiting: {'threadpoolctl' if have_tpc else 'OPENBLAS_NUM_THREADS per child process'}; "
           f"swiftlic micro-kernel {kernel}; numpy {blas_description()}")
-    if peak_core:
-        print(f"peak assumption: {flops} FLOP/cycle/core x {mhz:.0f} MHz (/proc/cpuinfo 'cpu MHz') = {peak_core:.1f} "
-              "GFLOP/s per core; boost clocks run higher, so %peak can exceed 100")
+    print("FMA peak, measured (swiftlic.linalg.fma_peak, " + ("16" if kernel.endswith("avx512") else "8") +
+          "-wide FMAs): " + ", ".join(f"{peak[t]:.1f} GFLOP/s on {t} thread{'s' if t > 1 else ''}" for t in peak)
+          + (f"; /proc/cpuinfo says {mhz:.0f} MHz" if mhz else ""))
     if args.clock == "thread":
         print("clock: CPU time of the calling thread for 1-thread rows, wall clock for the others")
     print(f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print()
     head = (f"{'m x n x k':>16} {'op':>4} {'thr':>3} {'swiftlic':>9} {'numpy':>9} {'ratio':>6} {'best':>6} "
-            f"{'paired':>6} {'90% interval':>13} {'%peak':>6}")
+            f"{'paired':>6} {'90% interval':>13} {'%peak':>6} {'numpy':>6}")
     print(head)
     print("-" * len(head))
     for m, n, k, ta, tb, t, ours, theirs, ratio, best, paired, low, high in rows:
         op = ("Aᵀ" if ta else "") + ("Bᵀ" if tb else "") or "AB"
-        peak = f"{100 * ours / (peak_core * t):5.1f}%" if peak_core else "   n/a"
         print(f"{f'{m}x{n}x{k}':>16} {op:>4} {t:>3} {ours:9.1f} {theirs:9.1f} {ratio:6.2f} {best:6.2f} "
-              f"{paired:6.3f} {f'{low:.3f}–{high:.3f}':>13} {peak:>6}")
+              f"{paired:6.3f} {f'{low:.3f}–{high:.3f}':>13} {100 * ours / peak[t]:5.1f}% {100 * theirs / peak[t]:5.1f}%")
     print("GFLOP/s from the median time; ratio = numpy time / swiftlic time (median; 'best' from the fastest "
           "runs); >1 means swiftlic is faster.\npaired: geometric mean over the rounds of numpy's block median / "
           "swiftlic's (the two blocks of a round ran back to back, so host drift between rounds cancels), with a "
-          "bootstrap 90 % interval.")
+          "bootstrap 90 % interval.\n%peak: each library's GFLOP/s over the measured FMA peak at that thread count "
+          "(the swiftlic column, then numpy's).")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define SLIC_ABI_VERSION 4u
+#define SLIC_ABI_VERSION 5u
 
 enum {
     SLIC_OK = 0,
@@ -60,6 +60,10 @@ int32_t slic_gemm_f32(int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, in
                       float beta, float *c, int64_t c_count, int64_t ldc);
 /* The GEMM micro-kernel the library was built with: "12x32-avx512" or "6x16-avx2" (static string). */
 const char *slic_gemm_kernel(void);
+/* The FMA ceiling, for benchmarks: `iterations` rounds of one FMA on each of the micro-kernel's independent
+ * accumulators (24 sixteen-wide, or 12 eight-wide), on the calling thread. Writes the FLOPs done and a checksum
+ * (sum over accumulators c of 1 + (c − 1)·(1 − 2⁻¹⁰)^iterations, in float arithmetic). Time it yourself. */
+int32_t slic_fma_probe(int64_t iterations, int64_t *flops, float *checksum);
 
 /* ---- nn kernels (see Sources/SwiftLICCAPI/Exports+NN.swift) ------------------------------------------- */
 /* NCHW float32, dense row-major. Counts are element counts; each is checked against the shape. Forward outputs

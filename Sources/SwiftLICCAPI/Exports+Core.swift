@@ -55,6 +55,20 @@ public func slic_gemm_kernel() -> UnsafePointer<CChar> {
     UnsafeRawPointer(GEMM.kernelName.utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
+@_cdecl("slic_fma_probe")
+public func slic_fma_probe(_ iterations: Int64, _ flops: UnsafeMutablePointer<Int64>?,
+                           _ checksum: UnsafeMutablePointer<Float>?) -> Int32 {
+    guarded { () throws(SLICError) in
+        try require(iterations >= 0, "fma_probe: expected iterations ≥ 0, got \(iterations)")
+        try require(iterations <= Int64(Int.max / (GEMM.probeChains * 32)),
+                    "fma_probe: \(iterations) iterations overflow the FLOP count")
+        guard let flops, let checksum else { throw SLICError.invalid("fma_probe: null output pointer") }
+        let result = GEMM.fmaProbe(iterations: Int(iterations))
+        flops.pointee = Int64(result.flops)
+        checksum.pointee = result.checksum
+    }
+}
+
 @_cdecl("slic_gemm_f32")
 public func slic_gemm_f32(_ transA: Int32, _ transB: Int32, _ m: Int64, _ n: Int64, _ k: Int64, _ alpha: Float,
                           _ a: UnsafePointer<Float>?, _ aCount: Int64, _ lda: Int64,

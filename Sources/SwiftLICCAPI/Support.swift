@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Version of the C ABI in include/swiftlic.h; bump on any incompatible change (python/swiftlic checks it).
-let abiVersion: UInt32 = 4
+let abiVersion: UInt32 = 5
 
 private let detailKey: pthread_key_t = {
     var key = pthread_key_t()

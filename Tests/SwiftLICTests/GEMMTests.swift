@@ -192,4 +192,25 @@ final class GEMMTests: XCTestCase {
         XCTAssertNoThrow(try GEMM.validate(transA: true, transB: true, m: 3, n: 2, k: 4, aCount: 12, lda: 3,
                                            bCount: 8, ldb: 4, cCount: 6, ldc: 2))
     }
+
+    /// The probe runs the rounds it is asked for: its checksum follows the closed form 1 + (c − 1)·xⁿ summed over
+    /// the chains (computed in Double, stepped in Float with the same FMA, so equal to rounding), and it counts
+    /// 2 FLOPs per lane per FMA.
+    func testFMAProbeRunsTheRoundsAskedFor() {
+        let chains = GEMM.probeChains, width = GEMM.Blocking.nr / 2
+        let x = 1 - 1 / 1024.0
+        for n in [0, 1, 7, 1000, 5000] {
+            let (flops, checksum) = GEMM.fmaProbe(iterations: n)
+            XCTAssertEqual(flops, n * chains * width * 2)
+            var stepped = [Float](repeating: 0, count: chains)
+            for c in 0..<chains {
+                stepped[c] = Float(c)
+                for _ in 0..<n { stepped[c] = Float(1 / 1024.0).addingProduct(stepped[c], Float(x)) }
+            }
+            var expected = 0.0
+            for c in 0..<chains { expected += 1 + Double(c - 1) * pow(x, Double(n)) }
+            XCTAssertEqual(checksum, stepped.reduce(0, +), accuracy: 1e-3, "n=\(n)")
+            XCTAssertEqual(Double(checksum), expected, accuracy: 1e-3 * expected, "n=\(n)")
+        }
+    }
 }

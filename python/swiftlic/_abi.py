@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .errors import AbiMismatchError
 
-ABI_VERSION = 4
+ABI_VERSION = 5
 
 
 def check(found: int, expected: int = ABI_VERSION) -> None:

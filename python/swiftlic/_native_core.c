@@ -5,6 +5,19 @@ static PyObject *abi_version(PyObject *self, PyObject *args) { return PyLong_Fro
 
 static PyObject *gemm_kernel(PyObject *self, PyObject *args) { return PyUnicode_FromString(slic_gemm_kernel()); }
 
+static PyObject *fma_probe(PyObject *self, PyObject *args) {
+    long long iterations;
+    if (!PyArg_ParseTuple(args, "L", &iterations)) return NULL;
+    int64_t flops = 0;
+    float checksum = 0;
+    int32_t status;
+    Py_BEGIN_ALLOW_THREADS
+    status = slic_fma_probe(iterations, &flops, &checksum);
+    Py_END_ALLOW_THREADS
+    if (status != 0) return slic_status_result(status);
+    return Py_BuildValue("Ld", (long long)flops, (double)checksum);
+}
+
 static PyObject *status_string(PyObject *self, PyObject *args) {
     int status;
     if (!PyArg_ParseTuple(args, "i", &status)) return NULL;
@@ -91,5 +104,6 @@ PyMethodDef slic_core_methods[] = {
     {"empty", empty, METH_VARARGS, "empty(shape, typenum) -> ndarray in Swift-owned, 64-byte aligned memory"},
     {"color", color, METH_VARARGS, "color(to_rgb, src, dst, pixels)"},
     {"gemm_kernel", gemm_kernel, METH_NOARGS, "gemm_kernel() -> str"},
+    {"fma_probe", fma_probe, METH_VARARGS, "fma_probe(iterations) -> (flops, checksum); releases the GIL"},
     {"gemm", gemm, METH_VARARGS, "gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)"},
     {NULL, NULL, 0, NULL}};

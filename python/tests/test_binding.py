@@ -238,3 +238,26 @@ def test_gemm_kernel_names_the_build_setup_py_chose(tmp_path):
     flags = subprocess.run([sys.executable, str(root / "setup.py"), "--swift-flags"], capture_output=True, text=True,
                            check=True, cwd=tmp_path).stdout
     assert (kernel == "12x32-avx512") == ("-DSWIFTLIC_AVX512" in flags), (kernel, flags)
+
+
+def test_fma_probe_counts_and_runs_its_rounds():
+    lanes = 16 if swiftlic.linalg.gemm_kernel().endswith("avx512") else 8
+    chains = 24 if lanes == 16 else 12
+    x = np.float32(1 - 1 / 1024)
+    for n in (0, 1, 300):
+        flops, checksum = _native.fma_probe(n)
+        assert flops == n * chains * lanes * 2
+        expected = sum(1 + (c - 1) * float(x) ** n for c in range(chains))
+        assert checksum == pytest.approx(expected, rel=1e-5), n
+    with pytest.raises(swiftlic.InvalidArgumentError, match="iterations ≥ 0, got -1"):
+        _native.fma_probe(-1)
+    with pytest.raises(swiftlic.InvalidArgumentError, match="overflow"):
+        _native.fma_probe(2**62)
+
+
+def test_fma_peak_measures_a_positive_rate_and_validates():
+    assert swiftlic.linalg.fma_peak(1, seconds=0.01, repeat=1) > 0
+    assert swiftlic.linalg.fma_peak(2, seconds=0.01, repeat=1) > 0
+    for bad in ({"threads": 0}, {"threads": 1.5}, {"seconds": 0}, {"repeat": 0}):
+        with pytest.raises(swiftlic.InvalidArgumentError, match="fma_peak"):
+            swiftlic.linalg.fma_peak(**bad)
