@@ -49,6 +49,7 @@ import numpy as np
 
 from . import color, models
 from .codec import code_block_size
+from ._heap import retained_heap
 from .errors import InvalidArgumentError, ModelMismatchError
 from .models.base import QUANTIZERS, quantize, quantize_backward
 from .models.entropy import FactorizedLaplace
@@ -576,37 +577,39 @@ def train(recipe, *, out_dir=None, steps: int | None = None, resume: bool = True
     v = recipe["validate"]
     last = {}
     t0, done = time.perf_counter(), 0
-    try:
-        while run.step < total:
-            x = next(stream)
-            stats = run.train_step(x, run.step)
-            run.step += 1
-            done += 1
-            dt = time.perf_counter() - t0
-            stats["steps_per_s"] = done / dt
-            stats["pixels_per_s"] = done * x.shape[0] * x.shape[2] * x.shape[3] / dt
-            last = stats
+    # Freed buffers are reused by the next step, not unmapped and faulted in again (see _heap.py).
+    with retained_heap():
+        try:
+            while run.step < total:
+                x = next(stream)
+                stats = run.train_step(x, run.step)
+                run.step += 1
+                done += 1
+                dt = time.perf_counter() - t0
+                stats["steps_per_s"] = done / dt
+                stats["pixels_per_s"] = done * x.shape[0] * x.shape[2] * x.shape[3] / dt
+                last = stats
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{stats['loss']:.4g}", mse=f"{stats['mse']:.3g}", bpp=f"{stats['rate']:.3f}",
+                                    px_s=f"{stats['pixels_per_s']:.3g}")
+                if not math.isfinite(stats["loss"]):
+                    raise FloatingPointError(f"step {run.step}: loss is {stats['loss']}")
+                if run.step % t["log_every"] == 0 or run.step == total:
+                    log.write(json.dumps({"step": run.step, **{k: round(float(s), 6) for k, s in stats.items()},
+                                          "elapsed_s": round(run.elapsed + dt, 1)}) + "\n")
+                if validate and v["every"] and run.step % v["every"] == 0:
+                    log.write(json.dumps({"step": run.step, "val": _validate(run)}) + "\n")
+                if run.step % t["checkpoint_every"] == 0 or run.step == total:
+                    base = run.elapsed
+                    run.elapsed = base + (time.perf_counter() - t0)
+                    run.save(ckpt)
+                    run.elapsed = base
+        finally:
             if bar is not None:
-                bar.update(1)
-                bar.set_postfix(loss=f"{stats['loss']:.4g}", mse=f"{stats['mse']:.3g}", bpp=f"{stats['rate']:.3f}",
-                                px_s=f"{stats['pixels_per_s']:.3g}")
-            if not math.isfinite(stats["loss"]):
-                raise FloatingPointError(f"step {run.step}: loss is {stats['loss']}")
-            if run.step % t["log_every"] == 0 or run.step == total:
-                log.write(json.dumps({"step": run.step, **{k: round(float(s), 6) for k, s in stats.items()},
-                                      "elapsed_s": round(run.elapsed + dt, 1)}) + "\n")
-            if validate and v["every"] and run.step % v["every"] == 0:
-                log.write(json.dumps({"step": run.step, "val": _validate(run)}) + "\n")
-            if run.step % t["checkpoint_every"] == 0 or run.step == total:
-                base = run.elapsed
-                run.elapsed = base + (time.perf_counter() - t0)
-                run.save(ckpt)
-                run.elapsed = base
-    finally:
-        if bar is not None:
-            bar.close()
-        if hasattr(stream, "close"):
-            stream.close()
+                bar.close()
+            if hasattr(stream, "close"):
+                stream.close()
     run.elapsed += time.perf_counter() - t0
     summary = {"step": run.step, "last": last, "elapsed_s": run.elapsed}
     if validate and v["every"] and done:
