@@ -640,7 +640,7 @@ private func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ localit
 private func prefetch(_ p: UnsafeMutablePointer<Float>) { llvmPrefetch(UnsafeRawPointer(p), 1, 3, 1) }
 
 @inline(__always)
-private func prefetchRead(_ p: UnsafePointer<Float>) { llvmPrefetch(UnsafeRawPointer(p), 0, 3, 1) }
+func prefetchRead(_ p: UnsafePointer<Float>) { llvmPrefetch(UnsafeRawPointer(p), 0, 3, 1) }
 
 /// One row of a micro-tile's update: C[0..<2·V.scalarCount] ← α·(acc0, acc1) + β·C (C is not read when β = 0;
 /// 1·x = x exactly, so skipping the product for α = 1 changes no bits).
