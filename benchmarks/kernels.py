@@ -8,8 +8,8 @@ Measures, at 1 and 2 threads (swiftlic.set_num_threads / torch.set_num_threads):
   1. forward (inference, conv+PReLU fused) on one 3×512×768 image;
   2. a training step on 16 × 3×128×128: forward + MSE gradient + backward + Adam
      (swiftlic.nn.optim.Adam when it exists, else a NumPy SGD step, noted in the table).
-Prints best-of-N time, GFLOP/s, % of the FMA peak (32 FP32 FLOP/cycle/core, 64 for the AVX-512 build, × the clock
-from /proc/cpuinfo × threads; direct-convolution FLOPs, so Winograd layers can pass 100 %) and the time ratio
+Prints best-of-N time, GFLOP/s, % of the FMA peak (measured in the same run by `swiftlic.linalg.fma_peak` at that
+thread count; direct-convolution FLOPs, so Winograd layers can pass 100 %) and the time ratio
 swiftlic / PyTorch (≤ 1.0 means swiftlic is at least as fast), in wall time and in process CPU time (the steadier
 of the two when other jobs share the machine).
 
@@ -75,15 +75,6 @@ def forward_flops(batch, h, w):
     return total
 
 
-def clock_ghz():
-    try:
-        with open("/proc/cpuinfo") as f:
-            mhz = [float(line.split(":")[1]) for line in f if line.startswith("cpu MHz")]
-        return max(mhz) / 1000 if mhz else float("nan")
-    except OSError:
-        return float("nan")
-
-
 def timed(fn, repeat):
     """(best wall, median wall, best process CPU time) over `repeat` runs after a warm-up. On a shared machine the
     CPU time (all threads of this process) is the steadier number: other jobs stretch wall time, not CPU time."""
@@ -138,15 +129,16 @@ def main():
         from swiftlic.nn import load_torch_state_dict
         load_torch_state_dict(ours, theirs)
 
-    ghz = clock_ghz()
-    # Two FMA units per core, 8 floats wide (AVX2 build) or 16 (AVX-512 build). The convolutions' FLOPs are counted
-    # as direct ones: Winograd layers do fewer multiplications, so "% peak" can pass 100.
-    per_cycle = 64 if swiftlic.linalg.gemm_kernel().endswith("avx512") else 32
+    # The FMA peak measured now at each thread count (swiftlic.linalg.fma_peak: FMAs of the GEMM kernel's width).
+    # The convolutions' FLOPs are counted as direct ones: Winograd layers do fewer multiplications, so "% peak"
+    # can pass 100.
+    peaks = {n: swiftlic.linalg.fma_peak(n) for n in args.threads}
     f_fwd = forward_flops(1, H, W)
     f_train = 3 * forward_flops(B, P, P)  # forward + backward-data + backward-weight
     print(f"Cheng-style CAE, {len(SPEC)} convolutions; forward {f_fwd / 1e9:.1f} GFLOP on 1×3×{H}×{W}, "
           f"training step {f_train / 1e9:.1f} GFLOP on {B}×3×{P}×{P}")
-    print(f"clock {ghz:.2f} GHz → peak {per_cycle * ghz:.1f} GFLOP/s per core ({per_cycle} FLOP/cycle); "
+    print("FMA peak, measured: " + ", ".join(f"{p:.1f} GFLOP/s on {n} thread{'s' if n > 1 else ''}"
+                                            for n, p in peaks.items()) + "; "
           f"load average before {' '.join(f'{v:.2f}' for v in os.getloadavg())}; best of {args.repeat} "
           "(median in brackets)")
 
@@ -186,7 +178,7 @@ def main():
         swiftlic.set_num_threads(n)
         if torch:
             torch.set_num_threads(n)
-        peak = per_cycle * ghz * n
+        peak = peaks[n]
         for name, flops, fn_ours, fn_torch in [
                 ("forward 768×512" if not args.quick else "forward", f_fwd, ours_forward,
                  torch_forward if torch else None),
