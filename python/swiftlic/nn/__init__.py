@@ -1,5 +1,6 @@
 """swiftlic.nn: layers whose arithmetic runs in the Swift core, composed in Python."""
 
+from .._heap import retained_heap
 from . import functional
 from .fusion import FusedConv, fuse
 from .compose import Concat, Identity, Parallel, Residual, Sum
@@ -16,4 +17,5 @@ __all__ = [
     "register_architecture", "build", "architectures", "save", "load", "load_weights", "read_metadata",
     "load_torch_state_dict", "to_torch_state_dict",
     "functional",
+    "retained_heap",
 ]
