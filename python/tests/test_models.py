@@ -244,6 +244,30 @@ def test_block_pca_path_starts_as_the_pca_transform(basis_file):
     assert np.abs(last.weight.grad).sum() > 0
 
 
+def test_grow_encoder_codes_as_its_source_until_trained(basis_file, tmp_path):
+    from swiftlic.models.cheng2018 import grow_encoder
+
+    dec = models.create("cheng2018-cae", channels=[3, 3, 4, 4, 4], latent_channels=12, basis=basis_file, seed=4,
+                        cae="decoder")
+    for p in dec.parameters():          # trained-looking weights everywhere, the decoder's last layer included
+        p.data += 0.01
+    grown = grow_encoder(dec, seed=7)
+    assert grown.config["cae"] is True and grown.config["seed"] == 7
+    x = _rand((2, 3, 16, 16), 6)
+    y = dec.encode(x)
+    np.testing.assert_array_equal(grown.encode(x), y)
+    np.testing.assert_array_equal(grown.decode(y), dec.decode(y))
+    # The new analysis branch learns: its zero last layer receives gradient.
+    grown.zero_grad()
+    grown.backward(np.ones_like(grown.forward(x)))
+    assert np.abs(list(grown.encoder.b)[-1].weight.grad).sum() > 0
+    models.save(grown, tmp_path / "g.safetensors")
+    again = models.load(tmp_path / "g.safetensors")
+    np.testing.assert_array_equal(again.encode(x), y)
+    with pytest.raises(swiftlic.InvalidArgumentError, match="grow_encoder"):
+        grow_encoder(grown)
+
+
 def test_decoder_only_residual_has_a_pure_pca_analysis(basis_file, tmp_path):
     both = models.create("cheng2018-cae", channels=[3, 3, 4, 4, 4], latent_channels=12, basis=basis_file, seed=4)
     dec = models.create("cheng2018-cae", channels=[3, 3, 4, 4, 4], latent_channels=12, basis=basis_file, seed=4,

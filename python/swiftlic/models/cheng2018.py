@@ -33,7 +33,7 @@ from ._compose import ParallelSum
 from .base import CompressionModel
 from . import register
 
-__all__ = ["Cheng2018CAE", "load_block_pca", "DEFAULT_BASIS"]
+__all__ = ["Cheng2018CAE", "grow_encoder", "load_block_pca", "DEFAULT_BASIS"]
 
 DEFAULT_BASIS = Path(__file__).resolve().parent.parent / "weights" / "blockpca8.safetensors"
 
@@ -181,3 +181,26 @@ class Cheng2018CAE(CompressionModel):
             self.encoder, self.decoder = enc_lin, dec_lin
 
     load_overrides = {"basis": "none"}
+
+
+def grow_encoder(src: Cheng2018CAE, seed: int | None = None) -> Cheng2018CAE:
+    """``src`` (a block-PCA model with ``cae="decoder"``) with a CAE residual beside its analysis too
+    (``cae=True``): its trained weights copied, the new branch initialised from ``seed`` (default: the model's)
+    with its last layer zero, so the result encodes and decodes exactly as ``src`` does until it is trained. For
+    training the analysis end to end (``freeze = ""``) from a decoder-only fine-tune."""
+    if not isinstance(src, Cheng2018CAE) or src.config["cae"] != "decoder":
+        raise InvalidArgumentError("grow_encoder: expected a cheng2018-cae model with cae='decoder'")
+    config = {**src.config, "cae": True, "basis": "none"}
+    if seed is not None:
+        config["seed"] = int(seed)
+    m = Cheng2018CAE(**config)
+    m.config["basis"] = src.config["basis"]
+    state = {("encoder.a." + k[len("encoder."):] if k.startswith("encoder.") else k): v
+             for k, v in src.state_dict().items()}
+    m.load_state_dict(state, strict=False)
+    own = set(m.state_dict())
+    missing = own - set(state)
+    if any(not k.startswith("encoder.b.") for k in missing) or set(state) - own:
+        raise InvalidArgumentError(f"grow_encoder: unexpected parameters: {sorted(missing ^ (set(state) - own))}")
+    return m
+
