@@ -3,10 +3,10 @@
 A training step allocates and frees tens of buffers of one to tens of megabytes (activations, gradients, patches).
 glibc serves each allocation above its mmap threshold (at most 32 MB, and far less until its dynamic threshold has
 grown) with a fresh mmap and unmaps it on free, so every step faulted in and zeroed 80–150 MB of new pages:
-20 000–38 000 page faults per step of the CAE recipes, a fifth of the process's CPU time spent in the kernel. `retained_heap` turns
-mmap off (M_MMAP_MAX = 0) and trimming off (M_TRIM_THRESHOLD) for its duration, so freed blocks are reused;
-on exit it restores glibc's defaults and trims the heap, giving the memory back. Elsewhere than glibc, or where
-the environment already tunes malloc (MALLOC_*_ variables or GLIBC_TUNABLES), it does nothing.
+20 000–38 000 page faults per step of the CAE recipes, a fifth of the process's CPU time spent in the kernel.
+`retained_heap` turns mmap off (M_MMAP_MAX = 0) and trimming off (M_TRIM_THRESHOLD) for its duration, so freed
+blocks are reused; on exit it restores glibc's defaults and trims the heap, giving the memory back. Elsewhere than
+glibc, or where the environment already tunes malloc (MALLOC_*_ variables or GLIBC_TUNABLES), it does nothing.
 """
 
 from __future__ import annotations

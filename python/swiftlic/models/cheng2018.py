@@ -197,10 +197,11 @@ def grow_encoder(src: Cheng2018CAE, seed: int | None = None) -> Cheng2018CAE:
     m.config["basis"] = src.config["basis"]
     state = {("encoder.a." + k[len("encoder."):] if k.startswith("encoder.") else k): v
              for k, v in src.state_dict().items()}
-    m.load_state_dict(state, strict=False)
     own = set(m.state_dict())
-    missing = own - set(state)
-    if any(not k.startswith("encoder.b.") for k in missing) or set(state) - own:
-        raise InvalidArgumentError(f"grow_encoder: unexpected parameters: {sorted(missing ^ (set(state) - own))}")
+    # Everything but the new analysis branch comes from src.
+    odd = sorted((set(state) - own) | {k for k in own - set(state) if not k.startswith("encoder.b.")})
+    if odd:
+        raise InvalidArgumentError(f"grow_encoder: parameters that do not match: {odd}")
+    m.load_state_dict(state, strict=False)
     return m
 
