@@ -2,8 +2,8 @@
 (:func:`swiftlic.models.cheng2018.grow_encoder`): the new branch's last layer is zero, so the result codes exactly
 as the source does. The output is an exported model, for ``train.init`` of a recipe with ``cae = true``.
 
-    .venv/bin/python tools/grow_cae_encoder.py runs/cheng2018-cae-pca192-codec-5/checkpoint.safetensors \\
-        training/resume/cheng2018-cae-pca192-e2e-init.safetensors
+    .venv/bin/python tools/grow_cae_encoder.py training/resume/cheng2018-cae-pca192-codec-5.safetensors \\
+        runs/cheng2018-cae-pca192-e2e-init.safetensors
 """
 
 from __future__ import annotations

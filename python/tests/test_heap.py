@@ -30,7 +30,7 @@ def resident_bytes() -> int:
 @pytest.mark.skipif(_heap._glibc() is None, reason="glibc only, with malloc not tuned by the environment")
 def test_freed_buffers_are_reused_inside_the_block_and_faulted_afresh_after():
     size = 48 << 20  # above glibc's largest mmap threshold (32 MB): always mmap'd by default
-    pages = size // 4096
+    pages = size // resource.getpagesize()
     assert faults_to_fill(size) > pages // 2  # default: a fresh mapping each time
     with _heap.retained_heap() as active:
         assert active
